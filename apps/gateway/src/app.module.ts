@@ -1,0 +1,36 @@
+import { MessagingModule } from '@aviary/messaging';
+import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { InferenceService } from './inference.service';
+import { ModelCatalog } from './model-catalog';
+import { ModelServices } from './model-services';
+import { PredictService } from './predict.service';
+import { GatewayReadiness } from './readiness';
+import { ErrorFilter } from './rest/error.filter';
+import { OipController } from './rest/oip.controller';
+import { PredictController } from './rest/predict.controller';
+import { TracingInterceptor } from './rest/tracing.interceptor';
+
+@Module({})
+export class AppModule {
+  static register(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
+      controllers: [HealthController, OipController, PredictController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        ModelServices,
+        ModelCatalog,
+        InferenceService,
+        PredictService,
+        GatewayReadiness,
+        { provide: READINESS_CHECK, useExisting: GatewayReadiness },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: TracingInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+// Gateway configuration, from the environment.
+import { commonEnv, loadConfig, port, positiveInt } from '@aviary/contracts';
+import { z } from 'zod';
+
+const schema = z.object({
+  ...commonEnv,
+  AVIARY_HTTP_PORT: port(8080),
+  AVIARY_GRPC_PORT: port(8081),
+  AVIARY_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+  /** How long the gateway waits for the preprocessor or an inference replica before answering 504. */
+  AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
+});
+
+export type GatewayConfig = z.infer<typeof schema>;
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const loadGatewayConfig = () => loadConfig(schema);

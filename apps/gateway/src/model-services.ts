@@ -1,0 +1,49 @@
+// The gateway's seam to the services behind it: preprocessor and inference replicas, over NATS.
+import { decodeTensors, encodeTensors, PreprocessRequest, subjects, Tensor } from '@aviary/contracts';
+import { encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
+
+/** Probes are short: a replica that is up answers in microseconds. */
+const PROBE_TIMEOUT_MS = 1000;
+
+@Injectable()
+export class ModelServices {
+  constructor(
+    private readonly rpc: NatsRpc,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async preprocess(model: string, version: string, records: unknown[]): Promise<Tensor[]> {
+    const request: PreprocessRequest = { records };
+    const reply = await this.rpc.request(subjects.preprocess(model, version), encodeJson(request), {
+      timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+    });
+    return decodeTensors(reply).tensors;
+  }
+
+  async infer(model: string, version: string, inputs: readonly Tensor[], outputs?: string[]): Promise<Tensor[]> {
+    const reply = await this.rpc.request(subjects.infer(model, version), encodeTensors(inputs, { outputs }), {
+      timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+    });
+    return decodeTensors(reply).tensors;
+  }
+
+  /** True when some inference replica has this version loaded and warm. */
+  async versionReady(model: string, version: string): Promise<boolean> {
+    return this.answers(subjects.infer(model, version), 'ready');
+  }
+
+  async serviceAnswers(service: string): Promise<boolean> {
+    return this.answers(subjects.ping(service));
+  }
+
+  private async answers(subject: string, op?: string): Promise<boolean> {
+    try {
+      await this.rpc.request(subject, EMPTY_BODY, { timeoutMs: PROBE_TIMEOUT_MS, op });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

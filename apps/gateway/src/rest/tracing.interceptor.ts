@@ -1,0 +1,51 @@
+// One SERVER span per REST request (continuing the caller's W3C trace when it sends one), with request
+// metrics by route and model; the handler runs inside the span so every NATS call becomes its child.
+import { counter, latencyHistogram } from '@aviary/telemetry';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { describe } from './error.filter';
+
+const requests = counter('aviary_requests_total', 'Gateway requests by route, model and status code', ['route', 'model', 'code']);
+const duration = latencyHistogram('aviary_request_duration_seconds', 'Gateway request latency by route and model', ['route', 'model']);
+
+@Injectable()
+export class TracingInterceptor implements NestInterceptor {
+  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = execution.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const route = request.routeOptions.url ?? request.url;
+    const model = (request.params as Record<string, string> | undefined)?.model ?? '';
+    const parent = propagation.extract(context.active(), request.headers);
+    const span = trace.getTracer('aviary').startSpan(
+      `${request.method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url } },
+      parent,
+    );
+    const stopTimer = duration.startTimer({ route, model });
+    const handled = context.with(trace.setSpan(parent, span), () => lastValueFrom(next.handle(), { defaultValue: undefined }));
+    return from(
+      handled.then(
+        (value) => {
+          finish(reply.statusCode);
+          return value;
+        },
+        (error: unknown) => {
+          const [status, message] = describe(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message });
+          finish(status);
+          throw error;
+        },
+      ),
+    );
+
+    function finish(status: number) {
+      span.setAttribute('http.response.status_code', status);
+      span.end();
+      stopTimer();
+      requests.inc({ route, model, code: String(status) });
+    }
+  }
+}

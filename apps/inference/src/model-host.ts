@@ -1,0 +1,121 @@
+// Holds every registered model version in ONNX Runtime and serves each on its own NATS subject.
+// A version subscribes only after it has loaded and answered a warm-up run, so no request meets a cold model.
+import {
+  decodeTensors,
+  encodeTensors,
+  ModelManifest,
+  queueGroups,
+  ReplicaStatus,
+  ReplicaVersionStatus,
+  subjects,
+} from '@aviary/contracts';
+import { ModelSession } from '@aviary/inference-engine';
+import { encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
+import { ModelRegistry } from '@aviary/model-registry';
+import { counter, createLogger, latencyHistogram } from '@aviary/telemetry';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { INFERENCE_CONFIG, InferenceConfig } from './config';
+
+interface HostedVersion {
+  status: ReplicaVersionStatus;
+  sha256: string;
+  session?: ModelSession;
+  subscription?: Subscription;
+}
+
+export interface InferMeta {
+  outputs?: string[];
+}
+
+const log = createLogger('inference');
+const inferences = counter('aviary_inference_requests_total', 'Inference requests by model, version and outcome', ['model', 'version', 'outcome']);
+const inferenceLatency = latencyHistogram('aviary_inference_duration_seconds', 'ONNX Runtime time per request', ['model', 'version']);
+
+@Injectable()
+export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly versions = new Map<string, HostedVersion>();
+  private registry!: ModelRegistry;
+  private watcher?: { stop(): void };
+  private statusSubscription?: Subscription;
+  /** Loads run one after another: each is CPU-bound and would only slow the others. */
+  private loading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly rpc: NatsRpc,
+    @Inject(INFERENCE_CONFIG) private readonly config: InferenceConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.registry = await ModelRegistry.open(this.rpc.connection.jetstream());
+    this.statusSubscription = this.rpc.serve(subjects.inferenceStatus, undefined, async () => encodeJson(this.status()));
+    this.watcher = await this.registry.watch((change) => {
+      const key = change.kind === 'put' ? `${change.manifest.name}.${change.manifest.version}` : `${change.name}.${change.version}`;
+      this.loading = this.loading.then(() =>
+        change.kind === 'put' ? this.load(change.manifest) : this.unload(key),
+      );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.watcher?.stop();
+    await this.loading;
+    if (this.statusSubscription) await this.rpc.unserve(this.statusSubscription);
+  }
+
+  status(): ReplicaStatus {
+    return { replica: this.config.AVIARY_REPLICA_ID, versions: [...this.versions.values()].map((v) => v.status) };
+  }
+
+  /** True once every version this replica knows of has either loaded or failed. */
+  settled(): boolean {
+    return [...this.versions.values()].every((v) => v.status.state !== 'loading');
+  }
+
+  private async load(manifest: ModelManifest): Promise<void> {
+    const key = `${manifest.name}.${manifest.version}`;
+    const current = this.versions.get(key);
+    if (current?.sha256 === manifest.sha256 && current.status.state === 'ready') return;
+    if (current) await this.unload(key);
+    const hosted: HostedVersion = { sha256: manifest.sha256, status: { model: manifest.name, version: manifest.version, state: 'loading' } };
+    this.versions.set(key, hosted);
+    try {
+      const session = await ModelSession.load(await this.registry.fetchModel(manifest));
+      await session.warmUp();
+      hosted.session = session;
+      hosted.subscription = this.rpc.serve(subjects.infer(manifest.name, manifest.version), queueGroups.inference, (request) =>
+        request.op === 'ready' ? Promise.resolve(EMPTY_BODY) : this.infer(manifest, session, request.data),
+      );
+      hosted.status = { ...hosted.status, state: 'ready' };
+      log.info({ model: manifest.name, version: manifest.version }, 'model version ready');
+    } catch (e) {
+      hosted.status = { ...hosted.status, state: 'failed', reason: (e as Error).message };
+      log.error({ model: manifest.name, version: manifest.version, reason: (e as Error).message }, 'model version failed to load');
+    }
+  }
+
+  private async unload(key: string): Promise<void> {
+    const hosted = this.versions.get(key);
+    if (!hosted) return;
+    this.versions.delete(key);
+    if (hosted.subscription) await this.rpc.unserve(hosted.subscription);
+    await hosted.session?.release();
+    log.info({ version: key }, 'model version unloaded');
+  }
+
+  private async infer(manifest: ModelManifest, session: ModelSession, body: Uint8Array): Promise<Uint8Array> {
+    const labels = { model: manifest.name, version: manifest.version };
+    const stopTimer = inferenceLatency.startTimer(labels);
+    try {
+      const { tensors, meta } = decodeTensors<InferMeta | undefined>(body);
+      const outputs = await session.run(tensors, meta?.outputs);
+      inferences.inc({ ...labels, outcome: 'ok' });
+      return encodeTensors(outputs);
+    } catch (e) {
+      inferences.inc({ ...labels, outcome: 'error' });
+      throw e;
+    } finally {
+      stopTimer();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// The model manifest stored in the aviary_models KV bucket: what a version is, where its bytes are, how it was scored.
+import { z } from 'zod';
+import { DATATYPES } from './tensor';
+import { modelNameSchema, modelVersionSchema } from './subjects';
+
+export const tensorMetadataSchema = z.object({
+  name: z.string(),
+  datatype: z.enum(DATATYPES),
+  shape: z.array(z.number().int().min(-1)),
+});
+
+export const modelManifestSchema = z.object({
+  name: modelNameSchema,
+  version: modelVersionSchema,
+  platform: z.literal('onnxruntime'),
+  objectName: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: z.number().int().positive(),
+  inputs: z.array(tensorMetadataSchema).min(1),
+  outputs: z.array(tensorMetadataSchema).min(1),
+  /** Held-out metrics from training (AUC, accuracy, ...), as reported by whoever trained the model. */
+  metrics: z.record(z.string(), z.unknown()),
+  /** Fitted feature pipeline that turns raw records into the model's inputs; validated by @aviary/features. */
+  featureSpec: z.unknown().optional(),
+  createdAt: z.string(),
+});
+
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+export type VersionState = 'loading' | 'ready' | 'failed';
+
+/** One inference replica's view of one version, answered on subjects.inferenceStatus. */
+export interface ReplicaVersionStatus {
+  model: string;
+  version: string;
+  state: VersionState;
+  reason?: string;
+}
+
+export interface ReplicaStatus {
+  replica: string;
+  versions: ReplicaVersionStatus[];
+}

@@ -1,0 +1,139 @@
+// Open Inference Protocol (KServe / Triton "V2") REST JSON: request schema and tensor <-> JSON conversion.
+import { z } from 'zod';
+import { invalid } from './errors';
+import { floatToHalf, halfToFloat } from './half';
+import { DATATYPES, Datatype, elementCount, isDatatype, Tensor, TensorData } from './tensor';
+import { allocate } from './typed-arrays';
+
+const parameters = z.record(z.string(), z.unknown()).optional();
+
+export const oipInferRequestSchema = z.object({
+  id: z.string().optional(),
+  parameters,
+  inputs: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        shape: z.array(z.number().int().nonnegative()),
+        datatype: z.string(),
+        parameters,
+        data: z.unknown(),
+      }),
+    )
+    .min(1),
+  outputs: z.array(z.object({ name: z.string().min(1), parameters })).optional(),
+});
+
+export type OipInferRequest = z.infer<typeof oipInferRequestSchema>;
+export type OipInput = OipInferRequest['inputs'][number];
+
+export interface OipOutput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: (number | string | boolean)[];
+}
+
+export interface OipInferResponse {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  outputs: OipOutput[];
+}
+
+const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+};
+
+function flatten(data: unknown, out: unknown[]): void {
+  if (Array.isArray(data)) for (const d of data) flatten(d, out);
+  else out.push(data);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+/** Converts one JSON input to a tensor, checking datatype, element count and every element's type and range. */
+export function tensorFromJson(input: OipInput): Tensor {
+  const what = `input "${input.name}"`;
+  if (!isDatatype(input.datatype)) {
+    throw invalid(`${what}: unknown datatype "${input.datatype}"; expected one of ${DATATYPES.join(', ')}`);
+  }
+  const datatype = input.datatype;
+  const values: unknown[] = [];
+  flatten(input.data, values);
+  const count = elementCount(input.shape);
+  if (values.length !== count) {
+    throw invalid(`${what}: shape [${input.shape.join(',')}] needs ${count} elements, got ${values.length}`);
+  }
+  const bad = (i: number, expected: string) =>
+    invalid(`${what}: element ${i} must be ${expected}, got ${describe(values[i])}`);
+
+  if (datatype === 'BYTES') {
+    values.forEach((v, i) => {
+      if (typeof v !== 'string') throw bad(i, 'a string');
+    });
+    return { name: input.name, datatype, shape: input.shape, data: values as string[] };
+  }
+  const data = allocate(datatype, count);
+  for (let i = 0; i < count; i++) {
+    const v = values[i];
+    switch (datatype) {
+      case 'BOOL':
+        if (typeof v !== 'boolean') throw bad(i, 'true or false');
+        data[i] = v ? 1 : 0;
+        break;
+      case 'FP16':
+      case 'FP32':
+      case 'FP64':
+        if (typeof v !== 'number') throw bad(i, 'a number');
+        data[i] = datatype === 'FP16' ? floatToHalf(v) : v;
+        break;
+      case 'INT64':
+      case 'UINT64': {
+        // Integers beyond 2^53 cannot be exact in JSON numbers, so they may also come as decimal strings.
+        const ok = (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
+        if (!ok) throw bad(i, 'an integer');
+        const big = BigInt(v as number | string);
+        const [lo, hi] = datatype === 'INT64' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
+        if (big < lo || big > hi) throw bad(i, `an integer in the ${datatype} range`);
+        data[i] = big;
+        break;
+      }
+      default: {
+        const [lo, hi] = INT_RANGES[datatype] as [number, number];
+        if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(i, 'an integer');
+        if (v < lo || v > hi) throw bad(i, `an integer in [${lo}, ${hi}] for ${datatype}`);
+        data[i] = v;
+      }
+    }
+  }
+  return { name: input.name, datatype, shape: input.shape, data };
+}
+
+function jsonValues(datatype: Datatype, data: TensorData): (number | string | boolean)[] {
+  switch (datatype) {
+    case 'BYTES':
+      return data as string[];
+    case 'BOOL':
+      return Array.from(data as Uint8Array, (v) => v !== 0);
+    case 'FP16':
+      return Array.from(data as Uint16Array, halfToFloat);
+    case 'INT64':
+    case 'UINT64':
+      // Exact below 2^53; larger magnitudes go out as strings rather than silently rounded numbers.
+      return Array.from(data as BigInt64Array, (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString()));
+    default:
+      return Array.from(data as Float32Array);
+  }
+}
+
+export function tensorToJson(tensor: Tensor): OipOutput {
+  return { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, data: jsonValues(tensor.datatype, tensor.data) };
+}

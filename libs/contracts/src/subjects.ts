@@ -1,0 +1,46 @@
+// NATS names: service subjects, queue groups, KV buckets and object stores, in one place.
+import { z } from 'zod';
+
+const PREFIX = 'aviary.v1';
+
+export const subjects = {
+  infer: (model: string, version: string) => `${PREFIX}.infer.${model}.${version}`,
+  preprocess: (model: string, version: string) => `${PREFIX}.preprocess.${model}.${version}`,
+  /** Every inference replica answers (no queue group): which versions it holds and in what state. */
+  inferenceStatus: `${PREFIX}.inference.status`,
+  flagsEvaluate: `${PREFIX}.flags.evaluate`,
+  /** Answered by any replica of a service (its queue group): used by readiness checks. */
+  ping: (service: string) => `${PREFIX}.ping.${service}`,
+  rolloutStatus: `${PREFIX}.rollout.status`,
+  /** Model and version from a concrete infer/preprocess subject (its last two tokens). */
+  modelAndVersion: (subject: string): [string, string] => {
+    const tokens = subject.split('.');
+    return [tokens[tokens.length - 2], tokens[tokens.length - 1]];
+  },
+} as const;
+
+export const queueGroups = {
+  inference: 'inference',
+  preprocessor: 'preprocessor',
+  flags: 'flags',
+  rolloutController: 'rollout-controller',
+} as const;
+
+export const buckets = { models: 'aviary_models', flags: 'aviary_flags' } as const;
+export const objectStores = { models: 'aviary_models' } as const;
+
+/** Header that carries an error code on a NATS reply; the body then holds the message. */
+export const ERROR_HEADER = 'Aviary-Error';
+/** Header that asks a replica for something other than the subject's main operation (e.g. a readiness probe). */
+export const OP_HEADER = 'Aviary-Op';
+
+// Names become NATS subject tokens and KV keys: no dots, spaces or wildcards.
+export const modelNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'model names are 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit');
+export const modelVersionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'versions are 1-32 characters of A-Z, a-z, 0-9, "-" and "_"');
+
+export const manifestKey = (model: string, version: string) => `${model}.${version}`;
+export const modelObjectName = (model: string, version: string) => `${model}/${version}/model.onnx`;

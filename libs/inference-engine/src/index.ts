@@ -1,0 +1,2 @@
+export * from './datatypes';
+export * from './model-session';

@@ -1,0 +1,112 @@
+// One loaded model version: an ONNX Runtime session plus the OIP view of its inputs and outputs.
+import { allocate, AviaryError, invalid, Tensor, TensorData, TensorMetadata } from '@aviary/contracts';
+import * as ort from 'onnxruntime-node';
+import { datatypeFromOrt, ortTypeFor } from './datatypes';
+
+export interface SessionOptions {
+  /** Threads for one inference; 1 keeps small models fast and leaves cores to other requests. */
+  intraOpThreads?: number;
+}
+
+export class ModelSession {
+  private readonly inputsByName: Map<string, TensorMetadata>;
+  private readonly outputNames: Set<string>;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly inputs: TensorMetadata[],
+    readonly outputs: TensorMetadata[],
+  ) {
+    this.inputsByName = new Map(inputs.map((i) => [i.name, i]));
+    this.outputNames = new Set(outputs.map((o) => o.name));
+  }
+
+  /** Loads ONNX bytes; anything ONNX Runtime refuses becomes INVALID_ARGUMENT with its reason. */
+  static async load(onnx: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(onnx, {
+        intraOpNumThreads: options.intraOpThreads ?? 1,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+    } catch (e) {
+      throw invalid(`not a loadable ONNX model: ${(e as Error).message}`);
+    }
+    const inputs = session.inputMetadata.map((m) => describe(m, 'input'));
+    // Non-tensor outputs (e.g. scikit-learn's ZipMap) cannot be returned by onnxruntime-node; they are left out.
+    const outputs = session.outputMetadata.filter((m) => m.isTensor).map((m) => describe(m, 'output'));
+    if (outputs.length === 0) throw invalid('the model has no tensor outputs that ONNX Runtime can return');
+    return new ModelSession(session, inputs, outputs);
+  }
+
+  /** Runs the model; inputs are checked against the model's names, datatypes and shapes first. */
+  async run(inputs: readonly Tensor[], outputNames?: readonly string[]): Promise<Tensor[]> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const tensor of inputs) {
+      const expected = this.inputsByName.get(tensor.name);
+      if (!expected) throw invalid(`unexpected input "${tensor.name}"; the model takes ${this.describeInputs()}`);
+      if (feeds[tensor.name]) throw invalid(`input "${tensor.name}" is given twice`);
+      checkTensor(tensor, expected);
+      feeds[tensor.name] = new ort.Tensor(ortTypeFor(tensor.datatype) as 'float32', tensor.data as Float32Array, tensor.shape);
+    }
+    const missing = [...this.inputsByName.keys()].filter((name) => !feeds[name]);
+    if (missing.length) throw invalid(`missing input ${missing.map((m) => `"${m}"`).join(', ')}; the model takes ${this.describeInputs()}`);
+    const wanted = outputNames?.length ? [...outputNames] : [...this.outputNames];
+    for (const name of wanted) {
+      if (!this.outputNames.has(name)) throw invalid(`unknown output "${name}"; the model returns ${[...this.outputNames].join(', ')}`);
+    }
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await this.session.run(feeds, wanted);
+    } catch (e) {
+      // ORT rejects values the shape check cannot see (e.g. an index out of range inside the graph).
+      throw invalid(`the model rejected the inputs: ${(e as Error).message}`);
+    }
+    return wanted.map((name) => fromOrt(name, results[name] as ort.Tensor));
+  }
+
+  /** Runs once on zeros (dynamic dimensions set to 1) so the first real request does not pay for lazy init. */
+  async warmUp(): Promise<void> {
+    const inputs = this.inputs.map((m) => zeros(m));
+    await this.run(inputs);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  private describeInputs(): string {
+    return this.inputs.map((i) => `"${i.name}" ${i.datatype} [${i.shape.join(',')}]`).join(', ');
+  }
+}
+
+function describe(m: ort.InferenceSession.ValueMetadata, kind: string): TensorMetadata {
+  if (!m.isTensor) throw invalid(`${kind} "${m.name}" is not a tensor; only tensor inputs are supported`);
+  const datatype = datatypeFromOrt(m.type);
+  if (!datatype) throw invalid(`${kind} "${m.name}" has element type ${m.type}, which the Open Inference Protocol cannot carry`);
+  return { name: m.name, datatype, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+}
+
+function checkTensor(tensor: Tensor, expected: TensorMetadata): void {
+  if (tensor.datatype !== expected.datatype) {
+    throw invalid(`input "${tensor.name}" must be ${expected.datatype}, got ${tensor.datatype}`);
+  }
+  const fits = tensor.shape.length === expected.shape.length && expected.shape.every((d, i) => d === -1 || d === tensor.shape[i]);
+  if (!fits) {
+    throw invalid(`input "${tensor.name}" has shape [${tensor.shape.join(',')}]; the model expects [${expected.shape.join(',')}] (-1 = any size)`);
+  }
+}
+
+function fromOrt(name: string, value: ort.Tensor): Tensor {
+  const datatype = datatypeFromOrt(value.type);
+  if (!datatype) throw new AviaryError(`output "${name}" has element type ${value.type}, which OIP cannot carry`, 'INTERNAL');
+  return { name, datatype, shape: [...value.dims], data: value.data as TensorData };
+}
+
+function zeros(m: TensorMetadata): Tensor {
+  const shape = m.shape.map((d) => (d < 0 ? 1 : d));
+  const count = shape.reduce((n, d) => n * d, 1);
+  const data = m.datatype === 'BYTES' ? new Array<string>(count).fill('') : allocate(m.datatype, count);
+  return { name: m.name, datatype: m.datatype, shape, data };
+}

@@ -1,0 +1,6 @@
+export * from './headers';
+export * from './rpc';
+export * from './json';
+export * from './connection';
+export * from './messaging.module';
+export * from './nats-readiness';

@@ -1,0 +1,3 @@
+export * from './model-registry';
+export * from './serving-version';
+export * from './manifest-cache';

@@ -1,0 +1,147 @@
+// Model versions on JetStream: ONNX bytes in the object store, manifests in KV. A version becomes visible
+// (its manifest is written) only after ONNX Runtime has loaded and run it, and versions are immutable.
+import {
+  AviaryError,
+  buckets,
+  invalid,
+  manifestKey,
+  ModelManifest,
+  modelManifestSchema,
+  modelNameSchema,
+  modelObjectName,
+  modelVersionSchema,
+  notFound,
+  objectStores,
+  parseOrThrow,
+} from '@aviary/contracts';
+import { parseFeatureSpec } from '@aviary/features';
+import { ModelSession } from '@aviary/inference-engine';
+import { openKv, openObjectStore } from '@aviary/messaging';
+import { createHash } from 'node:crypto';
+import { JetStreamClient, KV, KvEntry, ObjectStore } from 'nats';
+import { checkSpecFitsModel } from './spec-compatibility';
+
+export interface ModelPush {
+  name: string;
+  version: string;
+  onnx: Uint8Array;
+  featureSpec?: unknown;
+  metrics?: Record<string, unknown>;
+  /** When given, the upload must hash to this value. */
+  expectedSha256?: string;
+}
+
+export type ManifestChange = { kind: 'put'; manifest: ModelManifest } | { kind: 'delete'; name: string; version: string };
+
+const fromUtf8 = new TextDecoder();
+
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+export class ModelRegistry {
+  constructor(
+    private readonly manifests: KV,
+    private readonly artifacts: ObjectStore,
+  ) {}
+
+  static async open(js: JetStreamClient): Promise<ModelRegistry> {
+    return new ModelRegistry(await openKv(js, buckets.models), await openObjectStore(js, objectStores.models));
+  }
+
+  /** Validates and stores a version; pushing identical bytes again is a no-op that returns the stored manifest. */
+  async push(push: ModelPush): Promise<{ manifest: ModelManifest; created: boolean }> {
+    const name = parseOrThrow(modelNameSchema, push.name, 'model name');
+    const version = parseOrThrow(modelVersionSchema, push.version, 'model version');
+    const digest = sha256(push.onnx);
+    if (push.expectedSha256 && push.expectedSha256.toLowerCase() !== digest) {
+      throw invalid(`checksum mismatch: expected sha256 ${push.expectedSha256}, the upload hashes to ${digest}`);
+    }
+    const existing = await this.find(name, version);
+    if (existing) {
+      if (existing.sha256 === digest) return { manifest: existing, created: false };
+      throw new AviaryError(`${name} version ${version} already exists with another sha256; versions are immutable, push a new version`, 'FAILED_PRECONDITION');
+    }
+    const session = await ModelSession.load(push.onnx);
+    try {
+      await session.warmUp().catch((e: Error) => {
+        throw invalid(`the model loads but fails to run on zero inputs: ${e.message}`);
+      });
+      const featureSpec = push.featureSpec === undefined ? undefined : parseFeatureSpec(push.featureSpec);
+      if (featureSpec) checkSpecFitsModel(featureSpec, session.inputs);
+      const objectName = modelObjectName(name, version);
+      await this.artifacts.putBlob({ name: objectName }, push.onnx);
+      const manifest: ModelManifest = {
+        name,
+        version,
+        platform: 'onnxruntime',
+        objectName,
+        sha256: digest,
+        sizeBytes: push.onnx.byteLength,
+        inputs: session.inputs,
+        outputs: session.outputs,
+        metrics: push.metrics ?? {},
+        featureSpec,
+        createdAt: new Date().toISOString(),
+      };
+      // The manifest is written last: readers never see a version whose bytes are not stored yet.
+      await this.manifests.put(manifestKey(name, version), JSON.stringify(manifest));
+      return { manifest, created: true };
+    } finally {
+      await session.release();
+    }
+  }
+
+  async find(name: string, version: string): Promise<ModelManifest | undefined> {
+    const entry = await this.manifests.get(manifestKey(name, version));
+    return entry && entry.operation === 'PUT' ? decodeManifest(entry) : undefined;
+  }
+
+  async get(name: string, version: string): Promise<ModelManifest> {
+    const manifest = await this.find(name, version);
+    if (!manifest) throw notFound(`model "${name}" has no version "${version}"`);
+    return manifest;
+  }
+
+  async list(): Promise<ModelManifest[]> {
+    const keys: string[] = [];
+    for await (const key of await this.manifests.keys()) keys.push(key);
+    const manifests = await Promise.all(keys.map(async (k) => this.manifests.get(k)));
+    return manifests.filter((e): e is KvEntry => !!e && e.operation === 'PUT').map(decodeManifest);
+  }
+
+  /** The ONNX bytes of a version, checked against the manifest's sha256. */
+  async fetchModel(manifest: ModelManifest): Promise<Uint8Array> {
+    const bytes = await this.artifacts.getBlob(manifest.objectName);
+    if (!bytes) throw notFound(`the bytes of ${manifest.name} version ${manifest.version} are missing from the object store`);
+    const digest = sha256(bytes);
+    if (digest !== manifest.sha256) {
+      throw new AviaryError(`${manifest.name} version ${manifest.version}: stored bytes hash to ${digest}, manifest says ${manifest.sha256}`, 'INTERNAL');
+    }
+    return bytes;
+  }
+
+  async remove(name: string, version: string): Promise<void> {
+    await this.get(name, version);
+    await this.manifests.delete(manifestKey(name, version));
+    await this.artifacts.delete(modelObjectName(name, version));
+  }
+
+  /** Every manifest now and every change after, until `stop` is called. */
+  async watch(onChange: (change: ManifestChange) => void): Promise<{ stop(): void }> {
+    const iterator = await this.manifests.watch();
+    void (async () => {
+      for await (const entry of iterator) {
+        if (entry.operation === 'PUT') {
+          onChange({ kind: 'put', manifest: decodeManifest(entry) });
+        } else {
+          const [name, version] = entry.key.split('.');
+          onChange({ kind: 'delete', name, version });
+        }
+      }
+    })();
+    return { stop: () => iterator.stop() };
+  }
+}
+
+function decodeManifest(entry: KvEntry): ModelManifest {
+  return parseOrThrow(modelManifestSchema, JSON.parse(fromUtf8.decode(entry.value)), `manifest ${entry.key}`);
+}

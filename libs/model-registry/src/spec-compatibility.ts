@@ -1,0 +1,20 @@
+// A feature spec is only bundled with a model whose inputs are exactly the tensors the spec produces.
+import { invalid, TensorMetadata } from '@aviary/contracts';
+import { FeatureSpec, featureTensorMetadata } from '@aviary/features';
+
+const describe = (tensors: readonly TensorMetadata[]) =>
+  tensors.map((t) => `"${t.name}" ${t.datatype} [${t.shape.join(',')}]`).join(', ');
+
+const compatible = (a: TensorMetadata, b: TensorMetadata) =>
+  a.datatype === b.datatype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === -1 || b.shape[i] === -1 || d === b.shape[i]);
+
+export function checkSpecFitsModel(spec: FeatureSpec, modelInputs: readonly TensorMetadata[]): void {
+  const produced = featureTensorMetadata(spec);
+  const fits =
+    produced.length === modelInputs.length &&
+    produced.every((p) => {
+      const input = modelInputs.find((i) => i.name === p.name);
+      return input !== undefined && compatible(p, input);
+    });
+  if (!fits) throw invalid(`the feature spec produces ${describe(produced)} but the model takes ${describe(modelInputs)}`);
+}

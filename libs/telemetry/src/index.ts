@@ -1,0 +1,5 @@
+export * from './tracing';
+export * from './logger';
+export * from './metrics';
+export * from './health';
+export * from './bootstrap';

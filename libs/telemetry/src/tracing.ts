@@ -1,0 +1,48 @@
+// OpenTelemetry bootstrap: W3C trace context everywhere, OTLP/HTTP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+import { context, propagation, trace, Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface Tracing {
+  tracer: Tracer;
+  /** Flushes buffered spans; call last on shutdown. */
+  shutdown(): Promise<void>;
+}
+
+let active: Tracing | undefined;
+
+export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
+  if (active) return active;
+  const spanProcessors: SpanProcessor[] = [];
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter(), {
+        scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY ?? 1000),
+      }),
+    );
+  }
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? serviceName }),
+    spanProcessors,
+  });
+  // Registers the AsyncLocalStorage context manager, so the active span follows async calls.
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  active = { tracer: trace.getTracer('aviary'), shutdown: () => provider.shutdown() };
+  return active;
+}
+
+export function tracer(): Tracer {
+  return trace.getTracer('aviary');
+}
+
+/** The trace id of the active span, or undefined outside a trace. */
+export function currentTraceId(): string | undefined {
+  const span = trace.getSpan(context.active());
+  return span?.spanContext().traceId;
+}
+
+export { context, propagation, trace };
