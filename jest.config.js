@@ -8,14 +8,16 @@ const shared = {
 };
 
 module.exports = {
+  // E2E hooks start whole stacks; per-project testTimeout is not honoured, so it is set here for all.
+  testTimeout: 60000,
+  // One file at a time: e2e files each start a whole stack, and timing assertions need the 2 cores.
+  maxWorkers: 1,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.e2e.ts'],
-      testTimeout: 60000,
-      maxWorkers: 1,
     },
   ],
 };

@@ -3,6 +3,7 @@ import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { InferenceService } from './inference.service';
 import { ModelCatalog } from './model-catalog';
 import { ModelServices } from './model-services';
@@ -26,6 +27,7 @@ export class AppModule {
         ModelCatalog,
         InferenceService,
         PredictService,
+        GrpcInferenceServer,
         GatewayReadiness,
         { provide: READINESS_CHECK, useExisting: GatewayReadiness },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -3,7 +3,6 @@ import 'reflect-metadata';
 import { runService } from '@aviary/telemetry';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
-import { sendError } from './rest/error.filter';
 
 runService('gateway', () => {
   const config = loadGatewayConfig();
@@ -12,9 +11,5 @@ runService('gateway', () => {
     port: config.AVIARY_HTTP_PORT,
     host: config.AVIARY_HOST,
     fastify: { bodyLimit: config.AVIARY_MAX_BODY_BYTES },
-    configure: (app) => {
-      // Errors Fastify raises before routing (malformed JSON, body too large) get the same {"error"} shape.
-      app.getHttpAdapter().getInstance().setErrorHandler((error, _request, reply) => sendError(reply, error));
-    },
   };
 });

@@ -10,3 +10,4 @@ export * from './manifest';
 export * from './predict';
 export * from './validation';
 export * from './config';
+export * from './flags';

@@ -67,7 +67,11 @@ describe('applyFeatureSpec', () => {
       { ...record, destination: null },
       { date: record.date, distance: 1, origin: 'ATL' },
     ]);
-    expect(named(data as Float32Array, 0)).toMatchObject({ 'origin=<other>': 1, 'origin=ORD': 0, 'destination=<other>': 1 });
+    expect(named(data as Float32Array, 0)).toMatchObject({
+      'origin=<other>': 1,
+      'origin=ORD': 0,
+      'destination=<other>': 1,
+    });
     expect(named(data as Float32Array, 1)).toMatchObject({ 'destination=<missing>': 1, 'destination=LAX': 0 });
     expect(named(data as Float32Array, 2)).toMatchObject({ 'origin=ATL': 1, 'destination=<missing>': 1 });
   });
@@ -85,7 +89,14 @@ describe('applyFeatureSpec', () => {
           { kind: 'numeric', input: 'mass' },
           { kind: 'categorical', input: 'sex', missing: 'mode' },
           { kind: 'bool', input: 'member' },
-          { kind: 'datetime', input: 'seen', parts: [{ part: 'month', encoding: 'oneHot' }, { part: 'hour', encoding: 'cyclical' }] },
+          {
+            kind: 'datetime',
+            input: 'seen',
+            parts: [
+              { part: 'month', encoding: 'oneHot' },
+              { part: 'hour', encoding: 'cyclical' },
+            ],
+          },
         ],
         prediction: flightsDefinition.prediction,
       },
@@ -119,8 +130,14 @@ describe('applyFeatureSpec', () => {
   });
 
   it('gives identical bytes for identical records, one at a time or in a batch', () => {
-    const one = applyFeatureSpec(spec, [flightRows[1]].map(({ delay: _delay, ...r }) => r))[0].data as Float32Array;
-    const batch = applyFeatureSpec(spec, flightRows.map(({ delay: _delay, ...r }) => r))[0].data as Float32Array;
+    const one = applyFeatureSpec(
+      spec,
+      [flightRows[1]].map(({ delay: _delay, ...r }) => r),
+    )[0].data as Float32Array;
+    const batch = applyFeatureSpec(
+      spec,
+      flightRows.map(({ delay: _delay, ...r }) => r),
+    )[0].data as Float32Array;
     expect(Array.from(batch.slice(spec.featureNames.length, 2 * spec.featureNames.length))).toEqual(Array.from(one));
   });
 
@@ -139,8 +156,14 @@ describe('applyFeatureSpec', () => {
       [{ date: record.date, distance: 1, destination: 'LAX' }, 'missing input "origin" (row 1)'],
       [{ ...record, origin: null }, 'input "origin" is required, got null (row 1)'],
       [{ ...record, foo: 1 }, 'unknown input "foo" (row 1); expected: date, distance, origin, destination'],
-      [{ ...record, date: 'yesterday' }, 'input "date" must be a datetime such as "2001/01/14 21:55" or ISO 8601 "2001-01-14T21:55:00Z", got "yesterday" (row 1)'],
-      [{ ...record, date: 20010114 }, 'input "date" must be a datetime such as "2001/01/14 21:55" or ISO 8601 "2001-01-14T21:55:00Z", got 20010114 (row 1)'],
+      [
+        { ...record, date: 'yesterday' },
+        'input "date" must be a datetime such as "2001/01/14 21:55" or ISO 8601 "2001-01-14T21:55:00Z", got "yesterday" (row 1)',
+      ],
+      [
+        { ...record, date: 20010114 },
+        'input "date" must be a datetime such as "2001/01/14 21:55" or ISO 8601 "2001-01-14T21:55:00Z", got 20010114 (row 1)',
+      ],
       [[record], 'each record must be a JSON object, got an array (row 1)'],
       ['ORD', 'each record must be a JSON object, got "ORD" (row 1)'],
       [null, 'each record must be a JSON object, got null (row 1)'],
@@ -149,12 +172,18 @@ describe('applyFeatureSpec', () => {
       expect(applyError([record, bad])).toBe(message);
     });
 
-    it.each(['2001/02/29 10:00', '2001-13-01', '2001-01-14T24:00', '2001-01-14T21:60', '2001-01-14T21:55:00+2', '2001/01-14', '2001-01-14T21:55Zx', '01/14/2001'])(
-      'the impossible or unsupported datetime %s',
-      (date) => {
-        expect(applyError([{ ...record, date }])).toContain('input "date" must be a datetime');
-      },
-    );
+    it.each([
+      '2001/02/29 10:00',
+      '2001-13-01',
+      '2001-01-14T24:00',
+      '2001-01-14T21:60',
+      '2001-01-14T21:55:00+2',
+      '2001/01-14',
+      '2001-01-14T21:55Zx',
+      '01/14/2001',
+    ])('the impossible or unsupported datetime %s', (date) => {
+      expect(applyError([{ ...record, date }])).toContain('input "date" must be a datetime');
+    });
 
     it('a type mismatch of an optional input when it is present', () => {
       expect(applyError([{ ...record, destination: 3 }])).toBe('input "destination" must be a string, got 3 (row 0)');
@@ -166,7 +195,11 @@ describe('applyFeatureSpec', () => {
 
     it('an inherited property as an input value', () => {
       const onlyInputs = fitFeatureSpec(
-        { inputs: [{ name: 'toString', type: 'number', required: false }], transforms: [{ kind: 'numeric', input: 'toString' }], prediction: flightsDefinition.prediction },
+        {
+          inputs: [{ name: 'toString', type: 'number', required: false }],
+          transforms: [{ kind: 'numeric', input: 'toString' }],
+          prediction: flightsDefinition.prediction,
+        },
         [{ toString: 1 }],
       );
       expect(applyFeatureSpec(onlyInputs, [{}])[0].data).toEqual(new Float32Array([0]));

@@ -29,7 +29,8 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     spec,
     width,
     apply(records) {
-      if (!Array.isArray(records) || records.length === 0) throw invalid('records must be a non-empty array of objects');
+      if (!Array.isArray(records) || records.length === 0)
+        throw invalid('records must be a non-empty array of objects');
       const rows = records.length;
       const out = new Float32Array(rows * width);
       for (let row = 0; row < rows; row++) {

@@ -56,7 +56,8 @@ export function parseDatetime(text: string, into: WallClock): boolean {
 /** ISO weekday counted from Monday = 0 to Sunday = 6 (Sakamoto's method, proleptic Gregorian calendar). */
 export function dayOfWeek(year: number, month: number, day: number): number {
   const y = month < 3 ? year - 1 : year;
-  const sunday0 = (y + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) + MONTH_OFFSETS[month - 1] + day) % 7;
+  const sunday0 =
+    (y + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) + MONTH_OFFSETS[month - 1] + day) % 7;
   return (sunday0 + 6) % 7;
 }
 

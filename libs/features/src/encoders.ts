@@ -35,7 +35,10 @@ export function compileEncoder(t: TransformSpec, placement: EncoderPlacement): E
 
 export const encoderWidth = (t: TransformSpec, input: InputField) => transformFeatureNames(t, input).length;
 
-function numericEncoder({ log1p, impute, mean, std }: NumericTransform, { inputIndex, column }: EncoderPlacement): Encoder {
+function numericEncoder(
+  { log1p, impute, mean, std }: NumericTransform,
+  { inputIndex, column }: EncoderPlacement,
+): Encoder {
   return (values, out, base) => {
     const value = values[inputIndex];
     const x = typeof value === 'number' ? value : impute;

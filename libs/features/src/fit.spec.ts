@@ -21,12 +21,29 @@ describe('fitFeatureSpec', () => {
     const logs = [100, 1000, 300, 2000, 500, 700].map(Math.log1p);
     const mean = logs.reduce((a, b) => a + b) / logs.length;
     const std = Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / logs.length);
-    expect(numeric).toEqual({ kind: 'numeric', input: 'distance', log1p: true, impute: 600, mean: expect.closeTo(mean, 12), std: expect.closeTo(std, 12) });
+    expect(numeric).toEqual({
+      kind: 'numeric',
+      input: 'distance',
+      log1p: true,
+      impute: 600,
+      mean: expect.closeTo(mean, 12),
+      std: expect.closeTo(std, 12),
+    });
   });
 
   it('keeps the top-K categories that reach the minimum count, most frequent first, ties by name', () => {
-    expect(spec.transforms[1]).toEqual({ kind: 'categorical', input: 'origin', categories: ['ORD', 'ATL'], missing: 'category' });
-    expect(spec.transforms[2]).toEqual({ kind: 'categorical', input: 'destination', categories: ['LAX', 'SFO'], missing: 'category' });
+    expect(spec.transforms[1]).toEqual({
+      kind: 'categorical',
+      input: 'origin',
+      categories: ['ORD', 'ATL'],
+      missing: 'category',
+    });
+    expect(spec.transforms[2]).toEqual({
+      kind: 'categorical',
+      input: 'destination',
+      categories: ['LAX', 'SFO'],
+      missing: 'category',
+    });
   });
 
   it('lays out the columns deterministically and names them', () => {
@@ -65,7 +82,11 @@ describe('fitFeatureSpec', () => {
 
   it('uses std 1 for a constant column instead of dividing by zero', () => {
     const fitted = fitFeatureSpec(
-      { inputs: [{ name: 'x', type: 'number' }], transforms: [{ kind: 'numeric', input: 'x' }], prediction: flightsDefinition.prediction },
+      {
+        inputs: [{ name: 'x', type: 'number' }],
+        transforms: [{ kind: 'numeric', input: 'x' }],
+        prediction: flightsDefinition.prediction,
+      },
       [{ x: 5 }, { x: 5 }],
     );
     expect(fitted.transforms[0]).toMatchObject({ mean: 5, std: 1 });
@@ -112,7 +133,9 @@ describe('fitFeatureSpec', () => {
 
     it('a transform of an undeclared input', () => {
       const definition = { ...flightsDefinition, transforms: [{ kind: 'numeric', input: 'dist' }] };
-      expect(fitError(definition)).toBe('invalid pipeline definition: transforms.0.input: unknown input "dist"; declared: date, distance, origin, destination');
+      expect(fitError(definition)).toBe(
+        'invalid pipeline definition: transforms.0.input: unknown input "dist"; declared: date, distance, origin, destination',
+      );
     });
 
     it('a transform whose kind does not fit the input type', () => {
@@ -133,7 +156,10 @@ describe('fitFeatureSpec', () => {
     });
 
     it('a binary task without exactly two classes', () => {
-      const definition = { ...flightsDefinition, prediction: { ...flightsDefinition.prediction, classes: ['a', 'b', 'c'] } };
+      const definition = {
+        ...flightsDefinition,
+        prediction: { ...flightsDefinition.prediction, classes: ['a', 'b', 'c'] },
+      };
       expect(fitError(definition)).toContain('prediction.classes: a binary task has exactly 2 classes, got 3');
     });
 
@@ -141,7 +167,9 @@ describe('fitFeatureSpec', () => {
       expect(fitError(flightsDefinition, [flightRows[0], { ...flightRows[1], distance: '1000' }])).toBe(
         'input "distance" must be a number, got "1000" (row 1)',
       );
-      expect(fitError(flightsDefinition, [{ date: '2001/01/01 06:00', distance: 1, destination: 'LAX' }])).toBe('missing input "origin" (row 0)');
+      expect(fitError(flightsDefinition, [{ date: '2001/01/01 06:00', distance: 1, destination: 'LAX' }])).toBe(
+        'missing input "origin" (row 0)',
+      );
     });
 
     it('zero rows, a numeric input that never has a value, and a categorical with nothing frequent enough', () => {
@@ -151,9 +179,13 @@ describe('fitFeatureSpec', () => {
         transforms: [{ kind: 'numeric', input: 'x' }],
         prediction: flightsDefinition.prediction,
       };
-      expect(fitError(optional, [{ x: null }])).toBe('cannot fit numeric transform of "x": no training row has a value');
+      expect(fitError(optional, [{ x: null }])).toBe(
+        'cannot fit numeric transform of "x": no training row has a value',
+      );
       const rare = { ...flightsDefinition, transforms: [{ kind: 'categorical', input: 'origin', minCount: 10 }] };
-      expect(fitError(rare)).toBe('cannot fit categorical transform of "origin": no category occurs at least 10 times in the training rows');
+      expect(fitError(rare)).toBe(
+        'cannot fit categorical transform of "origin": no category occurs at least 10 times in the training rows',
+      );
     });
   });
 });

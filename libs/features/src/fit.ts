@@ -74,10 +74,14 @@ function fitCategorical(t: Definition<'categorical'>, column: readonly InputValu
   const counts = new Map<string, number>();
   for (const v of column) if (typeof v === 'string') counts.set(v, (counts.get(v) ?? 0) + 1);
   // Ties broken by code-unit order, not locale, so the layout is identical on every machine.
-  const ranked = [...counts].filter(([, n]) => n >= t.minCount).sort(([a, na], [b, nb]) => nb - na || (a < b ? -1 : a > b ? 1 : 0));
+  const ranked = [...counts]
+    .filter(([, n]) => n >= t.minCount)
+    .sort(([a, na], [b, nb]) => nb - na || (a < b ? -1 : a > b ? 1 : 0));
   const categories = ranked.slice(0, t.topK ?? ranked.length).map(([category]) => category);
   if (categories.length === 0) {
-    throw invalid(`cannot fit categorical transform of "${t.input}": no category occurs at least ${t.minCount} times in the training rows`);
+    throw invalid(
+      `cannot fit categorical transform of "${t.input}": no category occurs at least ${t.minCount} times in the training rows`,
+    );
   }
   return { kind: 'categorical', input: t.input, categories, missing: t.missing };
 }

@@ -2,7 +2,14 @@
 export { pipelineDefinitionSchema, parsePipelineDefinition } from './definition';
 export type { PipelineDefinition, ResolvedPipelineDefinition } from './definition';
 export { featureSpecSchema, parseFeatureSpec, FEATURE_SPEC_VERSION } from './spec';
-export type { FeatureSpec, TransformSpec, NumericTransform, CategoricalTransform, DatetimeTransform, BoolTransform } from './spec';
+export type {
+  FeatureSpec,
+  TransformSpec,
+  NumericTransform,
+  CategoricalTransform,
+  DatetimeTransform,
+  BoolTransform,
+} from './spec';
 export type { InputField, InputType, PredictionSpec, DatetimePart } from './schema-parts';
 export { fitFeatureSpec } from './fit';
 export { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';

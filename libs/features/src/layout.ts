@@ -7,7 +7,8 @@ export const OTHER_LABEL = '<other>';
 export const MISSING_LABEL = '<missing>';
 
 /** A categorical transform has a "missing" slot only when its input may be missing and it does not impute the mode. */
-export const hasMissingSlot = (t: CategoricalTransform, input: InputField) => !input.required && t.missing === 'category';
+export const hasMissingSlot = (t: CategoricalTransform, input: InputField) =>
+  !input.required && t.missing === 'category';
 
 /** Names of the columns one transform writes, in order; their count is the transform's width. */
 export function transformFeatureNames(t: TransformSpec, input: InputField): string[] {

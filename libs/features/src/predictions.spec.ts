@@ -5,7 +5,15 @@ import { flightRows, flightsDefinition } from './testing/flights-fixture';
 
 const binary = fitFeatureSpec(flightsDefinition, flightRows);
 const multiclass = fitFeatureSpec(
-  { ...flightsDefinition, prediction: { task: 'multiclass', classes: ['Adelie', 'Chinstrap', 'Gentoo'], labelOutput: 'label', probabilityOutput: 'probabilities' } },
+  {
+    ...flightsDefinition,
+    prediction: {
+      task: 'multiclass',
+      classes: ['Adelie', 'Chinstrap', 'Gentoo'],
+      labelOutput: 'label',
+      probabilityOutput: 'probabilities',
+    },
+  },
   flightRows,
 );
 
@@ -15,7 +23,12 @@ const probabilities = (rows: number[][]): Tensor => ({
   shape: [rows.length, rows[0].length],
   data: new Float32Array(rows.flat()),
 });
-const labels = (values: number[]): Tensor => ({ name: 'label', datatype: 'INT64', shape: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+const labels = (values: number[]): Tensor => ({
+  name: 'label',
+  datatype: 'INT64',
+  shape: [values.length],
+  data: BigInt64Array.from(values.map(BigInt)),
+});
 
 function internalError(run: () => unknown): string {
   try {
@@ -30,7 +43,13 @@ function internalError(run: () => unknown): string {
 
 describe('interpretOutputs', () => {
   it('reports the positive-class probability of a binary model', () => {
-    const predictions = interpretOutputs(binary, [labels([0, 1]), probabilities([[0.75, 0.25], [0.25, 0.75]])]);
+    const predictions = interpretOutputs(binary, [
+      labels([0, 1]),
+      probabilities([
+        [0.75, 0.25],
+        [0.25, 0.75],
+      ]),
+    ]);
     expect(predictions).toEqual([
       { label: 'on-time', probability: 0.25, probabilities: { 'on-time': 0.75, late: 0.25 } },
       { label: 'late', probability: 0.75, probabilities: { 'on-time': 0.25, late: 0.75 } },
@@ -39,7 +58,11 @@ describe('interpretOutputs', () => {
 
   it('reports the probability of the predicted label of a multiclass model', () => {
     const [prediction] = interpretOutputs(multiclass, [probabilities([[0.125, 0.25, 0.625]]), labels([2])]);
-    expect(prediction).toEqual({ label: 'Gentoo', probability: 0.625, probabilities: { Adelie: 0.125, Chinstrap: 0.25, Gentoo: 0.625 } });
+    expect(prediction).toEqual({
+      label: 'Gentoo',
+      probability: 0.625,
+      probabilities: { Adelie: 0.125, Chinstrap: 0.25, Gentoo: 0.625 },
+    });
   });
 
   it('accepts labels given as class names', () => {
@@ -49,11 +72,29 @@ describe('interpretOutputs', () => {
 
   it.each<[string, Tensor[], string]>([
     ['a missing output', [labels([0])], 'the model has no output "probabilities"; got: label'],
-    ['the wrong number of classes', [labels([0]), probabilities([[0.2, 0.3, 0.5]])], 'output "probabilities" must be FP32 or FP64 [N, 2], got FP32 [1, 3]'],
-    ['labels for another batch size', [labels([0, 1]), probabilities([[0.5, 0.5]])], 'output "label" must hold one label per row [1], got [2]'],
-    ['a class index out of range', [labels([2]), probabilities([[0.5, 0.5]])], 'output "label" holds class index 2, expected 0..1'],
-    ['float labels', [{ name: 'label', datatype: 'FP32', shape: [1], data: new Float32Array([1]) }, probabilities([[0.5, 0.5]])], 'must be an integer class index or BYTES class name, got FP32'],
+    [
+      'the wrong number of classes',
+      [labels([0]), probabilities([[0.2, 0.3, 0.5]])],
+      'output "probabilities" must be FP32 or FP64 [N, 2], got FP32 [1, 3]',
+    ],
+    [
+      'labels for another batch size',
+      [labels([0, 1]), probabilities([[0.5, 0.5]])],
+      'output "label" must hold one label per row [1], got [2]',
+    ],
+    [
+      'a class index out of range',
+      [labels([2]), probabilities([[0.5, 0.5]])],
+      'output "label" holds class index 2, expected 0..1',
+    ],
+    [
+      'float labels',
+      [{ name: 'label', datatype: 'FP32', shape: [1], data: new Float32Array([1]) }, probabilities([[0.5, 0.5]])],
+      'output "label" must be an integer class index or BYTES class name, got FP32',
+    ],
   ])('throws INTERNAL for %s', (_case, outputs, message) => {
-    expect(internalError(() => interpretOutputs(binary, outputs))).toBe(`model outputs do not match the feature spec: ${message}`);
+    expect(internalError(() => interpretOutputs(binary, outputs))).toBe(
+      `model outputs do not match the feature spec: ${message}`,
+    );
   });
 });

@@ -15,12 +15,19 @@ export function interpretOutputs(spec: FeatureSpec, outputs: readonly Tensor[]):
   const probs = findOutput(outputs, probabilityOutput);
   const labels = findOutput(outputs, labelOutput);
   const width = classes.length;
-  if ((probs.datatype !== 'FP32' && probs.datatype !== 'FP64') || probs.shape.length !== 2 || probs.shape[1] !== width) {
-    throw mismatch(`output "${probabilityOutput}" must be FP32 or FP64 [N, ${width}], got ${probs.datatype} [${probs.shape.join(', ')}]`);
+  if (
+    (probs.datatype !== 'FP32' && probs.datatype !== 'FP64') ||
+    probs.shape.length !== 2 ||
+    probs.shape[1] !== width
+  ) {
+    throw mismatch(
+      `output "${probabilityOutput}" must be FP32 or FP64 [N, ${width}], got ${probs.datatype} [${probs.shape.join(', ')}]`,
+    );
   }
   const rows = probs.shape[0];
   const p = probs.data as Float32Array | Float64Array;
-  if (p.length !== rows * width) throw mismatch(`output "${probabilityOutput}" holds ${p.length} values, its shape says ${rows * width}`);
+  if (p.length !== rows * width)
+    throw mismatch(`output "${probabilityOutput}" holds ${p.length} values, its shape says ${rows * width}`);
   const labelAt = labelReader(labels, rows, classes);
 
   const predictions: Prediction[] = new Array(rows);
@@ -36,7 +43,8 @@ export function interpretOutputs(spec: FeatureSpec, outputs: readonly Tensor[]):
 
 function findOutput(outputs: readonly Tensor[], name: string): Tensor {
   const found = outputs.find((t) => t.name === name);
-  if (!found) throw mismatch(`the model has no output "${name}"; got: ${outputs.map((t) => t.name).join(', ') || 'none'}`);
+  if (!found)
+    throw mismatch(`the model has no output "${name}"; got: ${outputs.map((t) => t.name).join(', ') || 'none'}`);
   return found;
 }
 
@@ -51,18 +59,21 @@ function labelReader(labels: Tensor, rows: number, classes: readonly string[]): 
     const known = new Set(classes);
     return (row) => {
       const label = (data as string[])[row];
-      if (!known.has(label)) throw mismatch(`output "${labels.name}" holds label "${label}", which is not one of: ${classes.join(', ')}`);
+      if (!known.has(label))
+        throw mismatch(`output "${labels.name}" holds label "${label}", which is not one of: ${classes.join(', ')}`);
       return label;
     };
   }
   if (labels.datatype.startsWith('INT') || labels.datatype.startsWith('UINT')) {
     return (row) => {
       const index = Number(data[row]);
-      if (!(index >= 0 && index < classes.length)) throw mismatch(`output "${labels.name}" holds class index ${index}, expected 0..${classes.length - 1}`);
+      if (!(index >= 0 && index < classes.length))
+        throw mismatch(`output "${labels.name}" holds class index ${index}, expected 0..${classes.length - 1}`);
       return classes[index];
     };
   }
   throw mismatch(`output "${labels.name}" must be an integer class index or BYTES class name, got ${labels.datatype}`);
 }
 
-const mismatch = (message: string) => new AviaryError(`model outputs do not match the feature spec: ${message}`, 'INTERNAL');
+const mismatch = (message: string) =>
+  new AviaryError(`model outputs do not match the feature spec: ${message}`, 'INTERNAL');

@@ -30,7 +30,8 @@ export class RecordReader {
   }
 
   read(record: unknown, row: number): void {
-    if (!isPlainObject(record)) throw invalid(`each record must be a JSON object, got ${describe(record)} (row ${row})`);
+    if (!isPlainObject(record))
+      throw invalid(`each record must be a JSON object, got ${describe(record)} (row ${row})`);
     if (this.options.rejectUnknown) {
       for (const key in record) {
         if (!this.declared.has(key)) throw invalid(`unknown input "${key}" (row ${row}); expected: ${this.expected}`);
@@ -42,7 +43,11 @@ export class RecordReader {
       const raw = Object.hasOwn(record, input.name) ? record[input.name] : undefined;
       if (raw === undefined || raw === null) {
         if (input.required) {
-          throw invalid(raw === null ? `input "${input.name}" is required, got null (row ${row})` : `missing input "${input.name}" (row ${row})`);
+          throw invalid(
+            raw === null
+              ? `input "${input.name}" is required, got null (row ${row})`
+              : `missing input "${input.name}" (row ${row})`,
+          );
         }
         this.values[i] = null;
       } else {

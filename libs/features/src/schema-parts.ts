@@ -4,16 +4,14 @@ import { z } from 'zod';
 export const INPUT_TYPES = ['number', 'string', 'datetime', 'bool'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
-export const TRANSFORM_KINDS = ['numeric', 'categorical', 'datetime', 'bool'] as const;
-export type TransformKind = (typeof TRANSFORM_KINDS)[number];
-
 /** The raw input type each transform kind reads. */
-export const TRANSFORM_INPUT_TYPE: Record<TransformKind, InputType> = {
+export const TRANSFORM_INPUT_TYPE = {
   numeric: 'number',
   categorical: 'string',
   datetime: 'datetime',
   bool: 'bool',
-};
+} as const satisfies Record<string, InputType>;
+export type TransformKind = keyof typeof TRANSFORM_INPUT_TYPE;
 
 export const DATETIME_PARTS = ['hour', 'dayOfWeek', 'month'] as const;
 export type DatetimePart = (typeof DATETIME_PARTS)[number];
@@ -46,12 +44,21 @@ export const predictionSchema = z
   })
   .superRefine((p, ctx) => {
     if (p.task === 'binary' && p.classes.length !== 2) {
-      ctx.addIssue({ code: 'custom', path: ['classes'], message: `a binary task has exactly 2 classes, got ${p.classes.length}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['classes'],
+        message: `a binary task has exactly 2 classes, got ${p.classes.length}`,
+      });
     }
     const duplicate = firstDuplicate(p.classes);
-    if (duplicate !== undefined) ctx.addIssue({ code: 'custom', path: ['classes'], message: `duplicate class "${duplicate}"` });
+    if (duplicate !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['classes'], message: `duplicate class "${duplicate}"` });
     if (p.labelOutput === p.probabilityOutput) {
-      ctx.addIssue({ code: 'custom', path: ['labelOutput'], message: 'labelOutput and probabilityOutput must name different outputs' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['labelOutput'],
+        message: 'labelOutput and probabilityOutput must name different outputs',
+      });
     }
   });
 export type PredictionSpec = z.infer<typeof predictionSchema>;
@@ -87,7 +94,10 @@ export function checkInputsAndTransforms(
       const declared = inputs.map((input) => input.name).join(', ');
       fail(['transforms', i, 'input'], `unknown input "${t.input}"; declared: ${declared}`);
     } else if (type !== TRANSFORM_INPUT_TYPE[t.kind]) {
-      fail(['transforms', i, 'input'], `a ${t.kind} transform reads a ${TRANSFORM_INPUT_TYPE[t.kind]} input, but "${t.input}" is ${type}`);
+      fail(
+        ['transforms', i, 'input'],
+        `a ${t.kind} transform reads a ${TRANSFORM_INPUT_TYPE[t.kind]} input, but "${t.input}" is ${type}`,
+      );
     }
     const seen = new Set<string>();
     for (const p of t.parts ?? []) {

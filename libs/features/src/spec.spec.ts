@@ -31,16 +31,48 @@ describe('parseFeatureSpec', () => {
 
   it.each<[string, unknown, string]>([
     ['not an object', 'spec', 'invalid feature spec: Invalid input: expected object, received string'],
-    ['another spec version', edit((s) => Object.assign(s, { specVersion: 2 })), 'specVersion: Invalid input: expected 1'],
-    ['a std of zero', edit((s) => Object.assign(s.transforms[0], { std: 0 })), 'transforms.0.std: Too small: expected number to be >0'],
+    [
+      'another spec version',
+      edit((s) => Object.assign(s, { specVersion: 2 })),
+      'specVersion: Invalid input: expected 1',
+    ],
+    [
+      'a std of zero',
+      edit((s) => Object.assign(s.transforms[0], { std: 0 })),
+      'transforms.0.std: Too small: expected number to be >0',
+    ],
     ['an unknown field', edit((s) => Object.assign(s, { extra: true })), 'Unrecognized key: "extra"'],
     ['an unknown transform kind', edit((s) => Object.assign(s.transforms[0], { kind: 'bucket' })), 'transforms.0.kind'],
-    ['a duplicate category', edit((s) => Object.assign(s.transforms[1], { categories: ['ORD', 'ORD'] })), 'transforms.1.categories: duplicate category "ORD"'],
-    ['a transform of an undeclared input', edit((s) => Object.assign(s.transforms[0], { input: 'miles' })), 'transforms.0.input: unknown input "miles"; declared: date, distance, origin, destination'],
-    ['featureNames out of step', edit((s) => s.featureNames.reverse()), 'featureNames: featureNames do not match the transforms: column 0 should be "log1p(distance)", got "date.dayOfWeek=sun"'],
-    ['a missing feature name', edit((s) => s.featureNames.pop()), 'featureNames: featureNames do not match the transforms: expected 17 columns, got 16'],
-    ['the same output for label and probabilities', edit((s) => Object.assign(s.prediction, { labelOutput: 'probabilities' })), 'prediction.labelOutput: labelOutput and probabilityOutput must name different outputs'],
-    ['duplicate classes', edit((s) => Object.assign(s.prediction, { classes: ['late', 'late'] })), 'prediction.classes: duplicate class "late"'],
+    [
+      'a duplicate category',
+      edit((s) => Object.assign(s.transforms[1], { categories: ['ORD', 'ORD'] })),
+      'transforms.1.categories: duplicate category "ORD"',
+    ],
+    [
+      'a transform of an undeclared input',
+      edit((s) => Object.assign(s.transforms[0], { input: 'miles' })),
+      'transforms.0.input: unknown input "miles"; declared: date, distance, origin, destination',
+    ],
+    [
+      'featureNames out of step',
+      edit((s) => s.featureNames.reverse()),
+      'featureNames: do not match the transforms: column 0 should be "log1p(distance)", got "date.dayOfWeek=sun"',
+    ],
+    [
+      'a missing feature name',
+      edit((s) => s.featureNames.pop()),
+      'featureNames: do not match the transforms: expected 17 columns, got 16',
+    ],
+    [
+      'the same output for label and probabilities',
+      edit((s) => Object.assign(s.prediction, { labelOutput: 'probabilities' })),
+      'prediction.labelOutput: labelOutput and probabilityOutput must name different outputs',
+    ],
+    [
+      'duplicate classes',
+      edit((s) => Object.assign(s.prediction, { classes: ['late', 'late'] })),
+      'prediction.classes: duplicate class "late"',
+    ],
   ])('rejects %s with a message naming what is wrong', (_case, json, message) => {
     expect(parseError(json)).toContain(message);
   });

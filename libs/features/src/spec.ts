@@ -2,7 +2,13 @@
 import { parseOrThrow } from '@aviary/contracts';
 import { z } from 'zod';
 import { featureNamesOf } from './layout';
-import { checkInputsAndTransforms, datetimePartSchema, firstDuplicate, inputFieldSchema, predictionSchema } from './schema-parts';
+import {
+  checkInputsAndTransforms,
+  datetimePartSchema,
+  firstDuplicate,
+  inputFieldSchema,
+  predictionSchema,
+} from './schema-parts';
 
 export const FEATURE_SPEC_VERSION = 1;
 
@@ -28,7 +34,8 @@ export const categoricalTransformSchema = z
   })
   .superRefine((t, ctx) => {
     const duplicate = firstDuplicate(t.categories);
-    if (duplicate !== undefined) ctx.addIssue({ code: 'custom', path: ['categories'], message: `duplicate category "${duplicate}"` });
+    if (duplicate !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['categories'], message: `duplicate category "${duplicate}"` });
   });
 
 export const datetimeTransformSchema = z.strictObject({
@@ -72,11 +79,18 @@ export const featureSpecSchema = z
     // Feature names can only be derived once every transform reads a valid input.
     if (!checkInputsAndTransforms(spec.inputs, spec.transforms, ctx)) return;
     const expected = featureNamesOf(spec.inputs, spec.transforms);
-    const at = expected.findIndex((n, i) => spec.featureNames[i] !== n);
-    if (at >= 0 || expected.length !== spec.featureNames.length) {
-      const where = at >= 0 ? `column ${at} should be "${expected[at]}", got "${spec.featureNames[at]}"` : `expected ${expected.length} columns, got ${spec.featureNames.length}`;
-      ctx.addIssue({ code: 'custom', path: ['featureNames'], message: `featureNames do not match the transforms: ${where}` });
-    }
+    const actual = spec.featureNames;
+    const at = expected.findIndex((n, i) => actual[i] !== n);
+    const problem =
+      expected.length !== actual.length
+        ? `expected ${expected.length} columns, got ${actual.length}`
+        : at >= 0 && `column ${at} should be "${expected[at]}", got "${actual[at]}"`;
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['featureNames'],
+        message: `do not match the transforms: ${problem}`,
+      });
   });
 
 export type FeatureSpec = z.infer<typeof featureSpecSchema>;

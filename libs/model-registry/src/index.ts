@@ -1,3 +1,4 @@
 export * from './model-registry';
 export * from './serving-version';
 export * from './manifest-cache';
+export * from './version-status';

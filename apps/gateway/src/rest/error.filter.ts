@@ -21,29 +21,14 @@ export function sendError(reply: FastifyReply, thrown: unknown): void {
 }
 
 export function describe(thrown: unknown): [number, string] {
+  // Nest hands Fastify's own errors (malformed JSON, body too large) to this filter as HttpExceptions too.
   if (thrown instanceof HttpException) {
+    const status = thrown.getStatus();
+    if (status === 413) return [413, 'request body is larger than the limit set by AVIARY_MAX_BODY_BYTES'];
     const body = thrown.getResponse();
-    const message = typeof body === 'string' ? body : ((body as { message?: string; error?: string }).error ?? thrown.message);
-    return [thrown.getStatus(), message];
-  }
-  // Fastify's own errors (malformed JSON, body too large, bad content type) carry a statusCode.
-  const fastify = thrown as { statusCode?: number; code?: string; message?: string };
-  if (typeof fastify.statusCode === 'number' && typeof fastify.code === 'string' && fastify.code.startsWith('FST_')) {
-    return [fastify.statusCode, fastifyMessage(fastify.code, fastify.message ?? '')];
+    const message = typeof body === 'string' ? body : ((body as { message?: string; error?: string }).message ?? (body as { error?: string }).error ?? thrown.message);
+    return [status, String(message)];
   }
   const error: AviaryError = toAviaryError(thrown);
   return [httpStatusOf(error.code), error.message];
-}
-
-function fastifyMessage(code: string, message: string): string {
-  switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `request body is larger than the limit (AVIARY_MAX_BODY_BYTES)`;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return `unsupported content type; send application/json`;
-    default:
-      return message.startsWith('Body is not valid JSON') || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY'
-        ? `malformed JSON body: ${message}`
-        : message;
-  }
 }

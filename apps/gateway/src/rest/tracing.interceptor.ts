@@ -1,14 +1,11 @@
 // One SERVER span per REST request (continuing the caller's W3C trace when it sends one), with request
 // metrics by route and model; the handler runs inside the span so every NATS call becomes its child.
-import { counter, latencyHistogram } from '@aviary/telemetry';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { requestDuration, requestsTotal } from '../request-metrics';
 import { describe } from './error.filter';
-
-const requests = counter('aviary_requests_total', 'Gateway requests by route, model and status code', ['route', 'model', 'code']);
-const duration = latencyHistogram('aviary_request_duration_seconds', 'Gateway request latency by route and model', ['route', 'model']);
 
 @Injectable()
 export class TracingInterceptor implements NestInterceptor {
@@ -24,7 +21,7 @@ export class TracingInterceptor implements NestInterceptor {
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url } },
       parent,
     );
-    const stopTimer = duration.startTimer({ route, model });
+    const stopTimer = requestDuration.startTimer({ route, model });
     const handled = context.with(trace.setSpan(parent, span), () => lastValueFrom(next.handle(), { defaultValue: undefined }));
     return from(
       handled.then(
@@ -45,7 +42,7 @@ export class TracingInterceptor implements NestInterceptor {
       span.setAttribute('http.response.status_code', status);
       span.end();
       stopTimer();
-      requests.inc({ route, model, code: String(status) });
+      requestsTotal.inc({ route, model, code: String(status) });
     }
   }
 }

@@ -21,7 +21,12 @@ export const flightsDefinition: PipelineDefinition = {
       ],
     },
   ],
-  prediction: { task: 'binary', classes: ['on-time', 'late'], labelOutput: 'label', probabilityOutput: 'probabilities' },
+  prediction: {
+    task: 'binary',
+    classes: ['on-time', 'late'],
+    labelOutput: 'label',
+    probabilityOutput: 'probabilities',
+  },
 };
 
 export const flightRows: Record<string, unknown>[] = [

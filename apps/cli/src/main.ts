@@ -1,0 +1,78 @@
+// aviary: the command line for the model registry (talks to NATS directly, like the services do).
+import { Command } from 'commander';
+import { listModels, formatTable } from './commands/models-list';
+import { pushModel } from './commands/models-push';
+import { seedModels } from './commands/models-seed';
+import { withNats, withRegistry } from './registry-session';
+import { evaluateFlag, putFlagSet } from './commands/flags';
+import { rolloutStatus } from './commands/rollout-status';
+import { DEFAULT_FLAG_SET } from '@aviary/contracts';
+
+const program = new Command('aviary')
+  .description('Aviary: from an ONNX file to live traffic')
+  .option('--nats <url>', 'NATS server URL', process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
+
+const nats = () => program.opts<{ nats: string }>().nats;
+const models = program.command('models').description('push and inspect model versions');
+
+models
+  .command('push <file>')
+  .description('validate an ONNX model in ONNX Runtime and register it as a new version')
+  .requiredOption('--name <name>', 'model name')
+  .requiredOption('--version <version>', 'version (immutable once pushed)')
+  .option('--spec <file>', 'feature spec JSON bundled with the version (enables /v1 predict on raw records)')
+  .option('--metrics <file>', 'training metrics JSON stored in the manifest')
+  .option('--sha256 <hex>', 'reject the push unless the file hashes to this')
+  .action(async (file: string, options) => {
+    console.log(await withRegistry(nats(), (registry) => pushModel(registry, file, options)));
+  });
+
+models
+  .command('list')
+  .description('every version with its state (loading / ready / failed, with the reason)')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const rows = await withRegistry(nats(), listModels);
+    console.log(options.json ? JSON.stringify(rows, null, 2) : formatTable(rows));
+  });
+
+models
+  .command('seed <dir>')
+  .description('push every <dir>/<name>/<version>/ bundle that is not registered yet')
+  .action(async (dir: string) => {
+    await withRegistry(nats(), (registry) => seedModels(registry, dir, (line) => console.log(line)));
+  });
+
+const flags = program.command('flags').description('flagd flag sets');
+
+flags
+  .command('put <file>')
+  .description('validate a flagd flag-definition file and store it as a flag set')
+  .option('--set <name>', 'flag set name', DEFAULT_FLAG_SET)
+  .action(async (file: string, options: { set: string }) => {
+    console.log(await withNats(nats(), (nc) => putFlagSet(nc, file, options.set)));
+  });
+
+flags
+  .command('evaluate <flag>')
+  .description('evaluate a flag through the flags service')
+  .option('--set <name>', 'flag set name', DEFAULT_FLAG_SET)
+  .option('--context <json>', 'evaluation context as JSON', '{}')
+  .action(async (flag: string, options: { set: string; context: string }) => {
+    const request = { flagSet: options.set, flag, context: JSON.parse(options.context) };
+    console.log(JSON.stringify(await withNats(nats(), (nc) => evaluateFlag(nc, request)), null, 2));
+  });
+
+program
+  .command('rollout')
+  .description('progressive delivery')
+  .command('status')
+  .description('the models and the version each serves')
+  .action(async () => {
+    console.log(JSON.stringify(await withNats(nats(), rolloutStatus), null, 2));
+  });
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`aviary: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,435 @@
+import 'reflect-metadata';
+import { AviaryError, invalid, notFound, Tensor, toRawBytes } from '@aviary/contracts';
+import { metricsRegistry } from '@aviary/telemetry';
+import {
+  CallOptions,
+  Client,
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  ServiceDefinition,
+  ServiceError,
+  status,
+} from '@grpc/grpc-js';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { SpanContext, SpanKind, trace } from '@opentelemetry/api';
+import { createServer } from 'node:net';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { InferCommand, InferenceService } from '../inference.service';
+import { GrpcInferenceServer } from './grpc-inference.server';
+import { loadInferenceProto, SERVICE_NAME } from './inference-proto';
+import { OipUseCases } from './oip.handlers';
+
+const spans = new InMemorySpanExporter();
+new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).register({
+  propagator: new W3CTraceContextPropagator(),
+});
+
+const InferenceClient = makeGenericClientConstructor(
+  loadInferenceProto()[SERVICE_NAME] as ServiceDefinition,
+  'GRPCInferenceService',
+);
+type Method = 'ServerLive' | 'ServerReady' | 'ModelReady' | 'ServerMetadata' | 'ModelMetadata' | 'ModelInfer';
+
+function call<T = Record<string, unknown>>(
+  client: Client,
+  method: Method,
+  request: object,
+  metadata = new Metadata(),
+  options: CallOptions = {},
+): Promise<T> {
+  const unary = (
+    client as unknown as Record<
+      Method,
+      (r: object, m: Metadata, o: CallOptions, cb: (e: ServiceError | null, v: T) => void) => void
+    >
+  )[method];
+  return new Promise((resolve, reject) =>
+    unary.call(client, request, metadata, { deadline: Date.now() + 3000, ...options }, (error, value) =>
+      error ? reject(error) : resolve(value),
+    ),
+  );
+}
+
+async function failure(pending: Promise<unknown>): Promise<{ code: status; details: string }> {
+  const error = (await pending.then(
+    () => undefined,
+    (e: ServiceError) => e,
+  )) as ServiceError | undefined;
+  if (!error) throw new Error('expected the call to fail');
+  return { code: error.code, details: error.details };
+}
+
+const config = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
+  NATS_URL: 'nats://127.0.0.1:4222',
+  AVIARY_HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  AVIARY_HTTP_PORT: 0,
+  AVIARY_GRPC_PORT: 0,
+  AVIARY_MAX_BODY_BYTES: 64 * 1024,
+  AVIARY_REQUEST_TIMEOUT_MS: 2000,
+  ...overrides,
+});
+
+/** InferenceService stand-in: one model, flight-delay (versions 1 and 2), whose inference echoes its inputs. */
+function fakeUseCases(overrides: Partial<OipUseCases> = {}): OipUseCases {
+  const known = (model: string, version?: string) => {
+    if (model !== 'flight-delay') throw notFound(`unknown model "${model}"`);
+    if (version !== undefined && !['1', '2'].includes(version))
+      throw notFound(`model "${model}" has no version "${version}"; it has 1, 2`);
+  };
+  return {
+    serverMetadata: () => ({ name: 'aviary', version: '0.1.0', extensions: [] }),
+    serverReady: async () => ({ ready: true }),
+    modelMetadata: (model, version) => {
+      known(model, version);
+      return {
+        name: model,
+        versions: version ? [version] : ['1', '2'],
+        platform: 'onnxruntime_onnx',
+        inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 17] }],
+        outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }],
+      };
+    },
+    modelReady: async (model, version) => {
+      known(model, version);
+      return true;
+    },
+    infer: async (command: InferCommand) => {
+      known(command.model, command.version);
+      return { model: command.model, version: command.version ?? '2', id: command.id, outputs: command.inputs };
+    },
+    ...overrides,
+  };
+}
+
+async function startServer(useCases = fakeUseCases(), overrides: Partial<GatewayConfig> = {}) {
+  const server = new GrpcInferenceServer(config(overrides), useCases, undefined as never);
+  const port = await server.start();
+  const client = new InferenceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  return { server, client, port };
+}
+
+const features = (values: number[]) => ({
+  name: 'features',
+  datatype: 'FP32',
+  shape: [1, values.length],
+  contents: { fp32_contents: values },
+});
+
+describe('GrpcInferenceServer', () => {
+  let subject: Awaited<ReturnType<typeof startServer>>;
+  const useCases = fakeUseCases();
+
+  beforeAll(async () => {
+    subject = await startServer(useCases);
+  });
+
+  afterAll(async () => {
+    subject.client.close();
+    await subject.server.stop();
+  });
+
+  it('answers the health and server metadata methods', async () => {
+    expect(await call(subject.client, 'ServerLive', {})).toEqual({ live: true });
+    expect(await call(subject.client, 'ServerReady', {})).toEqual({ ready: true });
+    expect(await call(subject.client, 'ServerMetadata', {})).toEqual({
+      name: 'aviary',
+      version: '0.1.0',
+      extensions: [],
+    });
+  });
+
+  it('reports a server that is not ready', async () => {
+    const { server, client } = await startServer(
+      fakeUseCases({ serverReady: async () => ({ ready: false, reason: 'no answer from inference' }) }),
+    );
+    expect(await call(client, 'ServerReady', {})).toEqual({ ready: false });
+    client.close();
+    await server.stop();
+  });
+
+  it('answers model metadata with int64 shapes, -1 for any size', async () => {
+    const metadata = await call(subject.client, 'ModelMetadata', { name: 'flight-delay' });
+    expect(metadata).toEqual({
+      name: 'flight-delay',
+      versions: ['1', '2'],
+      platform: 'onnxruntime_onnx',
+      inputs: [{ name: 'features', datatype: 'FP32', shape: ['-1', '17'] }],
+      outputs: [{ name: 'probabilities', datatype: 'FP32', shape: ['-1', '2'] }],
+    });
+    expect(await call(subject.client, 'ModelMetadata', { name: 'flight-delay', version: '1' })).toMatchObject({
+      versions: ['1'],
+    });
+  });
+
+  it('answers NOT_FOUND for the metadata or readiness of an unknown model or version', async () => {
+    expect(await failure(call(subject.client, 'ModelMetadata', { name: 'nope' }))).toEqual({
+      code: status.NOT_FOUND,
+      details: 'unknown model "nope"',
+    });
+    expect(await failure(call(subject.client, 'ModelReady', { name: 'nope' }))).toEqual({
+      code: status.NOT_FOUND,
+      details: 'unknown model "nope"',
+    });
+    expect((await failure(call(subject.client, 'ModelReady', { name: 'flight-delay', version: '9' }))).code).toBe(
+      status.NOT_FOUND,
+    );
+  });
+
+  it('answers INVALID_ARGUMENT when the model name is missing', async () => {
+    expect(await failure(call(subject.client, 'ModelReady', {}))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'name is required: the model to ask about',
+    });
+  });
+
+  it('says a known model with no ready version is not ready, rather than failing', async () => {
+    const { server, client } = await startServer(
+      fakeUseCases({
+        modelReady: async () => {
+          throw new AviaryError('no version of model "flight-delay" is ready yet', 'UNAVAILABLE');
+        },
+      }),
+    );
+    expect(await call(client, 'ModelReady', { name: 'flight-delay' })).toEqual({ ready: false });
+    client.close();
+    await server.stop();
+  });
+
+  it('runs inference on typed contents and answers typed contents', async () => {
+    const response = await call(subject.client, 'ModelInfer', {
+      model_name: 'flight-delay',
+      id: 'r1',
+      inputs: [features([0.5, -1])],
+    });
+    expect(response).toMatchObject({
+      model_name: 'flight-delay',
+      model_version: '2',
+      id: 'r1',
+      outputs: [{ name: 'features', datatype: 'FP32', shape: ['1', '2'], contents: { fp32_contents: [0.5, -1] } }],
+      raw_output_contents: [],
+    });
+  });
+
+  it('runs inference on raw_input_contents and answers raw_output_contents', async () => {
+    const input: Tensor = { name: 'features', datatype: 'FP32', shape: [1, 2], data: new Float32Array([0.5, -1]) };
+    const response = await call<{ outputs: { contents: unknown }[]; raw_output_contents: Buffer[] }>(
+      subject.client,
+      'ModelInfer',
+      {
+        model_name: 'flight-delay',
+        model_version: '1',
+        inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 2] }],
+        raw_input_contents: [toRawBytes('FP32', input.data)],
+      },
+    );
+    expect(response.outputs).toMatchObject([{ name: 'features', contents: null }]);
+    expect(response.raw_output_contents).toEqual([Buffer.from(toRawBytes('FP32', input.data))]);
+  });
+
+  it('answers INVALID_ARGUMENT naming the bad input', async () => {
+    const pending = call(subject.client, 'ModelInfer', {
+      model_name: 'flight-delay',
+      inputs: [{ ...features([1, 2]), shape: [1, 3] }],
+    });
+    expect(await failure(pending)).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'input "features": shape [1,3] needs 3 elements, got 2 in contents.fp32_contents',
+    });
+  });
+
+  it('answers NOT_FOUND when inferring on an unknown model', async () => {
+    expect(await failure(call(subject.client, 'ModelInfer', { model_name: 'nope', inputs: [features([1])] }))).toEqual({
+      code: status.NOT_FOUND,
+      details: 'unknown model "nope"',
+    });
+  });
+
+  it('maps the error code of a failed use case to its gRPC status', async () => {
+    const { server, client } = await startServer(
+      fakeUseCases({
+        infer: async () => {
+          throw new AviaryError('inference replica did not answer within 2000 ms', 'DEADLINE_EXCEEDED');
+        },
+      }),
+    );
+    expect(await failure(call(client, 'ModelInfer', { model_name: 'flight-delay', inputs: [features([1])] }))).toEqual({
+      code: status.DEADLINE_EXCEEDED,
+      details: 'inference replica did not answer within 2000 ms',
+    });
+    client.close();
+    await server.stop();
+  });
+
+  it('refuses messages larger than AVIARY_MAX_BODY_BYTES with RESOURCE_EXHAUSTED', async () => {
+    const big = { name: 'features', datatype: 'FP32', shape: [1, 20_000] };
+    const pending = call(subject.client, 'ModelInfer', {
+      model_name: 'flight-delay',
+      inputs: [big],
+      raw_input_contents: [new Uint8Array(80_000)],
+    });
+    expect((await failure(pending)).code).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
+  it("records one SERVER span per call, continuing the caller's trace, with the use case running inside it", async () => {
+    let active: SpanContext | undefined;
+    const { server, client } = await startServer(
+      fakeUseCases({
+        infer: async (command) => {
+          active = trace.getActiveSpan()?.spanContext();
+          return { model: command.model, version: '2', outputs: [] };
+        },
+      }),
+    );
+    const metadata = new Metadata();
+    metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    spans.reset();
+    await call(client, 'ModelInfer', { model_name: 'flight-delay', inputs: [features([1])] }, metadata);
+
+    const [span] = spans.getFinishedSpans();
+    expect(span.name).toBe('grpc inference.GRPCInferenceService/ModelInfer');
+    expect(span.kind).toBe(SpanKind.SERVER);
+    expect(span.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(span.attributes).toMatchObject({
+      'rpc.system': 'grpc',
+      'rpc.method': 'ModelInfer',
+      'rpc.grpc.status_code': status.OK,
+    });
+    expect(active?.spanId).toBe(span.spanContext().spanId);
+    client.close();
+    await server.stop();
+  });
+
+  it('counts calls in the request metrics REST uses, by method, model and gRPC status', async () => {
+    await failure(
+      call(subject.client, 'ModelInfer', {
+        model_name: 'flight-delay',
+        inputs: [{ name: 'x', datatype: 'FLOAT', shape: [1] }],
+      }),
+    );
+    const counted = (await metricsRegistry.getSingleMetric('aviary_requests_total')!.get()).values;
+    expect(counted).toContainEqual(
+      expect.objectContaining({
+        labels: {
+          route: '/inference.GRPCInferenceService/ModelInfer',
+          model: 'flight-delay',
+          code: 'INVALID_ARGUMENT',
+        },
+      }),
+    );
+    const timed = (await metricsRegistry.getSingleMetric('aviary_request_duration_seconds')!.get()).values;
+    expect(timed).toContainEqual(
+      expect.objectContaining({
+        labels: expect.objectContaining({ route: '/inference.GRPCInferenceService/ModelInfer', model: 'flight-delay' }),
+      }),
+    );
+  });
+});
+
+describe('GrpcInferenceServer shutdown', () => {
+  /** A use case that holds each inference until released. */
+  function heldInference() {
+    let release!: () => void;
+    let arrived!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const started = new Promise<void>((r) => (arrived = r));
+    const useCases = fakeUseCases({
+      infer: async (command) => {
+        arrived();
+        await released;
+        return { model: command.model, version: '2', outputs: command.inputs };
+      },
+    });
+    return { useCases, started, release };
+  }
+
+  it('lets an in-flight call finish, then closes', async () => {
+    const held = heldInference();
+    const { server, client } = await startServer(held.useCases);
+    const inFlight = call(client, 'ModelInfer', { model_name: 'flight-delay', inputs: [features([1])] });
+    await held.started;
+
+    let stopped = false;
+    const stopping = server.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stopped).toBe(false);
+
+    held.release();
+    await expect(inFlight).resolves.toMatchObject({ model_name: 'flight-delay' });
+    await stopping;
+    expect((await failure(call(client, 'ServerLive', {}))).code).toBe(status.UNAVAILABLE);
+    client.close();
+  });
+
+  it('cuts calls still running after the request timeout and a margin', async () => {
+    const held = heldInference();
+    const { server, client } = await startServer(held.useCases, { AVIARY_REQUEST_TIMEOUT_MS: 100 });
+    const inFlight = call(client, 'ModelInfer', { model_name: 'flight-delay', inputs: [features([1])] });
+    await held.started;
+
+    const begun = Date.now();
+    await server.stop();
+    expect(Date.now() - begun).toBeGreaterThanOrEqual(1000);
+    expect((await failure(inFlight)).code).not.toBe(status.OK);
+    held.release();
+    client.close();
+  });
+});
+
+describe('GrpcInferenceServer in the Nest application', () => {
+  function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+  }
+
+  it('opens the gRPC port once the HTTP port listens, and closes it with the application', async () => {
+    const grpcPort = await freePort();
+    @Module({
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config({ AVIARY_GRPC_PORT: grpcPort }) },
+        { provide: InferenceService, useValue: fakeUseCases() },
+        GrpcInferenceServer,
+      ],
+    })
+    class GatewayUnderTest {}
+    const app = await NestFactory.create<NestFastifyApplication>(GatewayUnderTest, new FastifyAdapter(), {
+      logger: false,
+    });
+    // A fresh connection per step: one that was refused waits out a reconnect backoff.
+    const clients: Client[] = [];
+    const live = (options: CallOptions = {}) => {
+      clients.push(
+        new InferenceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), {
+          'grpc.use_local_subchannel_pool': 1,
+        }),
+      );
+      return call(clients[clients.length - 1], 'ServerLive', {}, new Metadata(), options);
+    };
+    let closed = false;
+    try {
+      await app.init();
+      expect((await failure(live())).code).toBe(status.UNAVAILABLE);
+
+      await app.listen(0, '127.0.0.1');
+      expect(await live({ waitForReady: true })).toEqual({ live: true });
+
+      await app.close();
+      closed = true;
+      expect((await failure(live())).code).toBe(status.UNAVAILABLE);
+    } finally {
+      clients.forEach((c) => c.close());
+      if (!closed) await app.close();
+    }
+  });
+});

@@ -1,0 +1,142 @@
+// The gateway's gRPC door: KServe V2 GRPCInferenceService on AVIARY_HOST:AVIARY_GRPC_PORT.
+import { createLogger } from '@aviary/telemetry';
+import {
+  handleUnaryCall,
+  Server,
+  ServerCredentials,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { Server as HttpServer } from 'node:http';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { InferenceService } from '../inference.service';
+import { observeCall } from './call-telemetry';
+import { GrpcFailure } from './grpc-status';
+import { loadInferenceProto, ModelInferRequest, ModelRequest, SERVICE_NAME } from './inference-proto';
+import { OipGrpcHandlers, OipUseCases } from './oip.handlers';
+
+const log = createLogger('gateway');
+
+/** In-flight calls get the request timeout plus a margin to finish before they are cut. */
+const SHUTDOWN_MARGIN_MS = 1000;
+
+@Injectable()
+export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly handlers: OipGrpcHandlers;
+  private server?: Server;
+  private starting?: Promise<number>;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(InferenceService) inference: OipUseCases,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.handlers = new OipGrpcHandlers(inference);
+  }
+
+  onApplicationBootstrap(): void {
+    // Opens with the REST port, once every provider has bootstrapped: until then the model catalog is
+    // still loading and a call could not resolve its model. Bootstrap hooks of one module run concurrently.
+    const http = this.adapterHost.httpAdapter.getHttpServer() as HttpServer;
+    http.once('listening', () => {
+      this.start().catch((error: Error) => {
+        // Same outcome as any start-up failure (runService): a gateway without its gRPC door must not look healthy.
+        log.fatal({ err: error }, `gateway failed to start its gRPC server: ${error.message}`);
+        process.exit(1);
+      });
+    });
+  }
+
+  /** Binds and serves; resolves with the bound port (useful with AVIARY_GRPC_PORT=0). */
+  start(): Promise<number> {
+    this.starting ??= this.bind();
+    return this.starting;
+  }
+
+  /** Stops taking calls, lets in-flight ones finish (bounded), then closes; runs while NATS is still up. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.starting) return;
+    await this.starting.catch(() => undefined);
+    const server = this.server;
+    this.server = undefined;
+    this.starting = undefined;
+    if (!server) return;
+    const graceMs = this.config.AVIARY_REQUEST_TIMEOUT_MS + SHUTDOWN_MARGIN_MS;
+    await new Promise<void>((resolve) => {
+      const deadline = setTimeout(() => {
+        log.warn({ graceMs }, 'gRPC calls still running at shutdown; cancelling them');
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
+  }
+
+  private async bind(): Promise<number> {
+    const { AVIARY_HOST: host, AVIARY_GRPC_PORT: requested, AVIARY_MAX_BODY_BYTES: maxBytes } = this.config;
+    const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
+    server.addService(loadInferenceProto()[SERVICE_NAME] as ServiceDefinition, this.implementation());
+    const address = host.includes(':') ? `[${host}]:${requested}` : `${host}:${requested}`;
+    try {
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        ),
+      );
+      this.server = server;
+      log.info({ host, port }, 'gRPC listening');
+      return port;
+    } catch (error) {
+      server.forceShutdown();
+      throw new Error(`cannot listen on ${address} (AVIARY_HOST, AVIARY_GRPC_PORT): ${(error as Error).message}`);
+    }
+  }
+
+  private implementation(): UntypedServiceImplementation {
+    const h = this.handlers;
+    const noModel = () => '';
+    return {
+      ServerLive: unary('ServerLive', noModel, () => h.serverLive()),
+      ServerReady: unary('ServerReady', noModel, () => h.serverReady()),
+      ModelReady: unary(
+        'ModelReady',
+        (r: ModelRequest) => r.name,
+        (r) => h.modelReady(r),
+      ),
+      ServerMetadata: unary('ServerMetadata', noModel, () => h.serverMetadata()),
+      ModelMetadata: unary(
+        'ModelMetadata',
+        (r: ModelRequest) => r.name,
+        (r) => h.modelMetadata(r),
+      ),
+      ModelInfer: unary(
+        'ModelInfer',
+        (r: ModelInferRequest) => r.model_name,
+        (r) => h.modelInfer(r),
+      ),
+    };
+  }
+}
+
+function unary<Request>(
+  method: string,
+  modelOf: (request: Request) => string,
+  handle: (request: Request) => unknown,
+): handleUnaryCall<Request, unknown> {
+  return (call, callback) => {
+    const observed = { service: SERVICE_NAME, method, model: modelOf(call.request), metadata: call.metadata };
+    void observeCall(observed, () => handle(call.request)).then(
+      (response) => callback(null, response),
+      (failure: GrpcFailure) => callback(failure),
+    );
+  };
+}

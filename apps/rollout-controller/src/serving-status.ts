@@ -1,0 +1,26 @@
+// Answers subjects.rolloutStatus with the models and the version each serves.
+import { queueGroups, subjects } from '@aviary/contracts';
+import { encodeJson, NatsRpc } from '@aviary/messaging';
+import { collectReplicaStatus, ModelRegistry, summarizeVersions } from '@aviary/model-registry';
+import { servingReport } from '@aviary/rollout';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Subscription } from 'nats';
+
+@Injectable()
+export class ServingStatus implements OnApplicationBootstrap, OnApplicationShutdown {
+  private subscription?: Subscription;
+
+  constructor(private readonly rpc: NatsRpc) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const registry = await ModelRegistry.open(this.rpc.connection.jetstream());
+    this.subscription = this.rpc.serve(subjects.rolloutStatus, queueGroups.rolloutController, async () => {
+      const [manifests, replicas] = await Promise.all([registry.list(), collectReplicaStatus(this.rpc.connection, 300)]);
+      return encodeJson({ models: servingReport(summarizeVersions(manifests, replicas)) });
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.subscription) await this.rpc.unserve(this.subscription);
+  }
+}

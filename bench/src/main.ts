@@ -1,0 +1,234 @@
+// `npm run build && npm run bench`: latency at a fixed rate and peak throughput of the online paths (REST predict,
+// REST OIP infer, gRPC ModelInfer) against an in-process baseline, checked against the issue's targets.
+// Usage: node dist/bench/src/main.js [--duration S] [--concurrency N] [--rate RPS] [--url URL [--grpc HOST:PORT]] [--json]
+import { Stack, startStack, waitFor, workspaceRoot } from '@aviary/testing';
+import { cpus, platform, arch, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { featuresOf, loadBundle, runBaseline } from './baseline';
+import { grpcInfer, GrpcInferTarget } from './grpc-client';
+import { fetchJson, jsonPost, keepAliveAgent, loopbackUrl } from './http-client';
+import { runClosedLoop, runOpenLoop, Send } from './load';
+import { BenchResults, failedScenarios, formatReport, PeakScenario } from './report';
+import { ObservedProcess, ScenarioUsage, UsageProbe } from './usage';
+
+const MODEL = 'flight-delay';
+const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
+const REQUEST_TIMEOUT_MS = 5000;
+const WARM_UP_MS = 2000;
+/** Bounds every closed loop whatever the duration, so a very fast path cannot exhaust memory. */
+const MAX_REQUESTS = 2_000_000;
+
+interface BenchOptions {
+  durationMs: number;
+  concurrency: number;
+  rate: number;
+  url?: string;
+  grpc?: string;
+  json: boolean;
+}
+
+function parseOptions(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: 'string', default: '10' },
+      concurrency: { type: 'string', default: '16' },
+      rate: { type: 'string', default: '500' },
+      url: { type: 'string' },
+      grpc: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const problems: string[] = [];
+  const positive = (flag: string, raw: string, integer: boolean) => {
+    const value = Number(raw);
+    if (!(value > 0) || (integer && !Number.isInteger(value))) problems.push(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
+    return value;
+  };
+  const duration = positive('duration', values.duration, false);
+  const concurrency = positive('concurrency', values.concurrency, true);
+  const rate = positive('rate', values.rate, false);
+  if (values.grpc && !values.url) problems.push('--grpc only goes with --url (a stack the bench starts has its own gRPC port)');
+  if (values.grpc && !/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(values.grpc)) problems.push(`--grpc must be a loopback HOST:PORT, got "${values.grpc}"`);
+  if (values.url) {
+    try {
+      loopbackUrl(values.url);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  if (problems.length) throw new Error(`bad options:\n  ${problems.join('\n  ')}`);
+  return { durationMs: duration * 1000, concurrency, rate, url: values.url, grpc: values.grpc, json: values.json };
+}
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Gateway {
+  httpUrl: string;
+  grpcAddress?: string;
+  observed: ObservedProcess[];
+  description: string;
+}
+
+async function gatewayFor(options: BenchOptions, started: (stack: Stack) => void): Promise<Gateway> {
+  const self: ObservedProcess = { name: 'bench', pid: process.pid };
+  if (options.url) {
+    const httpUrl = loopbackUrl(options.url).origin;
+    progress(`waiting for ${MODEL} on ${httpUrl}`);
+    await waitFor(`${MODEL} to be ready on ${httpUrl}`, async () => (await fetch(`${httpUrl}/v2/models/${MODEL}/ready`)).ok, 60_000);
+    return {
+      httpUrl,
+      grpcAddress: options.grpc,
+      observed: [self, { name: 'gateway', metricsUrl: `${httpUrl}/metrics` }],
+      description: `running gateway ${httpUrl}${options.grpc ? `, gRPC ${options.grpc}` : ''} (CPU of its processes not visible)`,
+    };
+  }
+  progress('starting nats-server and every service (npm run build must have run)');
+  const stack = await startStack();
+  started(stack);
+  await stack.waitForModel(MODEL);
+  const observed: ObservedProcess[] = [
+    self,
+    ...stack.processes.map((p) => ({ name: p.name, pid: p.child.pid, metricsUrl: `${p.httpUrl}/metrics` })),
+  ];
+  if (stack.nats) observed.push({ name: 'nats-server', pid: stack.nats.process.child.pid });
+  return {
+    httpUrl: stack.gateway.httpUrl,
+    grpcAddress: stack.gateway.grpcAddress,
+    observed,
+    description: `stack started by the bench: nats-server + ${stack.processes.length} services, gateway ${stack.gateway.httpUrl}, gRPC ${stack.gateway.grpcAddress}`,
+  };
+}
+
+interface ModelMetadata {
+  versions?: string[];
+  inputs: { name: string; datatype: string; shape: number[] }[];
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  let stack: Stack | undefined;
+  let grpcTarget: GrpcInferTarget | undefined;
+  const agents = [keepAliveAgent(Math.max(options.concurrency, 256)), keepAliveAgent(options.concurrency)];
+  const interrupt = () => {
+    progress('interrupted; stopping what the bench started');
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+
+  try {
+    const gateway = await gatewayFor(options, (s) => (stack = s));
+    const { httpUrl } = gateway;
+
+    // What the gateway serves, checked once with parsed answers before any load.
+    const metadata = await fetchJson<ModelMetadata>(`${httpUrl}/v2/models/${MODEL}`);
+    const input = metadata.inputs[0];
+    const width = input.shape[1];
+    const predicted = await fetchJson<{ version: string; predictions: { label: string }[] }>(`${httpUrl}/v1/models/${MODEL}/predict`, { instances: [RECORD] });
+    if (!predicted.predictions?.[0]?.label) throw new Error(`predict answered without a prediction: ${JSON.stringify(predicted)}`);
+    const bundle = await loadBundle({ modelsDir: join(workspaceRoot(), 'models'), model: MODEL, version: predicted.version });
+    const features = featuresOf(bundle, RECORD);
+    if (features.length !== width) {
+      throw new Error(`${bundle.dir} makes ${features.length} features, the gateway's ${MODEL} takes [1, ${width}]: not the bundle it serves`);
+    }
+    const inferBody = { inputs: [{ name: input.name, datatype: 'FP32', shape: [1, width], data: Array.from(features) }] };
+    const inferred = await fetchJson<{ outputs: unknown[] }>(`${httpUrl}/v2/models/${MODEL}/infer`, inferBody);
+    if (!inferred.outputs?.length) throw new Error(`infer answered without outputs: ${JSON.stringify(inferred)}`);
+    if (gateway.grpcAddress) {
+      grpcTarget = grpcInfer({ address: gateway.grpcAddress, model: MODEL, input: input.name, features, timeoutMs: REQUEST_TIMEOUT_MS });
+      const answer = await grpcTarget.inferOnce();
+      if (!answer.outputs?.length) throw new Error(`gRPC ModelInfer answered without outputs: ${JSON.stringify(answer)}`);
+    }
+
+    const predictUrl = new URL(`${httpUrl}/v1/models/${MODEL}/predict`);
+    const inferUrl = new URL(`${httpUrl}/v2/models/${MODEL}/infer`);
+    const paths: { name: string; send?: Send; skipped?: string }[] = [
+      { name: 'REST predict', send: jsonPost({ url: predictUrl, body: { instances: [RECORD] }, agent: agents[1], timeoutMs: REQUEST_TIMEOUT_MS }).send },
+      { name: 'REST OIP infer', send: jsonPost({ url: inferUrl, body: inferBody, agent: agents[1], timeoutMs: REQUEST_TIMEOUT_MS }).send },
+      grpcTarget ? { name: 'gRPC ModelInfer', send: grpcTarget.send } : { name: 'gRPC ModelInfer', skipped: 'pass --grpc HOST:PORT with --url' },
+    ];
+    const fixedRatePredict = jsonPost({ url: predictUrl, body: { instances: [RECORD] }, agent: agents[0], timeoutMs: REQUEST_TIMEOUT_MS }).send;
+
+    const warmUpMs = Math.min(WARM_UP_MS, options.durationMs);
+    for (const path of paths) {
+      if (!path.send) continue;
+      progress(`warming up ${path.name} (${warmUpMs} ms)`);
+      await runClosedLoop({ concurrency: Math.min(4, options.concurrency), durationMs: warmUpMs, send: path.send, maxRequests: MAX_REQUESTS });
+    }
+    await runOpenLoop({ rate: options.rate, durationMs: warmUpMs, send: fixedRatePredict });
+
+    const probe = new UsageProbe(gateway.observed);
+    const measured = async <T>(what: string, run: () => Promise<T>): Promise<{ result: T; usage: ScenarioUsage }> => {
+      await pause(500);
+      progress(`${what} for ${options.durationMs / 1000} s`);
+      const window = await probe.start();
+      const result = await run();
+      return { result, usage: await window.finish() };
+    };
+
+    const fixedRate = await measured(`REST predict at ${options.rate} req/s`, () =>
+      runOpenLoop({ rate: options.rate, durationMs: options.durationMs, send: fixedRatePredict, drainTimeoutMs: REQUEST_TIMEOUT_MS }),
+    );
+    const peaks: PeakScenario[] = [];
+    for (const path of paths) {
+      if (!path.send) {
+        peaks.push({ name: path.name, skipped: path.skipped });
+        continue;
+      }
+      const send = path.send;
+      const run = await measured(`${path.name} with ${options.concurrency} in flight`, () =>
+        runClosedLoop({ concurrency: options.concurrency, durationMs: options.durationMs, send, maxRequests: MAX_REQUESTS }),
+      );
+      peaks.push({ name: path.name, ...run });
+    }
+    const baseline = await measured('in-process baseline', () =>
+      runBaseline({ bundle, record: RECORD, durationMs: options.durationMs, warmUpOps: 500 }),
+    );
+
+    const cpu = cpus();
+    const results: BenchResults = {
+      machine: {
+        cores: cpu.length,
+        cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+        memoryGiB: totalmem() / 2 ** 30,
+        platform: `${platform()} ${arch()}`,
+        node: process.version,
+        date: new Date().toISOString(),
+      },
+      target: gateway.description,
+      model: `${MODEL} version ${predicted.version} (${bundle.dir}), input "${input.name}" FP32 [1, ${width}]`,
+      settings: { durationSeconds: options.durationMs / 1000, concurrency: options.concurrency, rate: options.rate },
+      fixedRate,
+      peaks,
+      baseline,
+    };
+    console.log(formatReport(results));
+    if (options.json) console.log(JSON.stringify(results, null, 2));
+    const failed = failedScenarios(results);
+    if (failed.length) {
+      console.error(`\nbench failed: more than 1 % errors in ${failed.join('; ')}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    grpcTarget?.close();
+    for (const agent of agents) agent.destroy();
+    if (stack) {
+      progress('stopping the stack');
+      await stack.stop();
+    }
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

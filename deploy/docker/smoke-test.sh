@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Compose smoke test (CI runs it): build the image, start the whole stack, wait until the gateway is ready,
+# then one REST prediction and one gRPC ModelInfer through the ports published on 127.0.0.1, and always
+# `down -v` at the end.
+#
+#   bash deploy/docker/smoke-test.sh
+#
+# Where no Docker engine runs and no registry is reachable (these machines, CI), it first runs
+# ../shared/tools/local-docker (beside the repo), which installs and starts dockerd and builds stand-in base
+# images, and builds against those. Variables (all optional):
+#   SMOKE_LOCAL_DOCKER=0      do not run ../shared/tools/local-docker (use the Docker you have)
+#   SMOKE_HTTP_PORT=18080     host port for the gateway's REST port (not 8080: a dev stack may be running)
+#   SMOKE_GRPC_PORT=18081     host port for the gateway's gRPC port
+#   SMOKE_TIMEOUT=300         seconds to wait for /v2/health/ready
+#   SMOKE_SCALE="--scale inference=2 --scale preprocessor=2"   replicas to start (stateless services)
+#   SMOKE_KEEP=1              leave the stack running at the end (no `down -v`), to debug
+#   COMPOSE="docker compose"  the Compose command (default: docker-compose if installed, else docker compose)
+#   NODE_IMAGE, NATS_IMAGE, AVIARY_IMAGE as in docker-compose.yml (AVIARY_IMAGE defaults to aviary:smoke here)
+set -uo pipefail
+
+root="$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)"
+cd "$root"
+started=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - started ))s"; }
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; exit 1; }
+
+# ---- a Docker engine, and base images to build against ----
+local_docker="$root/../shared/tools/local-docker"
+if [ "${SMOKE_LOCAL_DOCKER:-1}" != 0 ] && [ -f "$local_docker" ]; then
+  echo "smoke: preparing Docker with $local_docker (engine + stand-in base images)"
+  env_lines="$(bash "$local_docker" all)" || fail "local-docker could not provide a Docker engine"
+  eval "$env_lines"
+  pass "Docker engine ready ($(elapsed)); NODE_IMAGE=${NODE_IMAGE:-} NATS_IMAGE=${NATS_IMAGE:-}"
+fi
+docker info >/dev/null 2>&1 || fail "no Docker engine answers (docker info)"
+
+if [ -z "${COMPOSE:-}" ]; then
+  if command -v docker-compose >/dev/null; then COMPOSE=docker-compose; else COMPOSE="docker compose"; fi
+fi
+export AVIARY_BIND=127.0.0.1
+export AVIARY_HTTP_PORT="${SMOKE_HTTP_PORT:-18080}"
+export AVIARY_GRPC_PORT="${SMOKE_GRPC_PORT:-18081}"
+export AVIARY_IMAGE="${AVIARY_IMAGE:-aviary:smoke}"
+export OTEL_EXPORTER_OTLP_ENDPOINT=
+unset COMPOSE_PROFILES
+project=aviary-smoke
+compose() { $COMPOSE -p "$project" "$@"; }
+timeout_s="${SMOKE_TIMEOUT:-300}"
+scale="${SMOKE_SCALE---scale inference=2 --scale preprocessor=2}"
+http="http://127.0.0.1:$AVIARY_HTTP_PORT"
+
+cleanup() {
+  rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "---- smoke failed: container states and the last log lines ----"
+    compose ps 2>&1 || true
+    compose logs --no-color --tail=60 2>&1 | tail -n 400 || true
+  fi
+  if [ "${SMOKE_KEEP:-0}" = 1 ]; then
+    echo "smoke: SMOKE_KEEP=1, leaving the stack up ($COMPOSE -p $project down -v to remove it)"
+  else
+    compose down -v --remove-orphans >/dev/null 2>&1 || true
+  fi
+  echo "smoke: total $(elapsed)"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+compose down -v --remove-orphans >/dev/null 2>&1 || true   # leftovers of an interrupted run
+compose config -q || fail "docker-compose.yml does not validate ($COMPOSE config)"
+pass "compose config valid ($COMPOSE)"
+
+# ---- build and start ----
+t=$(date +%s)
+# Build once (every service shares one image), then start without rebuilding per service.
+compose build seed || fail "image build (compose build)"
+pass "image $AVIARY_IMAGE built in $(( $(date +%s) - t ))s"
+t=$(date +%s)
+# shellcheck disable=SC2086  # $scale is a list of flags
+compose up -d --build $scale || fail "compose up (a service did not start, or the seed job failed)"
+pass "compose up -d --build $scale ($(( $(date +%s) - t ))s)"
+
+# ---- wait for readiness ----
+t=$(date +%s)
+deadline=$(( t + timeout_s ))
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "$http/v2/health/ready" 2>/dev/null)" = 200 ]; do
+  [ "$(date +%s)" -ge "$deadline" ] && fail "gateway $http/v2/health/ready not 200 within ${timeout_s}s"
+  sleep 2
+done
+pass "gateway ready: $http/v2/health/ready = 200 after $(( $(date +%s) - t ))s"
+
+# ---- one REST prediction (retried briefly: inference replicas may still be loading the model) ----
+body='{"instances":[{"date":"2001/01/14 17:05","distance":1009,"origin":"SEA","destination":"SFO"}]}'
+out=""
+for _ in $(seq 1 30); do
+  if out=$(curl -fsS -X POST "$http/v1/models/flight-delay/predict" -H 'content-type: application/json' -d "$body" 2>&1) \
+    && printf '%s' "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.exit(Array.isArray(j.predictions)&&j.predictions.length>0?0:1)})' 2>/dev/null; then
+    break
+  fi
+  out="${out:-no answer}"
+  sleep 2
+  false
+done || fail "REST predict: $out"
+pass "REST predict flight-delay: ${out:0:300}"
+
+# ---- one gRPC ModelInfer through the published gRPC port ----
+node deploy/docker/smoke-grpc.js --target "127.0.0.1:$AVIARY_GRPC_PORT" --model flight-delay \
+  || fail "gRPC ModelInfer through 127.0.0.1:$AVIARY_GRPC_PORT"
+
+# ---- every service healthy (the scaled ones included) ----
+unhealthy=$(docker ps --filter "label=com.docker.compose.project=$project" --format '{{.Names}} {{.Status}}' | grep -v '(healthy)' || true)
+[ -z "$unhealthy" ] || fail "containers not healthy: $unhealthy"
+pass "all $(docker ps -q --filter "label=com.docker.compose.project=$project" | wc -l) containers healthy"
+echo "PASS compose smoke test ($(elapsed))"

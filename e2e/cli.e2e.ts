@@ -1,0 +1,67 @@
+// The `aviary` CLI as a user runs it: push a new version and see it serve without restarting anything;
+// bad pushes are rejected with the reason and never become routable.
+import { startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FLIGHT, postJson } from './support';
+
+describe('aviary CLI', () => {
+  let stack: Stack;
+  const bundle = join(workspaceRoot(), 'models', 'flight-delay', '2');
+  const predict = () => postJson(`${stack.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+
+  beforeAll(async () => {
+    stack = await startStack({ services: ['inference', 'preprocessor', 'rollout-controller', 'gateway'] });
+    await stack.waitForModel('flight-delay');
+  });
+
+  afterAll(() => stack?.stop());
+
+  it('lists every version with its state', () => {
+    const result = stack.cli(['models', 'list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/flight-delay\s+1\s+ready\s+1/);
+    expect(result.stdout).toMatch(/flight-delay\s+2\s+ready\s+1/);
+    expect(result.stdout).toMatch(/penguin-species\s+1\s+ready/);
+    const json = JSON.parse(stack.cli(['models', 'list', '--json']).stdout);
+    expect(json.find((v: { name: string; version: string }) => v.name === 'flight-delay' && v.version === '2')).toMatchObject({
+      state: 'ready',
+      readyReplicas: 1,
+      metrics: { test: { auc: expect.any(Number) } },
+    });
+  });
+
+  it('rejects a file that is not ONNX, and a checksum that does not match, without touching what serves', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aviary-cli-'));
+    writeFileSync(join(dir, 'broken.onnx'), 'this is not a model');
+    const broken = stack.cli(['models', 'push', join(dir, 'broken.onnx'), '--name', 'flight-delay', '--version', '7']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/not a loadable ONNX model/);
+    const mismatch = stack.cli(['models', 'push', join(bundle, 'model.onnx'), '--name', 'flight-delay', '--version', '8', '--sha256', '0'.repeat(64)]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toMatch(/checksum mismatch/);
+    const list = stack.cli(['models', 'list']).stdout;
+    expect(list).not.toMatch(/flight-delay\s+[78]\s/);
+  });
+
+  it('serves a newly pushed version within seconds, without restarting anything', async () => {
+    const pushedAt = Date.now();
+    const push = stack.cli([
+      'models', 'push', join(bundle, 'model.onnx'),
+      '--name', 'flight-delay', '--version', '3',
+      '--spec', join(bundle, 'feature-spec.json'), '--metrics', join(bundle, 'metrics.json'),
+    ]);
+    expect(push.stderr).toBe('');
+    expect(push.stdout).toMatch(/pushed: flight-delay version 3/);
+    await waitFor('version 3 to take traffic', async () => (await predict()).body.version === '3', 10_000);
+    expect(Date.now() - pushedAt).toBeLessThan(10_000);
+    for (const p of stack.processes) expect(p.child.exitCode).toBeNull();
+  });
+
+  it('reports the version each model serves through the rollout controller', async () => {
+    await waitFor('the controller to see version 3', async () => JSON.parse(stack.cli(['rollout', 'status']).stdout).models.some((m: { servingVersion: string }) => m.servingVersion === '3'), 10_000);
+    const status = JSON.parse(stack.cli(['rollout', 'status']).stdout);
+    expect(status.models.find((m: { model: string }) => m.model === 'penguin-species')).toMatchObject({ servingVersion: '1' });
+  });
+});

@@ -1,0 +1,198 @@
+// The REST door against the real stack: Open Inference Protocol, predict on raw records, and every bad input.
+import { startStack, Stack } from '@aviary/testing';
+import { FLIGHT, getJson, postJson } from './support';
+
+describe('REST gateway', () => {
+  let stack: Stack;
+  let url: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { AVIARY_MAX_BODY_BYTES: String(64 * 1024), AVIARY_REQUEST_TIMEOUT_MS: '1500' } });
+    url = stack.gateway.httpUrl;
+    await stack.waitForModel('flight-delay');
+    await stack.waitForModel('penguin-species');
+  });
+
+  afterAll(() => stack?.stop());
+
+  describe('Open Inference Protocol', () => {
+    it('reports the server live, ready and its metadata', async () => {
+      expect(await getJson(`${url}/v2/health/live`)).toMatchObject({ status: 200, body: { live: true } });
+      expect(await getJson(`${url}/v2/health/ready`)).toMatchObject({ status: 200, body: { ready: true } });
+      expect(await getJson(`${url}/v2`)).toMatchObject({ status: 200, body: { name: 'aviary', version: expect.any(String), extensions: expect.any(Array) } });
+    });
+
+    it('describes a model and a version with OIP datatypes and shapes', async () => {
+      const model = await getJson(`${url}/v2/models/flight-delay`);
+      expect(model.status).toBe(200);
+      expect(model.body).toMatchObject({ name: 'flight-delay', versions: ['1', '2'], platform: 'onnxruntime' });
+      expect(model.body.inputs).toEqual([{ name: 'features', datatype: 'FP32', shape: [-1, expect.any(Number)] }]);
+      expect(model.body.outputs).toEqual(
+        expect.arrayContaining([
+          { name: 'label', datatype: 'INT64', shape: [-1] },
+          { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+        ]),
+      );
+      const v1 = await getJson(`${url}/v2/models/flight-delay/versions/1`);
+      expect(v1.body).toMatchObject({ name: 'flight-delay', versions: ['1'] });
+      expect(v1.body.inputs[0].shape[1]).toBeLessThan(model.body.inputs[0].shape[1]);
+      expect(await getJson(`${url}/v2/models/flight-delay/ready`)).toMatchObject({ status: 200, body: { ready: true } });
+      expect(await getJson(`${url}/v2/models/flight-delay/versions/1/ready`)).toMatchObject({ status: 200 });
+    });
+
+    it('infers on flat and nested data, echoes the id and applies the outputs filter', async () => {
+      const width: number = (await getJson(`${url}/v2/models/flight-delay/versions/1`)).body.inputs[0].shape[1];
+      const rows = [Array.from({ length: width }, (_, i) => i / 10), Array.from({ length: width }, () => -1)];
+      const nested = await postJson(`${url}/v2/models/flight-delay/versions/1/infer`, {
+        id: 'req-42',
+        inputs: [{ name: 'features', shape: [2, width], datatype: 'FP32', data: rows }],
+      });
+      expect(nested.status).toBe(200);
+      expect(nested.body).toMatchObject({ model_name: 'flight-delay', model_version: '1', id: 'req-42' });
+      const probabilities = nested.body.outputs.find((o: { name: string }) => o.name === 'probabilities');
+      expect(probabilities).toMatchObject({ datatype: 'FP32', shape: [2, 2] });
+      expect(probabilities.data[0] + probabilities.data[1]).toBeCloseTo(1, 5);
+
+      const flat = await postJson(`${url}/v2/models/flight-delay/versions/1/infer`, {
+        inputs: [{ name: 'features', shape: [2, width], datatype: 'FP32', data: rows.flat() }],
+        outputs: [{ name: 'label' }],
+      });
+      expect(flat.status).toBe(200);
+      expect(flat.body.outputs).toHaveLength(1);
+      expect(flat.body.outputs[0]).toMatchObject({ name: 'label', datatype: 'INT64', shape: [2] });
+      expect(flat.body.id).toBeUndefined();
+    });
+
+    it('routes an unversioned request to the newest ready version', async () => {
+      const width: number = (await getJson(`${url}/v2/models/flight-delay`)).body.inputs[0].shape[1];
+      const response = await postJson(`${url}/v2/models/flight-delay/infer`, {
+        inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: new Array(width).fill(0) }],
+      });
+      expect(response).toMatchObject({ status: 200, body: { model_version: '2' } });
+    });
+  });
+
+  describe('predict on raw records', () => {
+    it('returns one flight-delay prediction per record with model, version and trace id', async () => {
+      const response = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT, { ...FLIGHT, origin: 'ORD', distance: 300 }] });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ model: 'flight-delay', version: '2', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      expect(response.body.predictions).toHaveLength(2);
+      for (const p of response.body.predictions) {
+        expect(p.label).toMatch(/^(late|on-time)$/);
+        expect(p.probability).toBeGreaterThan(0);
+        expect(p.probability).toBeLessThan(1);
+        expect(p.label === 'late').toBe(p.probability >= 0.5);
+      }
+    });
+
+    it('answers the same as running the preprocessed tensor through OIP', async () => {
+      const predicted = await postJson(`${url}/v1/models/flight-delay/versions/1/predict`, { instances: [FLIGHT] });
+      expect(predicted.status).toBe(200);
+      expect(predicted.body.version).toBe('1');
+      expect(predicted.body.predictions[0].probability).toBeGreaterThan(0);
+    });
+
+    it('classifies penguins, with missing values imputed', async () => {
+      const response = await postJson(`${url}/v1/models/penguin-species/predict`, {
+        instances: [
+          { island: 'Biscoe', beak_length_mm: 48.6, beak_depth_mm: 16, flipper_length_mm: 230, body_mass_g: 5800, sex: 'MALE' },
+          { island: 'Torgersen', beak_length_mm: 39.1, beak_depth_mm: 18.7, flipper_length_mm: 181, body_mass_g: 3750, sex: null },
+        ],
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.predictions.map((p: { label: string }) => p.label)).toEqual(['Gentoo', 'Adelie']);
+    });
+  });
+
+  describe('bad input', () => {
+    const infer = (body: unknown, model = 'flight-delay') => postJson(`${url}/v2/models/${model}/versions/1/infer`, body);
+
+    it('rejects malformed JSON with 400', async () => {
+      const response = await postJson(`${url}/v1/models/flight-delay/predict`, '{"instances": [');
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatch(/JSON/);
+    });
+
+    it('rejects an unknown datatype, a shape that does not match the data or the model, and missing or extra inputs', async () => {
+      const width: number = (await getJson(`${url}/v2/models/flight-delay/versions/1`)).body.inputs[0].shape[1];
+      const zeros = new Array(width).fill(0);
+      const cases: [unknown, RegExp][] = [
+        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP8', data: zeros }] }, /unknown datatype "FP8"/],
+        [{ inputs: [{ name: 'features', shape: [2, width], datatype: 'FP32', data: zeros }] }, /needs \d+ elements, got \d+/],
+        [{ inputs: [{ name: 'features', shape: [1, width + 1], datatype: 'FP32', data: [...zeros, 0] }] }, /the model expects \[-1,\d+\]/],
+        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP64', data: zeros }] }, /must be FP32, got FP64/],
+        [{ inputs: [{ name: 'other', shape: [1], datatype: 'FP32', data: [0] }] }, /unexpected input "other"/],
+        [
+          { inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: zeros }, { name: 'extra', shape: [1], datatype: 'FP32', data: [1] }] },
+          /unexpected input "extra"/,
+        ],
+        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: ['a', ...zeros.slice(1)] }] }, /element 0 must be a number, got "a"/],
+        [{ inputs: [] }, /inputs/],
+        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: zeros }], outputs: [{ name: 'nope' }] }, /unknown output "nope"/],
+      ];
+      for (const [body, message] of cases) {
+        const response = await infer(body);
+        expect({ status: response.status, error: response.body.error }).toEqual({ status: 400, error: expect.stringMatching(message) });
+      }
+    });
+
+    it('names the field and the row of a bad record', async () => {
+      const cases: [unknown, RegExp][] = [
+        [{ instances: [FLIGHT, { ...FLIGHT, distance: 'abc' }] }, /"distance".*number.*"abc".*row 1/],
+        [{ instances: [{ date: FLIGHT.date, distance: 100, origin: 'SEA' }] }, /"destination"/],
+        [{ instances: [{ ...FLIGHT, colour: 'red' }] }, /"colour"/],
+        [{ instances: [] }, /at least one record/],
+        [{ records: [FLIGHT] }, /instances/],
+      ];
+      for (const [body, message] of cases) {
+        const response = await postJson(`${url}/v1/models/flight-delay/predict`, body);
+        expect({ status: response.status, error: response.body.error }).toEqual({ status: 400, error: expect.stringMatching(message) });
+      }
+    });
+
+    it('answers 404 for an unknown model or version', async () => {
+      expect(await getJson(`${url}/v2/models/nope`)).toMatchObject({ status: 404, body: { error: 'unknown model "nope"' } });
+      expect((await getJson(`${url}/v2/models/flight-delay/versions/9`)).status).toBe(404);
+      expect((await postJson(`${url}/v1/models/nope/predict`, { instances: [FLIGHT] })).status).toBe(404);
+      const response = await postJson(`${url}/v2/models/flight-delay/versions/9/infer`, { inputs: [{ name: 'features', shape: [1], datatype: 'FP32', data: [0] }] });
+      expect(response).toMatchObject({ status: 404, body: { error: expect.stringMatching(/no version "9"/) } });
+    });
+
+    it('answers 413 for a body over AVIARY_MAX_BODY_BYTES', async () => {
+      const response = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: Array.from({ length: 2000 }, () => FLIGHT) });
+      expect(response.status).toBe(413);
+      expect(response.body.error).toMatch(/AVIARY_MAX_BODY_BYTES/);
+    });
+
+    it('stays up after all of it', async () => {
+      expect((await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT] })).status).toBe(200);
+      for (const p of stack.processes) expect(p.child.exitCode).toBeNull();
+    });
+  });
+
+  describe('when replicas are missing or stuck', () => {
+    it('answers 504 when the only inference replica does not answer in time', async () => {
+      const [inference] = stack.processes.filter((p) => p.service === 'inference');
+      inference.child.kill('SIGSTOP');
+      try {
+        const started = Date.now();
+        const response = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+        expect(response.status).toBe(504);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      } finally {
+        inference.child.kill('SIGCONT');
+      }
+    });
+
+    it('answers 503 at once when no replica serves the model', async () => {
+      for (const p of stack.processes.filter((p) => p.service === 'inference')) await p.stop();
+      const started = Date.now();
+      const response = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+      expect(response.status).toBe(503);
+      expect(response.body.error).toMatch(/no replica serves/);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect((await getJson(`${url}/v2/health/ready`)).status).toBe(503);
+    });
+  });
+});

@@ -1,0 +1,90 @@
+import { freePort, NatsServer, startNatsServer } from '@aviary/testing';
+import { connectNats, openKv, openObjectStore } from './connection';
+import { NatsRpc } from './rpc';
+import { NatsReadiness } from './nats-readiness';
+
+describe('connectNats', () => {
+  let nats: NatsServer;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it('connects under the given name, so the server can tell services apart', async () => {
+    const nc = await connectNats(nats.url, 'connection-spec');
+    try {
+      expect(nc.info?.port).toBe(nats.port);
+      expect(nc.isClosed()).toBe(false);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('accepts a comma-separated list of servers, skipping one that is down', async () => {
+    const downPort = await freePort();
+    const nc = await connectNats(`nats://127.0.0.1:${downPort},${nats.url}`, 'connection-spec');
+    try {
+      expect(nc.getServer()).toBe(`127.0.0.1:${nats.port}`);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('fails start-up fast when no NATS server listens at the URL', async () => {
+    const port = await freePort();
+    const attempt = connectNats(`nats://127.0.0.1:${port}`, 'connection-spec');
+    const outcome = await Promise.race([
+      attempt.then(
+        () => 'connected',
+        (e: Error) => e,
+      ),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 2_000)),
+    ]);
+    if (outcome === 'still waiting') {
+      // Let the pending attempt finish against a server on that port, so nothing keeps retrying after the test.
+      const late = await startNatsServer({ port });
+      await (await attempt).close();
+      await late.stop();
+    }
+    expect(outcome).toBeInstanceOf(Error);
+  });
+
+  it('opens KV buckets that keep 5 revisions by default, and object stores, creating them when missing', async () => {
+    const nc = await connectNats(nats.url, 'connection-spec');
+    try {
+      const js = nc.jetstream();
+      const kv = await openKv(js, 'spec_kv');
+      expect((await kv.status()).history).toBe(5);
+      await kv.put('k', 'v1');
+      expect((await (await openKv(js, 'spec_kv')).get('k'))?.string()).toBe('v1');
+      expect((await openKv(js, 'spec_kv_one', { history: 1 }).then((b) => b.status())).history).toBe(1);
+
+      const store = await openObjectStore(js, 'spec_objects');
+      await store.putBlob({ name: 'a/b.bin' }, Uint8Array.from([1, 2, 3]));
+      expect(Array.from((await (await openObjectStore(js, 'spec_objects')).getBlob('a/b.bin')) ?? [])).toEqual([
+        1, 2, 3,
+      ]);
+    } finally {
+      await nc.drain();
+    }
+  });
+});
+
+describe('NatsReadiness', () => {
+  it('is ready while the connection is open and says why not once it has closed', async () => {
+    const nats = await startNatsServer();
+    try {
+      const rpc = new NatsRpc(await connectNats(nats.url, 'readiness-spec'));
+      const readiness = new NatsReadiness(rpc);
+      expect(await readiness.ready()).toEqual({ ready: true });
+      await rpc.drain();
+      expect(await readiness.ready()).toEqual({ ready: false, reason: 'NATS connection closed' });
+    } finally {
+      await nats.stop();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+// A version's state across replicas: ready if any replica serves it, loading while one still loads it,
+// failed (with the reasons) only when every replica that knows it failed.
+import { ModelManifest, ReplicaStatus, subjects, VersionState } from '@aviary/contracts';
+import { NatsConnection, RequestStrategy } from 'nats';
+import { compareVersions } from './serving-version';
+
+export interface VersionSummary {
+  name: string;
+  version: string;
+  state: VersionState | 'unserved';
+  /** How many replicas have this version ready. */
+  readyReplicas: number;
+  reason?: string;
+  sha256: string;
+  metrics: Record<string, unknown>;
+}
+
+export function summarizeVersions(manifests: readonly ModelManifest[], replicas: readonly ReplicaStatus[]): VersionSummary[] {
+  return [...manifests]
+    .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version))
+    .map((m) => {
+      const views = replicas.flatMap((r) => r.versions.filter((v) => v.model === m.name && v.version === m.version));
+      const readyReplicas = views.filter((v) => v.state === 'ready').length;
+      const failures = [...new Set(views.filter((v) => v.state === 'failed').map((v) => v.reason ?? 'unknown reason'))];
+      const state: VersionSummary['state'] =
+        readyReplicas > 0 ? 'ready' : views.some((v) => v.state === 'loading') ? 'loading' : failures.length ? 'failed' : 'unserved';
+      return {
+        name: m.name,
+        version: m.version,
+        state,
+        readyReplicas,
+        ...(state === 'failed' && { reason: failures.join('; ') }),
+        sha256: m.sha256,
+        metrics: m.metrics,
+      };
+    });
+}
+
+/** Asks every inference replica for its versions; each answers once, replies are collected for `waitMs`. */
+export async function collectReplicaStatus(connection: NatsConnection, waitMs = 500): Promise<ReplicaStatus[]> {
+  const statuses: ReplicaStatus[] = [];
+  try {
+    const replies = await connection.requestMany(subjects.inferenceStatus, new Uint8Array(0), {
+      maxWait: waitMs,
+      strategy: RequestStrategy.Timer,
+    });
+    for await (const reply of replies) {
+      if (reply.data.length) statuses.push(JSON.parse(new TextDecoder().decode(reply.data)) as ReplicaStatus);
+    }
+  } catch {
+    // No replica at all: every version is then reported as unserved.
+  }
+  return statuses;
+}
