@@ -4,7 +4,8 @@ const { pathsToModuleNameMapper } = require('./tools/jest/paths');
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', require('./tools/jest/swc.json')] },
   moduleNameMapper: pathsToModuleNameMapper(),
-  testEnvironment: 'node',
+  // onnxruntime-node creates typed arrays in the main realm; this environment shares them with the test realm.
+  testEnvironment: '<rootDir>/tools/jest/onnx-runtime-environment.js',
 };
 
 module.exports = {

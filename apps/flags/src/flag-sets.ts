@@ -36,7 +36,7 @@ export class FlagSets implements OnApplicationBootstrap, OnApplicationShutdown {
         }
       }
     })();
-    this.subscription = this.rpc.serve(subjects.flagsEvaluate, queueGroups.flags, async (request) => {
+    this.subscription = await this.rpc.serve(subjects.flagsEvaluate, queueGroups.flags, async (request) => {
       const query = parseOrThrow(flagEvaluationRequestSchema, decodeJson(request.data, 'flag evaluation request'), 'flag evaluation request');
       const set = this.sets.get(query.flagSet);
       if (!set) throw notFound(`flag set "${query.flagSet}" does not exist`);

@@ -23,7 +23,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection.jetstream()));
+    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem)));
     this.manifests.onChange((change) => {
       const key = change.kind === 'put' ? keyOf(change.manifest.name, change.manifest.version) : keyOf(change.name, change.version);
       this.routable.delete(key);

@@ -47,8 +47,8 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.registry = await ModelRegistry.open(this.rpc.connection.jetstream());
-    this.statusSubscription = this.rpc.serve(subjects.inferenceStatus, undefined, async () => encodeJson(this.status()));
+    this.registry = await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem));
+    this.statusSubscription = await this.rpc.serve(subjects.inferenceStatus, undefined, async () => encodeJson(this.status()));
     this.watcher = await this.registry.watch((change) => {
       const key = change.kind === 'put' ? `${change.manifest.name}.${change.manifest.version}` : `${change.name}.${change.version}`;
       this.loading = this.loading.then(() =>
@@ -83,7 +83,7 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
       const session = await ModelSession.load(await this.registry.fetchModel(manifest));
       await session.warmUp();
       hosted.session = session;
-      hosted.subscription = this.rpc.serve(subjects.infer(manifest.name, manifest.version), queueGroups.inference, (request) =>
+      hosted.subscription = await this.rpc.serve(subjects.infer(manifest.name, manifest.version), queueGroups.inference, (request) =>
         request.op === 'ready' ? Promise.resolve(EMPTY_BODY) : this.infer(manifest, session, request.data),
       );
       hosted.status = { ...hosted.status, state: 'ready' };

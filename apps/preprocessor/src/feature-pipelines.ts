@@ -4,10 +4,11 @@ import { AviaryError, encodeTensors, PreprocessRequest, queueGroups, subjects } 
 import { applyFeatureSpec, FeatureSpec, parseFeatureSpec } from '@aviary/features';
 import { decodeJson, NatsRpc } from '@aviary/messaging';
 import { ManifestCache, ModelRegistry } from '@aviary/model-registry';
-import { counter, latencyHistogram } from '@aviary/telemetry';
+import { counter, createLogger, latencyHistogram } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
 
+const log = createLogger('preprocessor');
 const rows = counter('aviary_preprocessed_records_total', 'Records turned into tensors, by model and version', ['model', 'version']);
 const latency = latencyHistogram('aviary_preprocess_duration_seconds', 'Time to apply a feature spec to one request', ['model', 'version']);
 
@@ -20,13 +21,13 @@ export class FeaturePipelines implements OnApplicationBootstrap, OnApplicationSh
   constructor(private readonly rpc: NatsRpc) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection.jetstream()));
+    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem)));
     // A replaced or deleted version must not keep its old spec.
     this.manifests.onChange((change) =>
       this.specs.delete(change.kind === 'put' ? `${change.manifest.name}.${change.manifest.version}` : `${change.name}.${change.version}`),
     );
     await this.manifests.start();
-    this.subscription = this.rpc.serve(subjects.preprocess('*', '*'), queueGroups.preprocessor, async (request, span) => {
+    this.subscription = await this.rpc.serve(subjects.preprocess('*', '*'), queueGroups.preprocessor, async (request, span) => {
       const [model, version] = subjects.modelAndVersion(request.subject);
       span.setAttributes({ 'aviary.model': model, 'aviary.version': version });
       const { records } = decodeJson(request.data, 'preprocess request') as PreprocessRequest;

@@ -14,7 +14,7 @@ export class ServingStatus implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const registry = await ModelRegistry.open(this.rpc.connection.jetstream());
-    this.subscription = this.rpc.serve(subjects.rolloutStatus, queueGroups.rolloutController, async () => {
+    this.subscription = await this.rpc.serve(subjects.rolloutStatus, queueGroups.rolloutController, async () => {
       const [manifests, replicas] = await Promise.all([registry.list(), collectReplicaStatus(this.rpc.connection, 300)]);
       return encodeJson({ models: servingReport(summarizeVersions(manifests, replicas)) });
     });

@@ -13,10 +13,15 @@ export function floatToHalf(value: number): number {
   if (e >= 0x1f) return sign | 0x7c00; // overflow to Inf
   if (e <= 0) {
     if (e < -10) return sign; // underflow to signed zero
-    mant = (mant | 0x800000) >>> (1 - e);
-    return sign | ((mant + 0x1000) >>> 13); // round half up into the subnormal range
+    const full = mant | 0x800000;
+    const shift = 14 - e; // bits dropped to land in the subnormal range
+    const half = 1 << (shift - 1);
+    const rest = full & ((1 << shift) - 1);
+    let bits = full >>> shift;
+    if (rest > half || (rest === half && bits & 1)) bits += 1; // round half to even, as ONNX Runtime and numpy do
+    return sign | bits;
   }
-  const rounded = mant + 0x1000;
+  const rounded = mant + 0xfff + ((mant >>> 13) & 1); // round half to even
   if (rounded & 0x800000) {
     mant = 0;
     e += 1;

@@ -93,6 +93,9 @@ export function tensorFromJson(input: OipInput): Tensor {
       case 'FP32':
       case 'FP64':
         if (typeof v !== 'number') throw bad(i, 'a number');
+        // JSON cannot carry Inf, so a value that only becomes Inf in the narrower type is an overflow, not data.
+        if (datatype === 'FP32' && !Number.isFinite(Math.fround(v))) throw bad(i, 'a number within the FP32 range');
+        if (datatype === 'FP16' && Math.abs(v) >= FP16_LIMIT) throw bad(i, 'a number within the FP16 range (|x| < 65520)');
         data[i] = datatype === 'FP16' ? floatToHalf(v) : v;
         break;
       case 'INT64':
@@ -117,6 +120,11 @@ export function tensorFromJson(input: OipInput): Tensor {
   return { name: input.name, datatype, shape: input.shape, data };
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
+/** Largest magnitude that rounds to a finite half: anything above becomes Inf. */
+const FP16_LIMIT = 65520;
+
 function jsonValues(datatype: Datatype, data: TensorData): (number | string | boolean)[] {
   switch (datatype) {
     case 'BYTES':
@@ -128,7 +136,7 @@ function jsonValues(datatype: Datatype, data: TensorData): (number | string | bo
     case 'INT64':
     case 'UINT64':
       // Exact below 2^53; larger magnitudes go out as strings rather than silently rounded numbers.
-      return Array.from(data as BigInt64Array, (v) => (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString()));
+      return Array.from(data as BigInt64Array, (v) => (v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v.toString()));
     default:
       return Array.from(data as Float32Array);
   }

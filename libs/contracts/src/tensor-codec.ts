@@ -1,6 +1,8 @@
 // Binary envelope for tensors on NATS: a JSON header then each tensor's raw bytes, so tensors never
 // pass through JSON number arrays between services. Layout: u32 LE header length | header | payloads.
+import { z } from 'zod';
 import { invalid } from './errors';
+import { parseOrThrow } from './validation';
 import { isDatatype, Tensor } from './tensor';
 import { fromRawBytes, toRawBytes } from './typed-arrays';
 
@@ -8,6 +10,18 @@ interface EnvelopeHeader<M> {
   tensors: { name: string; datatype: string; shape: number[]; byteLength: number }[];
   meta: M;
 }
+
+const headerSchema = z.object({
+  tensors: z.array(
+    z.object({
+      name: z.string(),
+      datatype: z.string(),
+      shape: z.array(z.number().int().nonnegative()),
+      byteLength: z.number().int().nonnegative(),
+    }),
+  ),
+  meta: z.unknown().optional(),
+});
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -34,12 +48,13 @@ export function decodeTensors<M = Record<string, never>>(message: Uint8Array): {
   if (message.byteLength < 4) throw invalid('tensor envelope is shorter than its header length');
   const headerLength = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0, true);
   if (4 + headerLength > message.byteLength) throw invalid('tensor envelope header runs past the message');
-  let header: EnvelopeHeader<M>;
+  let json: unknown;
   try {
-    header = JSON.parse(fromUtf8.decode(message.subarray(4, 4 + headerLength)));
+    json = JSON.parse(fromUtf8.decode(message.subarray(4, 4 + headerLength)));
   } catch {
     throw invalid('tensor envelope header is not JSON');
   }
+  const header = parseOrThrow(headerSchema, json, 'tensor envelope header');
   let offset = 4 + headerLength;
   const tensors = header.tensors.map((t) => {
     if (!isDatatype(t.datatype)) throw invalid(`tensor "${t.name}": unknown datatype "${t.datatype}"`);
@@ -47,5 +62,6 @@ export function decodeTensors<M = Record<string, never>>(message: Uint8Array): {
     offset += t.byteLength;
     return { name: t.name, datatype: t.datatype, shape: t.shape, data: fromRawBytes(t.datatype, t.shape, raw, `tensor "${t.name}"`) };
   });
-  return { tensors, meta: header.meta };
+  if (offset !== message.byteLength) throw invalid(`tensor envelope has ${message.byteLength - offset} bytes after its last tensor`);
+  return { tensors, meta: header.meta as M };
 }

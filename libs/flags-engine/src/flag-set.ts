@@ -1,7 +1,7 @@
 // A flagd flag set, evaluated by OpenFeature's own flagd evaluator so targeting (fractional, sem_ver,
 // starts_with, $evaluators) behaves exactly as in flagd. A set is parsed whole or rejected whole.
 import { AviaryError, invalid } from '@aviary/contracts';
-import { FlagdCore } from '@openfeature/flagd-core';
+import { FlagdCore, MemoryStorage } from '@openfeature/flagd-core';
 import type { EvaluationContext, FlagValue, JsonValue, Logger } from '@openfeature/core';
 
 export type FlagType = 'boolean' | 'string' | 'number' | 'object';
@@ -23,14 +23,16 @@ export class FlagSet {
 
   /** Parses a flagd flag-definition document; any invalid flag rejects the whole set with flagd's reason. */
   static parse(source: string): FlagSet {
-    const core = new FlagdCore(undefined, silent);
+    const storage = new MemoryStorage(silent);
     try {
       JSON.parse(source);
-      core.setConfigurations(source);
+      // Strict: checked against flagd's JSON schema, so a set flagd would refuse is refused here too.
+      storage.setConfigurations(source, true);
     } catch (e) {
-      throw invalid(`invalid flag set: ${(e as Error).message}`);
+      const cause = (e as Error & { cause?: Error }).cause?.message;
+      throw invalid(`invalid flag set: ${(e as Error).message}${cause ? `: ${cause}` : ''}`);
     }
-    return new FlagSet(core, source);
+    return new FlagSet(new FlagdCore(storage, silent), source);
   }
 
   keys(): string[] {

@@ -1,6 +1,3 @@
-/**
- * @jest-environment <rootDir>/tools/train/jest-onnx-runtime-environment.js
- */
 import { AviaryError, Tensor, TensorMetadata } from '@aviary/contracts';
 import { workspaceRoot } from '@aviary/testing';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // One loaded model version: an ONNX Runtime session plus the OIP view of its inputs and outputs.
-import { allocate, AviaryError, invalid, Tensor, TensorData, TensorMetadata } from '@aviary/contracts';
+import { allocate, AviaryError, elementCount, invalid, Tensor, TensorData, TensorMetadata } from '@aviary/contracts';
 import * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, ortTypeFor } from './datatypes';
 
@@ -89,6 +89,10 @@ function describe(m: ort.InferenceSession.ValueMetadata, kind: string): TensorMe
 }
 
 function checkTensor(tensor: Tensor, expected: TensorMetadata): void {
+  const count = elementCount(tensor.shape);
+  if (tensor.data.length !== count) {
+    throw invalid(`input "${tensor.name}": shape [${tensor.shape.join(',')}] needs ${count} elements, got ${tensor.data.length}`);
+  }
   if (tensor.datatype !== expected.datatype) {
     throw invalid(`input "${tensor.name}" must be ${expected.datatype}, got ${tensor.datatype}`);
   }
@@ -106,7 +110,7 @@ function fromOrt(name: string, value: ort.Tensor): Tensor {
 
 function zeros(m: TensorMetadata): Tensor {
   const shape = m.shape.map((d) => (d < 0 ? 1 : d));
-  const count = shape.reduce((n, d) => n * d, 1);
+  const count = elementCount(shape);
   const data = m.datatype === 'BYTES' ? new Array<string>(count).fill('') : allocate(m.datatype, count);
   return { name: m.name, datatype: m.datatype, shape, data };
 }

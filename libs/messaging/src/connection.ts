@@ -1,16 +1,20 @@
 // Connecting to NATS and opening the JetStream buckets Aviary keeps its state in (created when missing).
 import { connect, JetStreamClient, KV, KvOptions, NatsConnection, ObjectStore } from 'nats';
 
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({
-    servers: url.split(','),
-    name,
-    // Keep retrying in the background once connected; fail start-up fast if NATS is not there at all.
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    waitOnFirstConnect: true,
-    timeout: 10_000,
-  });
+/**
+ * Connects, retrying the first connection until `firstConnectMs` has passed (NATS may start after us in
+ * compose or Kubernetes), then reconnecting forever once connected.
+ */
+export async function connectNats(url: string, name: string, firstConnectMs = 30_000): Promise<NatsConnection> {
+  const deadline = Date.now() + firstConnectMs;
+  for (;;) {
+    try {
+      return await connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 5_000 });
+    } catch (e) {
+      if (Date.now() >= deadline) throw new Error(`cannot connect to NATS at ${url}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 export async function openKv(js: JetStreamClient, bucket: string, options: Partial<KvOptions> = {}): Promise<KV> {

@@ -32,7 +32,7 @@ export class MessagingModule {
           provide: NatsRpc,
           useFactory: async () => {
             const rpc = new NatsRpc(await connectNats(options.url, options.connectionName ?? options.service));
-            rpc.serve(subjects.ping(options.service), options.service, async () => EMPTY_BODY);
+            await rpc.serve(subjects.ping(options.service), options.service, async () => EMPTY_BODY);
             return rpc;
           },
         },

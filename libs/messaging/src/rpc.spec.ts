@@ -56,12 +56,7 @@ describe('NatsRpc against a real nats-server', () => {
 
   beforeEach(() => exporter.reset());
 
-  /** Serves on the server side and waits until nats-server has the subscription, so the next request finds it. */
-  async function serve(...args: Parameters<NatsRpc['serve']>) {
-    const subscription = server.serve(...args);
-    await server.connection.flush();
-    return subscription;
-  }
+  const serve = (...args: Parameters<NatsRpc['serve']>) => server.serve(...args);
 
   it('returns the body the handler replies with', async () => {
     const s = subject();
@@ -222,8 +217,7 @@ describe('NatsRpc against a real nats-server', () => {
     try {
       for (const name of ['replica-a', 'replica-b']) {
         const rpc = new NatsRpc(await connectNats(nats.url, name));
-        rpc.serve(s, 'inference', async () => utf8.encode(name));
-        await rpc.connection.flush();
+        await rpc.serve(s, 'inference', async () => utf8.encode(name));
         replicas.push(rpc);
       }
       const answers = await Promise.all(
@@ -242,7 +236,7 @@ describe('NatsRpc against a real nats-server', () => {
     const started = gate();
     const release = gate();
     const events: string[] = [];
-    replica.serve(s, 'spec', async () => {
+    await replica.serve(s, 'spec', async () => {
       started.open();
       await release.opened;
       events.push('handler finished');

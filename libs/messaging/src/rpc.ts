@@ -52,8 +52,11 @@ export class NatsRpc {
     }
   }
 
-  /** Serves a subject (in a queue group when given): a CONSUMER span per message, errors replied as typed errors. */
-  serve(subject: string, queue: string | undefined, handler: RequestHandler): Subscription {
+  /**
+   * Serves a subject (in a queue group when given): a CONSUMER span per message, errors replied as typed errors.
+   * Resolves once the server has the subscription, so a caller told "ready" right after never meets no-responders.
+   */
+  async serve(subject: string, queue: string | undefined, handler: RequestHandler): Promise<Subscription> {
     const subscription = this.connection.subscribe(subject, {
       queue,
       callback: (err, msg) => {
@@ -63,6 +66,7 @@ export class NatsRpc {
       },
     });
     this.subscriptions.add(subscription);
+    await this.connection.flush();
     return subscription;
   }
 

@@ -1,6 +1,3 @@
-/**
- * @jest-environment <rootDir>/tools/train/jest-onnx-runtime-environment.js
- */
 import { AviaryError, buckets, manifestKey, ModelManifest, modelObjectName, objectStores } from '@aviary/contracts';
 import { parseFeatureSpec } from '@aviary/features';
 import { connectNats, openKv, openObjectStore } from '@aviary/messaging';

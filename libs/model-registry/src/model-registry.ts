@@ -41,10 +41,12 @@ export class ModelRegistry {
   constructor(
     private readonly manifests: KV,
     private readonly artifacts: ObjectStore,
+    /** Told about manifests that cannot be read; they are skipped so one bad entry never stops the others. */
+    private readonly onUnreadable: (problem: string) => void = () => undefined,
   ) {}
 
-  static async open(js: JetStreamClient): Promise<ModelRegistry> {
-    return new ModelRegistry(await openKv(js, buckets.models), await openObjectStore(js, objectStores.models));
+  static async open(js: JetStreamClient, onUnreadable?: (problem: string) => void): Promise<ModelRegistry> {
+    return new ModelRegistry(await openKv(js, buckets.models), await openObjectStore(js, objectStores.models), onUnreadable);
   }
 
   /** Validates and stores a version; pushing identical bytes again is a no-op that returns the stored manifest. */
@@ -101,11 +103,12 @@ export class ModelRegistry {
     return manifest;
   }
 
+  /** Every readable manifest; an unreadable one (written by a newer or broken client) is skipped, not fatal. */
   async list(): Promise<ModelManifest[]> {
     const keys: string[] = [];
     for await (const key of await this.manifests.keys()) keys.push(key);
-    const manifests = await Promise.all(keys.map(async (k) => this.manifests.get(k)));
-    return manifests.filter((e): e is KvEntry => !!e && e.operation === 'PUT').map(decodeManifest);
+    const entries = await Promise.all(keys.map(async (k) => this.manifests.get(k)));
+    return entries.filter((e): e is KvEntry => !!e && e.operation === 'PUT').flatMap((e) => readable(e, this.onUnreadable));
   }
 
   /** The ONNX bytes of a version, checked against the manifest's sha256. */
@@ -128,17 +131,27 @@ export class ModelRegistry {
   /** Every manifest now and every change after, until `stop` is called. */
   async watch(onChange: (change: ManifestChange) => void): Promise<{ stop(): void }> {
     const iterator = await this.manifests.watch();
-    void (async () => {
+    const consume = async () => {
       for await (const entry of iterator) {
         if (entry.operation === 'PUT') {
-          onChange({ kind: 'put', manifest: decodeManifest(entry) });
+          for (const manifest of readable(entry, this.onUnreadable)) onChange({ kind: 'put', manifest });
         } else {
           const [name, version] = entry.key.split('.');
           onChange({ kind: 'delete', name, version });
         }
       }
-    })();
+    };
+    consume().catch((e: Error) => this.onUnreadable(`manifest watch ended: ${e.message}`));
     return { stop: () => iterator.stop() };
+  }
+}
+
+function readable(entry: KvEntry, onUnreadable: (problem: string) => void): ModelManifest[] {
+  try {
+    return [decodeManifest(entry)];
+  } catch (e) {
+    onUnreadable(`skipping manifest ${entry.key}: ${(e as Error).message}`);
+    return [];
   }
 }
 

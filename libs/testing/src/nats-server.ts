@@ -1,6 +1,5 @@
 // A real nats-server with JetStream, on a free loopback port with its own store directory.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
@@ -28,7 +27,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const process = spawnManaged('nats-server', 'nats-server', ['-a', host, '-p', String(port), '-js', '-sd', storeDir], options);
   process.child.once('error', () => undefined);
-  await waitFor(`nats-server on port ${port}`, () => canConnect(port), 15_000, process);
+  // Its own "ready" line, not just an open port: another server already on the port must not pass for this one.
+  await waitFor(`nats-server on port ${port}`, async () => process.output().includes('Server is ready'), 15_000, process);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -39,15 +39,4 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       if (temporary) rmSync(storeDir, { recursive: true, force: true });
     },
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

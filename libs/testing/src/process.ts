@@ -33,7 +33,13 @@ export function spawnManaged(name: string, command: string, args: string[], opti
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' (not 'exit') so the output streams are finished; a last line without a newline is still echoed.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      if (partial && options.echo) options.echo.write(`${name.padEnd(18)}| ${partial}\n`);
+      resolve(code);
+    }),
+  );
   const running = () => child.exitCode === null && child.signalCode === null;
 
   return {

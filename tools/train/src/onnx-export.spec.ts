@@ -1,6 +1,3 @@
-/**
- * @jest-environment <rootDir>/tools/train/jest-onnx-runtime-environment.js
- */
 import { fitFeatureSpec } from '@aviary/features';
 import * as ort from 'onnxruntime-node';
 import { predictProbabilities, trainLinearClassifier } from './linear-classifier';

@@ -1,6 +1,3 @@
-/**
- * @jest-environment <rootDir>/tools/train/jest-onnx-runtime-environment.js
- */
 import { applyFeatureSpec, interpretOutputs } from '@aviary/features';
 import * as ort from 'onnxruntime-node';
 import { DATASETS } from './datasets';

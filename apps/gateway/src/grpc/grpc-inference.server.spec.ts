@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { AviaryError, invalid, notFound, Tensor, toRawBytes } from '@aviary/contracts';
+import { AviaryError, notFound, Tensor, toRawBytes } from '@aviary/contracts';
 import { metricsRegistry } from '@aviary/telemetry';
 import {
   CallOptions,
@@ -7,6 +7,7 @@ import {
   credentials,
   makeGenericClientConstructor,
   Metadata,
+  MetadataOptions,
   ServiceDefinition,
   ServiceError,
   status,
@@ -113,6 +114,12 @@ async function startServer(useCases = fakeUseCases(), overrides: Partial<Gateway
   const port = await server.start();
   const client = new InferenceClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return { server, client, port };
+}
+
+async function metricValues(name: string) {
+  const metric = metricsRegistry.getSingleMetric(name);
+  if (!metric) throw new Error(`metric ${name} is not registered`);
+  return (await metric.get()).values;
 }
 
 const features = (values: number[]) => ({
@@ -314,7 +321,7 @@ describe('GrpcInferenceServer', () => {
         inputs: [{ name: 'x', datatype: 'FLOAT', shape: [1] }],
       }),
     );
-    const counted = (await metricsRegistry.getSingleMetric('aviary_requests_total')!.get()).values;
+    const counted = await metricValues('aviary_requests_total');
     expect(counted).toContainEqual(
       expect.objectContaining({
         labels: {
@@ -324,7 +331,7 @@ describe('GrpcInferenceServer', () => {
         },
       }),
     );
-    const timed = (await metricsRegistry.getSingleMetric('aviary_request_duration_seconds')!.get()).values;
+    const timed = await metricValues('aviary_request_duration_seconds');
     expect(timed).toContainEqual(
       expect.objectContaining({
         labels: expect.objectContaining({ route: '/inference.GRPCInferenceService/ModelInfer', model: 'flight-delay' }),
@@ -408,13 +415,13 @@ describe('GrpcInferenceServer in the Nest application', () => {
     });
     // A fresh connection per step: one that was refused waits out a reconnect backoff.
     const clients: Client[] = [];
-    const live = (options: CallOptions = {}) => {
+    const live = (options: MetadataOptions = {}) => {
       clients.push(
         new InferenceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), {
           'grpc.use_local_subchannel_pool': 1,
         }),
       );
-      return call(clients[clients.length - 1], 'ServerLive', {}, new Metadata(), options);
+      return call(clients[clients.length - 1], 'ServerLive', {}, new Metadata(options));
     };
     let closed = false;
     try {
@@ -422,6 +429,7 @@ describe('GrpcInferenceServer in the Nest application', () => {
       expect((await failure(live())).code).toBe(status.UNAVAILABLE);
 
       await app.listen(0, '127.0.0.1');
+      // waitForReady: the port opens just after the HTTP one, so the first connection attempt may be early.
       expect(await live({ waitForReady: true })).toEqual({ live: true });
 
       await app.close();

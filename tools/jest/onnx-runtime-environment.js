@@ -1,4 +1,4 @@
-// Jest environment for specs that run onnxruntime-node. Its native binding creates output typed arrays in Node's main
+// Jest environment for every Aviary test: onnxruntime-node's native binding creates output typed arrays in Node's main
 // realm, while Jest runs each test file in its own realm, so onnxruntime-common's `instanceof Float32Array` checks
 // fail ("A float32 tensor's data must be type of function Float32Array()"). Sharing the main realm's constructors
 // with the test realm makes both sides agree.
