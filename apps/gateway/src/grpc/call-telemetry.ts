@@ -3,7 +3,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { createLogger } from '@aviary/telemetry';
 import { context, propagation, SpanKind, SpanStatusCode, TextMapGetter, trace } from '@opentelemetry/api';
-import { requestDuration, requestsTotal } from '../request-metrics';
+import { Outcome, requestDuration, requestsTotal } from '../request-metrics';
 import { GrpcFailure, grpcFailureOf } from './grpc-status';
 
 const log = createLogger('gateway');
@@ -44,7 +44,7 @@ export async function observeCall<T>(call: ObservedCall, handle: () => Promise<T
     span.setAttribute('rpc.grpc.status_code', code);
     span.end();
     stopTimer();
-    requestsTotal.inc({ route, model: call.model, code: status[code] });
+    requestsTotal.inc({ route, model: call.model, code: status[code], outcome: outcomeOfGrpcStatus(code) });
   };
   try {
     const response = await context.with(trace.setSpan(parent, span), handle);
@@ -58,4 +58,12 @@ export async function observeCall<T>(call: ObservedCall, handle: () => Promise<T
       log.warn({ route, code: status[failure.code], error: failure.details }, 'gRPC call failed');
     throw failure;
   }
+}
+
+/** Statuses that blame the request, as 4xx does on REST; the rest are the server's failures. */
+const CLIENT_STATUSES = new Set([status.INVALID_ARGUMENT, status.NOT_FOUND, status.FAILED_PRECONDITION, status.RESOURCE_EXHAUSTED, status.OUT_OF_RANGE, status.ALREADY_EXISTS]);
+
+function outcomeOfGrpcStatus(code: status): Outcome {
+  if (code === status.OK) return 'ok';
+  return CLIENT_STATUSES.has(code) ? 'client_error' : 'server_error';
 }

@@ -4,7 +4,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { requestDuration, requestsTotal } from '../request-metrics';
+import { outcomeOfHttpStatus, requestDuration, requestsTotal } from '../request-metrics';
 import { describe } from './error.filter';
 
 @Injectable()
@@ -42,7 +42,7 @@ export class TracingInterceptor implements NestInterceptor {
       span.setAttribute('http.response.status_code', status);
       span.end();
       stopTimer();
-      requestsTotal.inc({ route, model, code: String(status) });
+      requestsTotal.inc({ route, model, code: String(status), outcome: outcomeOfHttpStatus(status) });
     }
   }
 }
