@@ -1,15 +1,5 @@
 import { decodeBytesElements, encodeBytesElements } from './bytes-elements';
-import { AviaryError } from './errors';
-
-function rejection(run: () => unknown): AviaryError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AviaryError);
-    return e as AviaryError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '@aviary/testing';
 
 describe('encodeBytesElements / decodeBytesElements', () => {
   it('writes each element as a 4-byte little-endian length and its UTF-8 bytes', () => {

@@ -1,5 +1,5 @@
-import { AviaryError } from '@aviary/contracts';
 import { FlagSet } from './flag-set';
+import { rejection } from '@aviary/testing';
 
 const document = {
   $schema: 'https://flagd.dev/schema/v0/flags.json',
@@ -56,16 +56,6 @@ const document = {
 };
 
 const flags = FlagSet.parse(JSON.stringify(document));
-
-function rejection(run: () => unknown): AviaryError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AviaryError);
-    return e as AviaryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const flagDocument = (flag: Record<string, unknown>) =>
   JSON.stringify({

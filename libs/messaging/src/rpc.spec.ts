@@ -7,6 +7,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { headers as natsHeaders, NatsConnection } from 'nats';
 import { connectNats } from './connection';
 import { IncomingRequest, NatsRpc } from './rpc';
+import { rejection } from '@aviary/testing';
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -17,16 +18,6 @@ function gate<T = void>() {
   let open!: (value: T) => void;
   const opened = new Promise<T>((resolve) => (open = resolve));
   return { open, opened };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AviaryError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).toBeInstanceOf(AviaryError);
-    return e as AviaryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const exporter = new InMemorySpanExporter();

@@ -9,6 +9,7 @@ import { JetStreamClient, NatsConnection } from 'nats';
 import { ManifestCache } from './manifest-cache';
 import { ManifestChange, ModelRegistry, sha256 } from './model-registry';
 import { checkSpecFitsModel } from './spec-compatibility';
+import { rejection } from '@aviary/testing';
 
 const bundle = (name: string, version: string) => {
   const dir = join(workspaceRoot(), 'models', name, version);
@@ -22,16 +23,6 @@ const flightV1 = bundle('flight-delay', '1');
 const flightV2 = bundle('flight-delay', '2');
 const penguinV1 = bundle('penguin-species', '1');
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function rejection(promise: Promise<unknown>): Promise<AviaryError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).toBeInstanceOf(AviaryError);
-    return e as AviaryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 let nats: NatsServer;
 let nc: NatsConnection;

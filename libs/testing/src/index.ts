@@ -3,3 +3,4 @@ export * from './process';
 export * from './nats-server';
 export * from './workspace';
 export * from './stack';
+export * from './rejection';

@@ -328,6 +328,7 @@ describe('GrpcInferenceServer', () => {
           route: '/inference.GRPCInferenceService/ModelInfer',
           model: 'flight-delay',
           code: 'INVALID_ARGUMENT',
+          outcome: 'client_error',
         },
       }),
     );
