@@ -14,7 +14,7 @@ module.exports = {
   // One file at a time: e2e files each start a whole stack, and timing assertions need the 2 cores.
   maxWorkers: 1,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,bench}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',

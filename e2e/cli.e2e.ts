@@ -25,7 +25,9 @@ describe('aviary CLI', () => {
     expect(result.stdout).toMatch(/flight-delay\s+2\s+ready\s+1/);
     expect(result.stdout).toMatch(/penguin-species\s+1\s+ready/);
     const json = JSON.parse(stack.cli(['models', 'list', '--json']).stdout);
-    expect(json.find((v: { name: string; version: string }) => v.name === 'flight-delay' && v.version === '2')).toMatchObject({
+    expect(
+      json.find((v: { name: string; version: string }) => v.name === 'flight-delay' && v.version === '2'),
+    ).toMatchObject({
       state: 'ready',
       readyReplicas: 1,
       metrics: { test: { auc: expect.any(Number) } },
@@ -38,7 +40,17 @@ describe('aviary CLI', () => {
     const broken = stack.cli(['models', 'push', join(dir, 'broken.onnx'), '--name', 'flight-delay', '--version', '7']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/not a loadable ONNX model/);
-    const mismatch = stack.cli(['models', 'push', join(bundle, 'model.onnx'), '--name', 'flight-delay', '--version', '8', '--sha256', '0'.repeat(64)]);
+    const mismatch = stack.cli([
+      'models',
+      'push',
+      join(bundle, 'model.onnx'),
+      '--name',
+      'flight-delay',
+      '--version',
+      '8',
+      '--sha256',
+      '0'.repeat(64),
+    ]);
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toMatch(/checksum mismatch/);
     const list = stack.cli(['models', 'list']).stdout;
@@ -48,9 +60,17 @@ describe('aviary CLI', () => {
   it('serves a newly pushed version within seconds, without restarting anything', async () => {
     const pushedAt = Date.now();
     const push = stack.cli([
-      'models', 'push', join(bundle, 'model.onnx'),
-      '--name', 'flight-delay', '--version', '3',
-      '--spec', join(bundle, 'feature-spec.json'), '--metrics', join(bundle, 'metrics.json'),
+      'models',
+      'push',
+      join(bundle, 'model.onnx'),
+      '--name',
+      'flight-delay',
+      '--version',
+      '3',
+      '--spec',
+      join(bundle, 'feature-spec.json'),
+      '--metrics',
+      join(bundle, 'metrics.json'),
     ]);
     expect(push.stderr).toBe('');
     expect(push.stdout).toMatch(/pushed: flight-delay version 3/);
@@ -60,8 +80,17 @@ describe('aviary CLI', () => {
   });
 
   it('reports the version each model serves through the rollout controller', async () => {
-    await waitFor('the controller to see version 3', async () => JSON.parse(stack.cli(['rollout', 'status']).stdout).models.some((m: { servingVersion: string }) => m.servingVersion === '3'), 10_000);
+    await waitFor(
+      'the controller to see version 3',
+      async () =>
+        JSON.parse(stack.cli(['rollout', 'status']).stdout).models.some(
+          (m: { servingVersion: string }) => m.servingVersion === '3',
+        ),
+      10_000,
+    );
     const status = JSON.parse(stack.cli(['rollout', 'status']).stdout);
-    expect(status.models.find((m: { model: string }) => m.model === 'penguin-species')).toMatchObject({ servingVersion: '1' });
+    expect(status.models.find((m: { model: string }) => m.model === 'penguin-species')).toMatchObject({
+      servingVersion: '1',
+    });
   });
 });

@@ -19,7 +19,8 @@ const flagSet = {
 describe('flags service', () => {
   let stack: Stack;
   const dir = mkdtempSync(join(tmpdir(), 'aviary-flags-'));
-  const evaluate = (context: object) => stack.cli(['flags', 'evaluate', 'new-model', '--context', JSON.stringify(context)]);
+  const evaluate = (context: object) =>
+    stack.cli(['flags', 'evaluate', 'new-model', '--context', JSON.stringify(context)]);
 
   beforeAll(async () => {
     stack = await startStack({ services: ['flags'], seed: false });
@@ -29,14 +30,23 @@ describe('flags service', () => {
 
   it('evaluates targeting from a flag set stored with the CLI', async () => {
     writeFileSync(join(dir, 'flags.json'), JSON.stringify(flagSet));
-    expect(stack.cli(['flags', 'put', join(dir, 'flags.json')])).toMatchObject({ code: 0, stdout: expect.stringMatching(/new-model/) });
+    expect(stack.cli(['flags', 'put', join(dir, 'flags.json')])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/new-model/),
+    });
     await waitFor('the flag set to load', async () => evaluate({}).code === 0, 10_000);
-    expect(JSON.parse(evaluate({ email: 'ana@aviary.dev' }).stdout)).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH' });
+    expect(JSON.parse(evaluate({ email: 'ana@aviary.dev' }).stdout)).toMatchObject({
+      value: true,
+      variant: 'on',
+      reason: 'TARGETING_MATCH',
+    });
     expect(JSON.parse(evaluate({ email: 'bo@example.com' }).stdout)).toMatchObject({ value: false, variant: 'off' });
   });
 
   it('refuses an invalid flag set whole', () => {
-    const invalid = { flags: { ...flagSet.flags, broken: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'missing' } } };
+    const invalid = {
+      flags: { ...flagSet.flags, broken: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'missing' } },
+    };
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(invalid));
     const result = stack.cli(['flags', 'put', join(dir, 'bad.json')]);
     expect(result.code).toBe(1);

@@ -50,10 +50,18 @@ export class OtlpReceiver {
 
   private collect(payload: OtlpExport): void {
     for (const resourceSpans of payload.resourceSpans ?? []) {
-      const service = resourceSpans.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
+      const service =
+        resourceSpans.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
       for (const scope of resourceSpans.scopeSpans ?? []) {
         for (const s of scope.spans ?? []) {
-          this.spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, kind: s.kind });
+          this.spans.push({
+            service,
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId || undefined,
+            name: s.name,
+            kind: s.kind,
+          });
         }
       }
     }

@@ -7,7 +7,10 @@ describe('inference replicas', () => {
   const predict = () => postJson(`${stack.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
 
   beforeAll(async () => {
-    stack = await startStack({ replicas: { inference: 2, preprocessor: 2 }, services: ['inference', 'preprocessor', 'gateway'] });
+    stack = await startStack({
+      replicas: { inference: 2, preprocessor: 2 },
+      services: ['inference', 'preprocessor', 'gateway'],
+    });
     await stack.waitForModel('flight-delay');
   });
 
@@ -20,7 +23,14 @@ describe('inference replicas', () => {
         .filter((p) => p.service === 'inference')
         .map(async (p) => {
           const metrics = await (await fetch(`${p.httpUrl}/metrics`)).text();
-          const line = metrics.split('\n').find((l) => l.startsWith('aviary_inference_requests_total{') && l.includes('version="2"') && l.includes('outcome="ok"'));
+          const line = metrics
+            .split('\n')
+            .find(
+              (l) =>
+                l.startsWith('aviary_inference_requests_total{') &&
+                l.includes('version="2"') &&
+                l.includes('outcome="ok"'),
+            );
           return line ? Number(line.split(' ').pop()) : 0;
         }),
     );
@@ -50,7 +60,9 @@ describe('inference replicas', () => {
   it('finishes in-flight work when a replica gets SIGTERM', async () => {
     await stack.startService('inference');
     await stack.waitForModel('flight-delay', '2');
-    const replicas = stack.processes.filter((p) => p.service === 'inference' && p.child.exitCode === null && p.child.signalCode === null);
+    const replicas = stack.processes.filter(
+      (p) => p.service === 'inference' && p.child.exitCode === null && p.child.signalCode === null,
+    );
     expect(replicas.length).toBeGreaterThanOrEqual(2);
     const burst = Array.from({ length: 200 }, () => predict());
     const stopping = replicas[0].stop();

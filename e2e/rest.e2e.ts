@@ -19,7 +19,10 @@ describe('REST gateway', () => {
     it('reports the server live, ready and its metadata', async () => {
       expect(await getJson(`${url}/v2/health/live`)).toMatchObject({ status: 200, body: { live: true } });
       expect(await getJson(`${url}/v2/health/ready`)).toMatchObject({ status: 200, body: { ready: true } });
-      expect(await getJson(`${url}/v2`)).toMatchObject({ status: 200, body: { name: 'aviary', version: expect.any(String), extensions: expect.any(Array) } });
+      expect(await getJson(`${url}/v2`)).toMatchObject({
+        status: 200,
+        body: { name: 'aviary', version: expect.any(String), extensions: expect.any(Array) },
+      });
     });
 
     it('describes a model and a version with OIP datatypes and shapes', async () => {
@@ -36,7 +39,10 @@ describe('REST gateway', () => {
       const v1 = await getJson(`${url}/v2/models/flight-delay/versions/1`);
       expect(v1.body).toMatchObject({ name: 'flight-delay', versions: ['1'] });
       expect(v1.body.inputs[0].shape[1]).toBeLessThan(model.body.inputs[0].shape[1]);
-      expect(await getJson(`${url}/v2/models/flight-delay/ready`)).toMatchObject({ status: 200, body: { ready: true } });
+      expect(await getJson(`${url}/v2/models/flight-delay/ready`)).toMatchObject({
+        status: 200,
+        body: { ready: true },
+      });
       expect(await getJson(`${url}/v2/models/flight-delay/versions/1/ready`)).toMatchObject({ status: 200 });
     });
 
@@ -74,9 +80,15 @@ describe('REST gateway', () => {
 
   describe('predict on raw records', () => {
     it('returns one flight-delay prediction per record with model, version and trace id', async () => {
-      const response = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT, { ...FLIGHT, origin: 'ORD', distance: 300 }] });
+      const response = await postJson(`${url}/v1/models/flight-delay/predict`, {
+        instances: [FLIGHT, { ...FLIGHT, origin: 'ORD', distance: 300 }],
+      });
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ model: 'flight-delay', version: '2', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      expect(response.body).toMatchObject({
+        model: 'flight-delay',
+        version: '2',
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
       expect(response.body.predictions).toHaveLength(2);
       for (const p of response.body.predictions) {
         expect(p.label).toMatch(/^(late|on-time)$/);
@@ -96,8 +108,22 @@ describe('REST gateway', () => {
     it('classifies penguins, with missing values imputed', async () => {
       const response = await postJson(`${url}/v1/models/penguin-species/predict`, {
         instances: [
-          { island: 'Biscoe', beak_length_mm: 48.6, beak_depth_mm: 16, flipper_length_mm: 230, body_mass_g: 5800, sex: 'MALE' },
-          { island: 'Torgersen', beak_length_mm: 39.1, beak_depth_mm: 18.7, flipper_length_mm: 181, body_mass_g: 3750, sex: null },
+          {
+            island: 'Biscoe',
+            beak_length_mm: 48.6,
+            beak_depth_mm: 16,
+            flipper_length_mm: 230,
+            body_mass_g: 5800,
+            sex: 'MALE',
+          },
+          {
+            island: 'Torgersen',
+            beak_length_mm: 39.1,
+            beak_depth_mm: 18.7,
+            flipper_length_mm: 181,
+            body_mass_g: 3750,
+            sex: null,
+          },
         ],
       });
       expect(response.status).toBe(200);
@@ -105,8 +131,62 @@ describe('REST gateway', () => {
     });
   });
 
+  describe('observability', () => {
+    it('serves /health/live, /health/ready and Prometheus /metrics on every service', async () => {
+      for (const p of stack.processes) {
+        expect({ service: p.name, status: (await fetch(`${p.httpUrl}/health/live`)).status }).toEqual({
+          service: p.name,
+          status: 200,
+        });
+        expect({ service: p.name, status: (await fetch(`${p.httpUrl}/health/ready`)).status }).toEqual({
+          service: p.name,
+          status: 200,
+        });
+        const metrics = await (await fetch(`${p.httpUrl}/metrics`)).text();
+        expect(metrics).toContain(`process_cpu_seconds_total{service="${p.service}"}`);
+      }
+    });
+
+    it('records requests, latency and predictions per model version', async () => {
+      await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT, FLIGHT] });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /aviary_requests_total\{route="\/v1\/models\/:model\/predict",model="flight-delay",code="200",outcome="ok",service="gateway"\} \d+/,
+      );
+      expect(metrics).toMatch(
+        /aviary_request_duration_seconds_bucket\{le="0.005",service="gateway",route="\/v1\/models\/:model\/predict",model="flight-delay"\}/,
+      );
+      expect(metrics).toMatch(
+        /aviary_predictions_total\{model="flight-delay",version="2",label="(late|on-time)",service="gateway"\} \d+/,
+      );
+      expect(metrics).toMatch(
+        /aviary_prediction_probability_count\{model="flight-delay",version="2",service="gateway"\} \d+/,
+      );
+    });
+
+    it('logs JSON lines that carry the trace id of the request', async () => {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const response = await postJson(
+        `${url}/v1/models/flight-delay/predict`,
+        { instances: [{ ...FLIGHT, distance: 'far' }] },
+        { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+      );
+      expect(response.status).toBe(400);
+      const gateway = stack.processes.find((p) => p.service === 'gateway');
+      const lines = (gateway?.output() ?? '')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+      expect(lines.every((l) => l.service === 'gateway' && typeof l.level === 'string')).toBe(true);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ trace_id: traceId, status: 400, error: expect.stringMatching(/"distance"/) }),
+      );
+    });
+  });
+
   describe('bad input', () => {
-    const infer = (body: unknown, model = 'flight-delay') => postJson(`${url}/v2/models/${model}/versions/1/infer`, body);
+    const infer = (body: unknown, model = 'flight-delay') =>
+      postJson(`${url}/v2/models/${model}/versions/1/infer`, body);
 
     it('rejects malformed JSON with 400', async () => {
       const response = await postJson(`${url}/v1/models/flight-delay/predict`, '{"instances": [');
@@ -119,21 +199,47 @@ describe('REST gateway', () => {
       const zeros = new Array(width).fill(0);
       const cases: [unknown, RegExp][] = [
         [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP8', data: zeros }] }, /unknown datatype "FP8"/],
-        [{ inputs: [{ name: 'features', shape: [2, width], datatype: 'FP32', data: zeros }] }, /needs \d+ elements, got \d+/],
-        [{ inputs: [{ name: 'features', shape: [1, width + 1], datatype: 'FP32', data: [...zeros, 0] }] }, /the model expects \[-1,\d+\]/],
-        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP64', data: zeros }] }, /must be FP32, got FP64/],
+        [
+          { inputs: [{ name: 'features', shape: [2, width], datatype: 'FP32', data: zeros }] },
+          /needs \d+ elements, got \d+/,
+        ],
+        [
+          { inputs: [{ name: 'features', shape: [1, width + 1], datatype: 'FP32', data: [...zeros, 0] }] },
+          /the model expects \[-1,\d+\]/,
+        ],
+        [
+          { inputs: [{ name: 'features', shape: [1, width], datatype: 'FP64', data: zeros }] },
+          /must be FP32, got FP64/,
+        ],
         [{ inputs: [{ name: 'other', shape: [1], datatype: 'FP32', data: [0] }] }, /unexpected input "other"/],
         [
-          { inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: zeros }, { name: 'extra', shape: [1], datatype: 'FP32', data: [1] }] },
+          {
+            inputs: [
+              { name: 'features', shape: [1, width], datatype: 'FP32', data: zeros },
+              { name: 'extra', shape: [1], datatype: 'FP32', data: [1] },
+            ],
+          },
           /unexpected input "extra"/,
         ],
-        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: ['a', ...zeros.slice(1)] }] }, /element 0 must be a number, got "a"/],
+        [
+          { inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: ['a', ...zeros.slice(1)] }] },
+          /element 0 must be a number, got "a"/,
+        ],
         [{ inputs: [] }, /inputs/],
-        [{ inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: zeros }], outputs: [{ name: 'nope' }] }, /unknown output "nope"/],
+        [
+          {
+            inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: zeros }],
+            outputs: [{ name: 'nope' }],
+          },
+          /unknown output "nope"/,
+        ],
       ];
       for (const [body, message] of cases) {
         const response = await infer(body);
-        expect({ status: response.status, error: response.body.error }).toEqual({ status: 400, error: expect.stringMatching(message) });
+        expect({ status: response.status, error: response.body.error }).toEqual({
+          status: 400,
+          error: expect.stringMatching(message),
+        });
       }
     });
 
@@ -147,20 +253,30 @@ describe('REST gateway', () => {
       ];
       for (const [body, message] of cases) {
         const response = await postJson(`${url}/v1/models/flight-delay/predict`, body);
-        expect({ status: response.status, error: response.body.error }).toEqual({ status: 400, error: expect.stringMatching(message) });
+        expect({ status: response.status, error: response.body.error }).toEqual({
+          status: 400,
+          error: expect.stringMatching(message),
+        });
       }
     });
 
     it('answers 404 for an unknown model or version', async () => {
-      expect(await getJson(`${url}/v2/models/nope`)).toMatchObject({ status: 404, body: { error: 'unknown model "nope"' } });
+      expect(await getJson(`${url}/v2/models/nope`)).toMatchObject({
+        status: 404,
+        body: { error: 'unknown model "nope"' },
+      });
       expect((await getJson(`${url}/v2/models/flight-delay/versions/9`)).status).toBe(404);
       expect((await postJson(`${url}/v1/models/nope/predict`, { instances: [FLIGHT] })).status).toBe(404);
-      const response = await postJson(`${url}/v2/models/flight-delay/versions/9/infer`, { inputs: [{ name: 'features', shape: [1], datatype: 'FP32', data: [0] }] });
+      const response = await postJson(`${url}/v2/models/flight-delay/versions/9/infer`, {
+        inputs: [{ name: 'features', shape: [1], datatype: 'FP32', data: [0] }],
+      });
       expect(response).toMatchObject({ status: 404, body: { error: expect.stringMatching(/no version "9"/) } });
     });
 
     it('answers 413 for a body over AVIARY_MAX_BODY_BYTES', async () => {
-      const response = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: Array.from({ length: 2000 }, () => FLIGHT) });
+      const response = await postJson(`${url}/v1/models/flight-delay/predict`, {
+        instances: Array.from({ length: 2000 }, () => FLIGHT),
+      });
       expect(response.status).toBe(413);
       expect(response.body.error).toMatch(/AVIARY_MAX_BODY_BYTES/);
     });

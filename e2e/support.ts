@@ -10,7 +10,11 @@ export async function getJson<T = any>(url: string): Promise<JsonResponse<T>> {
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
 }
 
-export async function postJson<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+export async function postJson<T = any>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -31,7 +31,14 @@ describe('tracing', () => {
 
     const find = (service: string, kind: number, name: RegExp) =>
       receiver.trace(traceId).find((s) => s.service === service && s.kind === kind && name.test(s.name));
-    await waitFor('the spans of all three services', async () => !!find('inference', CONSUMER, /infer/) && !!find('preprocessor', CONSUMER, /preprocess/) && !!find('gateway', SERVER, /predict/), 10_000);
+    await waitFor(
+      'the spans of all three services',
+      async () =>
+        !!find('inference', CONSUMER, /infer/) &&
+        !!find('preprocessor', CONSUMER, /preprocess/) &&
+        !!find('gateway', SERVER, /predict/),
+      10_000,
+    );
 
     const root = find('gateway', SERVER, /^POST \/v1\/models\/:model\/predict$/) as ReceivedSpan;
     expect(root.parentSpanId).toBeUndefined();
@@ -43,7 +50,7 @@ describe('tracing', () => {
     expect(find('inference', CONSUMER, /infer/)!.parentSpanId).toBe(toInference.spanId);
   });
 
-  it('continues the caller\'s trace when the request carries a traceparent header', async () => {
+  it("continues the caller's trace when the request carries a traceparent header", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const response = await postJson(
       `${stack.gateway.httpUrl}/v1/models/flight-delay/predict`,
@@ -51,7 +58,11 @@ describe('tracing', () => {
       { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     );
     expect(response.body.traceId).toBe(traceId);
-    await waitFor('the continued trace', async () => receiver.trace(traceId).some((s) => s.service === 'inference'), 10_000);
+    await waitFor(
+      'the continued trace',
+      async () => receiver.trace(traceId).some((s) => s.service === 'inference'),
+      10_000,
+    );
     expect(receiver.trace(traceId).find((s) => s.kind === SERVER)!.parentSpanId).toBe('00f067aa0ba902b7');
   });
 });

@@ -22,7 +22,9 @@ export interface GrpcInferTarget {
 }
 
 type Callback = (error: grpc.ServiceError | null, response: unknown) => void;
-type InferenceClient = grpc.Client & { ModelInfer(request: unknown, options: grpc.CallOptions, callback: Callback): void };
+type InferenceClient = grpc.Client & {
+  ModelInfer(request: unknown, options: grpc.CallOptions, callback: Callback): void;
+};
 
 export function grpcInfer(options: {
   address: string;
@@ -31,7 +33,13 @@ export function grpcInfer(options: {
   features: Float32Array;
   timeoutMs: number;
 }): GrpcInferTarget {
-  const definition = loadSync(join(workspaceRoot(), PROTO_FILE), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const definition = loadSync(join(workspaceRoot(), PROTO_FILE), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   const inference = grpc.loadPackageDefinition(definition).inference as unknown as {
     GRPCInferenceService: new (address: string, credentials: grpc.ChannelCredentials) => InferenceClient;
   };

@@ -61,6 +61,7 @@ export async function fetchJson<T>(url: string, body?: unknown): Promise<T> {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${body === undefined ? 'GET' : 'POST'} ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  if (!response.ok)
+    throw new Error(`${body === undefined ? 'GET' : 'POST'} ${url} answered ${response.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
 }

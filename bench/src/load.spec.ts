@@ -66,7 +66,9 @@ describe('runOpenLoop', () => {
     // One connection: while request 50 stalls for 200 ms, the 20 requests due meanwhile cannot be sent.
     const server = fakeServer(clock, (i) => (i === 50 ? 200 : 1));
 
-    const result = await clock.run(runOpenLoop({ rate: 100, durationMs: 1000, send: server.send, maxInFlight: 1, clock }));
+    const result = await clock.run(
+      runOpenLoop({ rate: 100, durationMs: 1000, send: server.send, maxInFlight: 1, clock }),
+    );
 
     expect(result.ok).toBe(100);
     expect(result.latency.p50).toBe(1);
@@ -118,7 +120,9 @@ describe('runClosedLoop', () => {
     const clock = new ManualClock();
     const server = fakeServer(clock, () => 1);
 
-    const result = await clock.run(runClosedLoop({ concurrency: 2, durationMs: 10_000, send: server.send, maxRequests: 7, clock }));
+    const result = await clock.run(
+      runClosedLoop({ concurrency: 2, durationMs: 10_000, send: server.send, maxRequests: 7, clock }),
+    );
 
     expect(result.requests).toBe(7);
     expect(server.arrivals).toHaveLength(7);

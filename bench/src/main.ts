@@ -1,15 +1,17 @@
 // `npm run build && npm run bench`: latency at a fixed rate and peak throughput of the online paths (REST predict,
 // REST OIP infer, gRPC ModelInfer) against an in-process baseline, checked against the issue's targets.
 // Usage: node dist/bench/src/main.js [--duration S] [--concurrency N] [--rate RPS] [--url URL [--grpc HOST:PORT]] [--json]
+//        [--cpu-prof DIR]  (services write V8 CPU profiles to DIR on exit; node dist/bench/src/profile-summary.js DIR)
 import { Stack, startStack, waitFor, workspaceRoot } from '@aviary/testing';
 import { cpus, platform, arch, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { featuresOf, loadBundle, runBaseline } from './baseline';
+import { CPU_PROFILE_DIR_ENV } from './cpu-profile-preload';
 import { grpcInfer, GrpcInferTarget } from './grpc-client';
 import { fetchJson, jsonPost, keepAliveAgent, loopbackUrl } from './http-client';
 import { runClosedLoop, runOpenLoop, Send } from './load';
-import { BenchResults, failedScenarios, formatReport, PeakScenario } from './report';
+import { BenchResults, checkTargets, failedScenarios, formatReport, PeakScenario } from './report';
 import { ObservedProcess, ScenarioUsage, UsageProbe } from './usage';
 
 const MODEL = 'flight-delay';
@@ -25,6 +27,8 @@ interface BenchOptions {
   rate: number;
   url?: string;
   grpc?: string;
+  /** Services started by the bench write V8 CPU profiles here (summarise with profile-summary.js). */
+  cpuProfDir?: string;
   json: boolean;
 }
 
@@ -38,19 +42,24 @@ function parseOptions(args: string[]): BenchOptions {
       url: { type: 'string' },
       grpc: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   const problems: string[] = [];
   const positive = (flag: string, raw: string, integer: boolean) => {
     const value = Number(raw);
-    if (!(value > 0) || (integer && !Number.isInteger(value))) problems.push(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
+    if (!(value > 0) || (integer && !Number.isInteger(value)))
+      problems.push(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
     return value;
   };
   const duration = positive('duration', values.duration, false);
   const concurrency = positive('concurrency', values.concurrency, true);
   const rate = positive('rate', values.rate, false);
-  if (values.grpc && !values.url) problems.push('--grpc only goes with --url (a stack the bench starts has its own gRPC port)');
-  if (values.grpc && !/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(values.grpc)) problems.push(`--grpc must be a loopback HOST:PORT, got "${values.grpc}"`);
+  if (values['cpu-prof'] && values.url) problems.push('--cpu-prof only profiles a stack the bench starts, not --url');
+  if (values.grpc && !values.url)
+    problems.push('--grpc only goes with --url (a stack the bench starts has its own gRPC port)');
+  if (values.grpc && !/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(values.grpc))
+    problems.push(`--grpc must be a loopback HOST:PORT, got "${values.grpc}"`);
   if (values.url) {
     try {
       loopbackUrl(values.url);
@@ -59,7 +68,16 @@ function parseOptions(args: string[]): BenchOptions {
     }
   }
   if (problems.length) throw new Error(`bad options:\n  ${problems.join('\n  ')}`);
-  return { durationMs: duration * 1000, concurrency, rate, url: values.url, grpc: values.grpc, json: values.json };
+  const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolvePath(values['cpu-prof']);
+  return {
+    durationMs: duration * 1000,
+    concurrency,
+    rate,
+    url: values.url,
+    grpc: values.grpc,
+    cpuProfDir,
+    json: values.json,
+  };
 }
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -77,7 +95,11 @@ async function gatewayFor(options: BenchOptions, started: (stack: Stack) => void
   if (options.url) {
     const httpUrl = loopbackUrl(options.url).origin;
     progress(`waiting for ${MODEL} on ${httpUrl}`);
-    await waitFor(`${MODEL} to be ready on ${httpUrl}`, async () => (await fetch(`${httpUrl}/v2/models/${MODEL}/ready`)).ok, 60_000);
+    await waitFor(
+      `${MODEL} to be ready on ${httpUrl}`,
+      async () => (await fetch(`${httpUrl}/v2/models/${MODEL}/ready`)).ok,
+      60_000,
+    );
     return {
       httpUrl,
       grpcAddress: options.grpc,
@@ -86,7 +108,17 @@ async function gatewayFor(options: BenchOptions, started: (stack: Stack) => void
     };
   }
   progress('starting nats-server and every service (npm run build must have run)');
-  const stack = await startStack();
+  const stack = await startStack(
+    options.cpuProfDir
+      ? {
+          env: {
+            NODE_OPTIONS:
+              `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim(),
+            [CPU_PROFILE_DIR_ENV]: options.cpuProfDir,
+          },
+        }
+      : {},
+  );
   started(stack);
   await stack.waitForModel(MODEL);
   const observed: ObservedProcess[] = [
@@ -127,40 +159,82 @@ async function main(): Promise<number> {
     const metadata = await fetchJson<ModelMetadata>(`${httpUrl}/v2/models/${MODEL}`);
     const input = metadata.inputs[0];
     const width = input.shape[1];
-    const predicted = await fetchJson<{ version: string; predictions: { label: string }[] }>(`${httpUrl}/v1/models/${MODEL}/predict`, { instances: [RECORD] });
-    if (!predicted.predictions?.[0]?.label) throw new Error(`predict answered without a prediction: ${JSON.stringify(predicted)}`);
-    const bundle = await loadBundle({ modelsDir: join(workspaceRoot(), 'models'), model: MODEL, version: predicted.version });
+    const predicted = await fetchJson<{ version: string; predictions: { label: string }[] }>(
+      `${httpUrl}/v1/models/${MODEL}/predict`,
+      { instances: [RECORD] },
+    );
+    if (!predicted.predictions?.[0]?.label)
+      throw new Error(`predict answered without a prediction: ${JSON.stringify(predicted)}`);
+    const bundle = await loadBundle({
+      modelsDir: join(workspaceRoot(), 'models'),
+      model: MODEL,
+      version: predicted.version,
+    });
     const features = featuresOf(bundle, RECORD);
     if (features.length !== width) {
-      throw new Error(`${bundle.dir} makes ${features.length} features, the gateway's ${MODEL} takes [1, ${width}]: not the bundle it serves`);
+      throw new Error(
+        `${bundle.dir} makes ${features.length} features, the gateway's ${MODEL} takes [1, ${width}]: not the bundle it serves`,
+      );
     }
-    const inferBody = { inputs: [{ name: input.name, datatype: 'FP32', shape: [1, width], data: Array.from(features) }] };
+    const inferBody = {
+      inputs: [{ name: input.name, datatype: 'FP32', shape: [1, width], data: Array.from(features) }],
+    };
     const inferred = await fetchJson<{ outputs: unknown[] }>(`${httpUrl}/v2/models/${MODEL}/infer`, inferBody);
     if (!inferred.outputs?.length) throw new Error(`infer answered without outputs: ${JSON.stringify(inferred)}`);
     if (gateway.grpcAddress) {
-      grpcTarget = grpcInfer({ address: gateway.grpcAddress, model: MODEL, input: input.name, features, timeoutMs: REQUEST_TIMEOUT_MS });
+      grpcTarget = grpcInfer({
+        address: gateway.grpcAddress,
+        model: MODEL,
+        input: input.name,
+        features,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
       const answer = await grpcTarget.inferOnce();
-      if (!answer.outputs?.length) throw new Error(`gRPC ModelInfer answered without outputs: ${JSON.stringify(answer)}`);
+      if (!answer.outputs?.length)
+        throw new Error(`gRPC ModelInfer answered without outputs: ${JSON.stringify(answer)}`);
     }
 
     const predictUrl = new URL(`${httpUrl}/v1/models/${MODEL}/predict`);
     const inferUrl = new URL(`${httpUrl}/v2/models/${MODEL}/infer`);
     const paths: { name: string; send?: Send; skipped?: string }[] = [
-      { name: 'REST predict', send: jsonPost({ url: predictUrl, body: { instances: [RECORD] }, agent: agents[1], timeoutMs: REQUEST_TIMEOUT_MS }).send },
-      { name: 'REST OIP infer', send: jsonPost({ url: inferUrl, body: inferBody, agent: agents[1], timeoutMs: REQUEST_TIMEOUT_MS }).send },
-      grpcTarget ? { name: 'gRPC ModelInfer', send: grpcTarget.send } : { name: 'gRPC ModelInfer', skipped: 'pass --grpc HOST:PORT with --url' },
+      {
+        name: 'REST predict',
+        send: jsonPost({
+          url: predictUrl,
+          body: { instances: [RECORD] },
+          agent: agents[1],
+          timeoutMs: REQUEST_TIMEOUT_MS,
+        }).send,
+      },
+      {
+        name: 'REST OIP infer',
+        send: jsonPost({ url: inferUrl, body: inferBody, agent: agents[1], timeoutMs: REQUEST_TIMEOUT_MS }).send,
+      },
+      grpcTarget
+        ? { name: 'gRPC ModelInfer', send: grpcTarget.send }
+        : { name: 'gRPC ModelInfer', skipped: 'pass --grpc HOST:PORT with --url' },
     ];
-    const fixedRatePredict = jsonPost({ url: predictUrl, body: { instances: [RECORD] }, agent: agents[0], timeoutMs: REQUEST_TIMEOUT_MS }).send;
+    const fixedRatePredict = jsonPost({
+      url: predictUrl,
+      body: { instances: [RECORD] },
+      agent: agents[0],
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    }).send;
 
     const warmUpMs = Math.min(WARM_UP_MS, options.durationMs);
     for (const path of paths) {
       if (!path.send) continue;
       progress(`warming up ${path.name} (${warmUpMs} ms)`);
-      await runClosedLoop({ concurrency: Math.min(4, options.concurrency), durationMs: warmUpMs, send: path.send, maxRequests: MAX_REQUESTS });
+      await runClosedLoop({
+        concurrency: Math.min(4, options.concurrency),
+        durationMs: warmUpMs,
+        send: path.send,
+        maxRequests: MAX_REQUESTS,
+      });
     }
     await runOpenLoop({ rate: options.rate, durationMs: warmUpMs, send: fixedRatePredict });
 
-    const probe = new UsageProbe(gateway.observed);
+    const probe = new UsageProbe(gateway.observed, MODEL);
     const measured = async <T>(what: string, run: () => Promise<T>): Promise<{ result: T; usage: ScenarioUsage }> => {
       await pause(500);
       progress(`${what} for ${options.durationMs / 1000} s`);
@@ -170,7 +244,12 @@ async function main(): Promise<number> {
     };
 
     const fixedRate = await measured(`REST predict at ${options.rate} req/s`, () =>
-      runOpenLoop({ rate: options.rate, durationMs: options.durationMs, send: fixedRatePredict, drainTimeoutMs: REQUEST_TIMEOUT_MS }),
+      runOpenLoop({
+        rate: options.rate,
+        durationMs: options.durationMs,
+        send: fixedRatePredict,
+        drainTimeoutMs: REQUEST_TIMEOUT_MS,
+      }),
     );
     const peaks: PeakScenario[] = [];
     for (const path of paths) {
@@ -180,7 +259,12 @@ async function main(): Promise<number> {
       }
       const send = path.send;
       const run = await measured(`${path.name} with ${options.concurrency} in flight`, () =>
-        runClosedLoop({ concurrency: options.concurrency, durationMs: options.durationMs, send, maxRequests: MAX_REQUESTS }),
+        runClosedLoop({
+          concurrency: options.concurrency,
+          durationMs: options.durationMs,
+          send,
+          maxRequests: MAX_REQUESTS,
+        }),
       );
       peaks.push({ name: path.name, ...run });
     }
@@ -206,7 +290,7 @@ async function main(): Promise<number> {
       baseline,
     };
     console.log(formatReport(results));
-    if (options.json) console.log(JSON.stringify(results, null, 2));
+    if (options.json) console.log(JSON.stringify({ ...results, targets: checkTargets(results) }, null, 2));
     const failed = failedScenarios(results);
     if (failed.length) {
       console.error(`\nbench failed: more than 1 % errors in ${failed.join('; ')}`);

@@ -48,8 +48,16 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   const { latency } = results.fixedRate.result;
   const rate = results.settings.rate;
   const checks: TargetCheck[] = [
-    { target: `predict p50 <= ${TARGETS.predictP50Ms} ms at ${rate} req/s`, actual: `${ms(latency.p50)} ms`, pass: latency.p50 <= TARGETS.predictP50Ms },
-    { target: `predict p99 <= ${TARGETS.predictP99Ms} ms at ${rate} req/s`, actual: `${ms(latency.p99)} ms`, pass: latency.p99 <= TARGETS.predictP99Ms },
+    {
+      target: `predict p50 <= ${TARGETS.predictP50Ms} ms at ${rate} req/s`,
+      actual: `${ms(latency.p50)} ms`,
+      pass: latency.p50 <= TARGETS.predictP50Ms,
+    },
+    {
+      target: `predict p99 <= ${TARGETS.predictP99Ms} ms at ${rate} req/s`,
+      actual: `${ms(latency.p99)} ms`,
+      pass: latency.p99 <= TARGETS.predictP99Ms,
+    },
   ];
   for (const peak of results.peaks) {
     if (!peak.result) continue;
@@ -67,13 +75,15 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
 export function failedScenarios(results: BenchResults): string[] {
   const failed: string[] = [];
   const open = results.fixedRate.result;
-  if (open.planned === 0 || open.errors / open.planned > MAX_ERROR_RATIO) failed.push(`fixed-rate predict: ${open.errors} errors of ${open.planned}`);
+  if (open.planned === 0 || open.errors / open.planned > MAX_ERROR_RATIO)
+    failed.push(`fixed-rate predict: ${open.errors} errors of ${open.planned}`);
   const closed: [string, ClosedLoopResult | undefined][] = [
     ...results.peaks.map((p): [string, ClosedLoopResult | undefined] => [p.name, p.result]),
     ['in-process baseline', results.baseline.result],
   ];
   for (const [name, r] of closed) {
-    if (r && (r.requests === 0 || r.errors / r.requests > MAX_ERROR_RATIO)) failed.push(`${name}: ${r.errors} errors of ${r.requests}`);
+    if (r && (r.requests === 0 || r.errors / r.requests > MAX_ERROR_RATIO))
+      failed.push(`${name}: ${r.errors} errors of ${r.requests}`);
   }
   return failed;
 }
@@ -84,17 +94,39 @@ export function formatReport(results: BenchResults): string {
   const baseline = results.baseline.result;
   const out: string[] = [];
   out.push(`Aviary bench, ${machine.date}`);
-  out.push(`machine   ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB.toFixed(1)} GiB, ${machine.platform}, node ${machine.node}`);
+  out.push(
+    `machine   ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB.toFixed(1)} GiB, ${machine.platform}, node ${machine.node}`,
+  );
   out.push(`target    ${results.target}`);
   out.push(`model     ${results.model}`);
-  out.push(`settings  ${settings.durationSeconds} s per scenario, concurrency ${settings.concurrency}, fixed rate ${settings.rate} req/s, 127.0.0.1 only`);
-  out.push(`note      the load generator (this process) shares the CPU with nats-server and every service; its own CPU is in the last table`);
+  out.push(
+    `settings  ${settings.durationSeconds} s per scenario, concurrency ${settings.concurrency}, fixed rate ${settings.rate} req/s, 127.0.0.1 only`,
+  );
+  out.push(
+    `note      the load generator (this process) shares the CPU with nats-server and every service; its own CPU is in the last table`,
+  );
 
-  out.push('', `a. REST predict, 1 record, fixed rate ${settings.rate} req/s (open loop; latency from the scheduled send time)`);
+  out.push(
+    '',
+    `a. REST predict, 1 record, fixed rate ${settings.rate} req/s (open loop; latency from the scheduled send time)`,
+  );
   out.push(
     table(
       ['planned', 'sent', 'ok', 'errors', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'send lag p99 ms'],
-      [[open.planned, open.sent, open.ok, open.errors, rate(open.achievedRate), ms(open.latency.p50), ms(open.latency.p90), ms(open.latency.p99), ms(open.latency.max), ms(open.sendLag.p99)].map(String)],
+      [
+        [
+          open.planned,
+          open.sent,
+          open.ok,
+          open.errors,
+          rate(open.achievedRate),
+          ms(open.latency.p50),
+          ms(open.latency.p90),
+          ms(open.latency.p99),
+          ms(open.latency.max),
+          ms(open.sendLag.p99),
+        ].map(String),
+      ],
     ),
   );
   out.push(...errorLines(open.errorSamples));
@@ -105,44 +137,113 @@ export function formatReport(results: BenchResults): string {
       ['path', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', '% of baseline'],
       results.peaks.map((p) =>
         p.result
-          ? [p.name, String(p.result.requests), String(p.result.errors), rate(p.result.throughput), ms(p.result.latency.p50), ms(p.result.latency.p99), `${shareOfBaseline(p.result, baseline).toFixed(1)} %`]
+          ? [
+              p.name,
+              String(p.result.requests),
+              String(p.result.errors),
+              rate(p.result.throughput),
+              ms(p.result.latency.p50),
+              ms(p.result.latency.p99),
+              `${shareOfBaseline(p.result, baseline).toFixed(1)} %`,
+            ]
           : [p.name, `skipped: ${p.skipped ?? ''}`, '', '', '', '', ''],
       ),
     ),
   );
   for (const p of results.peaks) if (p.result) out.push(...errorLines(p.result.errorSamples, p.name));
 
-  out.push('', 'c. In-process baseline: applyFeatureSpec + session.run + interpretOutputs, one at a time, no NATS, no HTTP');
-  out.push(table(['ops', 'errors', 'ops/s', 'p50 ms', 'p99 ms'], [[String(baseline.requests), String(baseline.errors), rate(baseline.throughput), ms(baseline.latency.p50), ms(baseline.latency.p99)]]));
+  out.push(
+    '',
+    'c. In-process baseline: applyFeatureSpec + session.run + interpretOutputs, one at a time, no NATS, no HTTP',
+  );
+  out.push(
+    table(
+      ['ops', 'errors', 'ops/s', 'p50 ms', 'p99 ms'],
+      [
+        [
+          String(baseline.requests),
+          String(baseline.errors),
+          rate(baseline.throughput),
+          ms(baseline.latency.p50),
+          ms(baseline.latency.p99),
+        ],
+      ],
+    ),
+  );
   out.push(...errorLines(baseline.errorSamples));
 
   out.push('', 'd. Targets (from the issue)');
-  out.push(table(['target', 'actual', 'result'], checkTargets(results).map((c) => [c.target, c.actual, c.pass ? 'PASS' : 'MISS'])));
+  out.push(
+    table(
+      ['target', 'actual', 'result'],
+      checkTargets(results).map((c) => [c.target, c.actual, c.pass ? 'PASS' : 'MISS']),
+    ),
+  );
 
   const usages = scenarioUsages(results);
   if (usages.length) {
     const names = usages[0].usage.processes.map((p) => p.name);
-    out.push('', 'Where the time went: CPU per process during each scenario (100 % = one core busy)');
+    out.push(
+      '',
+      `Where the time went: CPU per process during each scenario (100 % = one core; the machine has ${machine.cores})`,
+    );
     out.push(
       table(
-        ['scenario', 'machine busy', ...names],
-        usages.map(({ name, usage }) => [name, pct(usage.machineBusyPercent), ...usage.processes.map((p) => pct(p.cpuPercent))]),
+        ['scenario', 'machine busy', ...names, 'other processes'],
+        usages.map(({ name, usage }) => [
+          name,
+          `${pct(usage.machineBusyPercent)} of all`,
+          ...usage.processes.map((p) => pct(p.cpuPercent)),
+          pct(usage.others.reduce((sum, o) => sum + o.cpuPercent, 0)),
+        ]),
       ),
     );
-    out.push('', 'Mean ms per request: as the client saw it, and as each service measured its own part (from /metrics)');
+    out.push('  busiest other processes (not part of the bench or its stack):');
+    for (const { name, usage } of usages) {
+      const top = usage.others.slice(0, 3).map((o) => `${o.name} ${pct(o.cpuPercent)}`);
+      out.push(`    ${name}: ${top.join(', ') || 'none'}`);
+    }
+    out.push(
+      '',
+      'Mean ms per request: as the client saw it, and as each service measured its own part (from /metrics)',
+    );
     out.push(
       table(
         ['scenario', 'client', 'gateway', 'preprocess', 'inference (ORT)'],
-        usages.map(({ name, usage, clientMeanMs }) => [name, ms(clientMeanMs), ms(usage.hops.gatewayMs), ms(usage.hops.preprocessMs), ms(usage.hops.inferenceMs)]),
+        usages.map(({ name, usage, clientMeanMs }) => [
+          name,
+          ms(clientMeanMs),
+          ms(usage.hops.gatewayMs),
+          ms(usage.hops.preprocessMs),
+          ms(usage.hops.inferenceMs),
+        ]),
       ),
     );
-    out.push('', 'Event-loop lag p99 / max ms per process during each scenario');
+    out.push('', 'CPU ms per successful request (CPU time during the scenario / answers): what each hop costs');
+    out.push(
+      table(
+        ['scenario', ...names, 'bench + stack'],
+        usages.map(({ name, usage, answers }) => {
+          const perRequest = usage.processes.map((p) =>
+            p.cpuPercent === undefined ? undefined : ((p.cpuPercent / 100) * usage.wallMs) / answers,
+          );
+          const total = perRequest.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+          return [name, ...perRequest.map((v) => (v === undefined ? '-' : v.toFixed(3))), total.toFixed(3)];
+        }),
+      ),
+    );
+    out.push(
+      '',
+      'Event-loop lag p99 / max ms per process during each scenario (delay beyond the 10 ms sampling timer)',
+    );
     out.push(
       table(
         ['scenario', ...names],
         usages.map(({ name, usage }) => [
           name,
-          ...usage.processes.map((p) => (p.eventLoopLagP99Ms === undefined ? '-' : `${ms(p.eventLoopLagP99Ms)} / ${ms(p.eventLoopLagMaxMs)}`)),
+          ...usage.processes.map((p) =>
+            p.eventLoopLagP99Ms === undefined ? '-' : `${ms(p.eventLoopLagP99Ms)} / ${ms(p.eventLoopLagMaxMs)}`,
+          ),
         ]),
       ),
     );
@@ -150,11 +251,36 @@ export function formatReport(results: BenchResults): string {
   return out.join('\n');
 }
 
-function scenarioUsages(results: BenchResults): { name: string; usage: ScenarioUsage; clientMeanMs: number }[] {
-  const rows: { name: string; usage: ScenarioUsage; clientMeanMs: number }[] = [];
-  if (results.fixedRate.usage) rows.push({ name: `predict @ ${results.settings.rate}/s`, usage: results.fixedRate.usage, clientMeanMs: results.fixedRate.result.latency.mean });
-  for (const p of results.peaks) if (p.usage && p.result) rows.push({ name: `${p.name} peak`, usage: p.usage, clientMeanMs: p.result.latency.mean });
-  if (results.baseline.usage) rows.push({ name: 'baseline', usage: results.baseline.usage, clientMeanMs: results.baseline.result.latency.mean });
+interface UsageRow {
+  name: string;
+  usage: ScenarioUsage;
+  clientMeanMs: number;
+  answers: number;
+}
+
+function scenarioUsages(results: BenchResults): UsageRow[] {
+  const rows: UsageRow[] = [];
+  const { fixedRate, baseline } = results;
+  if (fixedRate.usage) {
+    const name = `predict @ ${results.settings.rate}/s`;
+    rows.push({
+      name,
+      usage: fixedRate.usage,
+      clientMeanMs: fixedRate.result.latency.mean,
+      answers: fixedRate.result.ok,
+    });
+  }
+  for (const p of results.peaks) {
+    if (p.usage && p.result)
+      rows.push({ name: `${p.name} peak`, usage: p.usage, clientMeanMs: p.result.latency.mean, answers: p.result.ok });
+  }
+  if (baseline.usage)
+    rows.push({
+      name: 'baseline',
+      usage: baseline.usage,
+      clientMeanMs: baseline.result.latency.mean,
+      answers: baseline.result.ok,
+    });
   return rows;
 }
 
@@ -162,7 +288,8 @@ function errorLines(samples: { message: string; count: number }[], scenario?: st
   return samples.map((s) => `  ${scenario ? `${scenario}: ` : ''}${s.count} x ${s.message}`);
 }
 
-const ms = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+const ms = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1);
 const rate = (value: number) => value.toFixed(0);
 const pct = (value: number | undefined) => (value === undefined ? '-' : `${value.toFixed(0)} %`);
 

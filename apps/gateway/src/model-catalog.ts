@@ -15,6 +15,8 @@ const log = createLogger('gateway');
 export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
   private manifests!: ManifestCache;
   private readonly routable = new Set<string>();
+  /** The newest routable version of each model, kept current so the hot path does a single lookup. */
+  private readonly defaults = new Map<string, ModelManifest>();
   private readonly probes = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -23,11 +25,17 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem)));
+    this.manifests = new ManifestCache(
+      await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem)),
+    );
     this.manifests.onChange((change) => {
-      const key = change.kind === 'put' ? keyOf(change.manifest.name, change.manifest.version) : keyOf(change.name, change.version);
+      const key =
+        change.kind === 'put'
+          ? keyOf(change.manifest.name, change.manifest.version)
+          : keyOf(change.name, change.version);
       this.routable.delete(key);
       this.stopProbe(key);
+      this.refreshDefault(change.kind === 'put' ? change.manifest.name : change.name);
       if (change.kind === 'put') this.probe(change.manifest.name, change.manifest.version);
     });
     await this.manifests.start();
@@ -40,16 +48,13 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The manifest for an explicit version, or for the newest routable version when none is named. */
   resolve(model: string, version?: string): ModelManifest {
-    const versions = this.manifests.versionsOf(model);
+    const manifest = version === undefined ? this.defaults.get(model) : this.manifests.get(model, version);
+    if (manifest) return manifest;
+    const versions = this.versions(model);
     if (versions.length === 0) throw notFound(`unknown model "${model}"`);
-    if (version !== undefined) {
-      const manifest = versions.find((m) => m.version === version);
-      if (!manifest) throw notFound(`model "${model}" has no version "${version}"; it has ${versions.map((m) => m.version).sort(compareVersions).join(', ')}`);
-      return manifest;
-    }
-    const ready = versions.filter((m) => this.routable.has(keyOf(m.name, m.version))).sort((a, b) => compareVersions(b.version, a.version));
-    if (ready.length === 0) throw new AviaryError(`no version of model "${model}" is ready yet`, 'UNAVAILABLE');
-    return ready[0];
+    if (version !== undefined)
+      throw notFound(`model "${model}" has no version "${version}"; it has ${versions.join(', ')}`);
+    throw new AviaryError(`no version of model "${model}" is ready yet`, 'UNAVAILABLE');
   }
 
   versions(model: string): string[] {
@@ -73,12 +78,28 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
       if (await this.services.versionReady(model, version)) {
         this.probes.delete(key);
         this.routable.add(key);
+        this.refreshDefault(model);
         log.info({ model, version }, 'model version routable');
       } else if (this.probes.has(key)) {
-        this.probes.set(key, setTimeout(() => void attempt(), PROBE_INTERVAL_MS));
+        this.probes.set(
+          key,
+          setTimeout(() => void attempt(), PROBE_INTERVAL_MS),
+        );
       }
     };
-    this.probes.set(key, setTimeout(() => void attempt(), 0));
+    this.probes.set(
+      key,
+      setTimeout(() => void attempt(), 0),
+    );
+  }
+
+  private refreshDefault(model: string): void {
+    const newest = this.manifests
+      .versionsOf(model)
+      .filter((m) => this.routable.has(keyOf(m.name, m.version)))
+      .sort((a, b) => compareVersions(b.version, a.version))[0];
+    if (newest) this.defaults.set(model, newest);
+    else this.defaults.delete(model);
   }
 
   private stopProbe(key: string): void {

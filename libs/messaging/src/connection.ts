@@ -9,7 +9,15 @@ export async function connectNats(url: string, name: string, firstConnectMs = 30
   const deadline = Date.now() + firstConnectMs;
   for (;;) {
     try {
-      return await connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 5_000 });
+      // noAsyncTraces: nats.js would otherwise build an Error per request just to keep a stack trace (measured ~4 % of gateway CPU).
+      return await connect({
+        servers: url.split(','),
+        name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        timeout: 5_000,
+        noAsyncTraces: true,
+      });
     } catch (e) {
       if (Date.now() >= deadline) throw new Error(`cannot connect to NATS at ${url}: ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));

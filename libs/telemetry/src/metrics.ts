@@ -14,10 +14,18 @@ export function initMetrics(service: string): Registry {
 }
 
 /** Latency buckets in seconds, dense below 10 ms where the online path lives. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 export function counter(name: string, help: string, labelNames: string[]): Counter<string> {
   return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
+}
+
+/** A histogram of scores in [0, 1] (predicted probabilities), in tenths: enough to see a distribution shift. */
+export function scoreHistogram(name: string, help: string, labelNames: string[]): Histogram<string> {
+  const buckets = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
+  return new Histogram({ name, help, labelNames, buckets, registers: [metricsRegistry] });
 }
 
 export function latencyHistogram(name: string, help: string, labelNames: string[]): Histogram<string> {

@@ -3,7 +3,7 @@ import { context, propagation, trace, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BatchSpanProcessor, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
@@ -28,6 +28,9 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? serviceName }),
     spanProcessors,
+    // Without an exporter nothing would read the spans: record none, but still mint trace ids and propagate
+    // context (responses and logs keep their trace ids).
+    ...(spanProcessors.length === 0 && { sampler: new AlwaysOffSampler() }),
   });
   // Registers the AsyncLocalStorage context manager, so the active span follows async calls.
   provider.register({ propagator: new W3CTraceContextPropagator() });

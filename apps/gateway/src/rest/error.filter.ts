@@ -1,11 +1,8 @@
 // Every REST error leaves as {"error": "..."} with the status its code maps to.
 import { AviaryError, toAviaryError } from '@aviary/contracts';
-import { createLogger } from '@aviary/telemetry';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { httpStatusOf } from './http-status';
-
-const log = createLogger('gateway');
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -16,7 +13,6 @@ export class ErrorFilter implements ExceptionFilter {
 
 export function sendError(reply: FastifyReply, thrown: unknown): void {
   const [status, message] = describe(thrown);
-  if (status >= 500) log.warn({ status, error: message }, 'request failed');
   void reply.status(status).send({ error: message });
 }
 
@@ -26,7 +22,12 @@ export function describe(thrown: unknown): [number, string] {
     const status = thrown.getStatus();
     if (status === 413) return [413, 'request body is larger than the limit set by AVIARY_MAX_BODY_BYTES'];
     const body = thrown.getResponse();
-    const message = typeof body === 'string' ? body : ((body as { message?: string; error?: string }).message ?? (body as { error?: string }).error ?? thrown.message);
+    const message =
+      typeof body === 'string'
+        ? body
+        : ((body as { message?: string; error?: string }).message ??
+          (body as { error?: string }).error ??
+          thrown.message);
     return [status, String(message)];
   }
   const error: AviaryError = toAviaryError(thrown);

@@ -58,7 +58,8 @@ export class OipController {
 
   private async readiness(model: string, version?: string) {
     const ready = await this.inference.modelReady(model, version);
-    if (!ready) throw new HttpException({ name: model, ready: false, error: `model "${model}" has no ready replica` }, 503);
+    if (!ready)
+      throw new HttpException({ name: model, ready: false, error: `model "${model}" has no ready replica` }, 503);
     return { name: model, ready: true };
   }
 

@@ -5,7 +5,10 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { outcomeOfHttpStatus, requestDuration, requestsTotal } from '../request-metrics';
+import { createLogger } from '@aviary/telemetry';
 import { describe } from './error.filter';
+
+const log = createLogger('gateway');
 
 @Injectable()
 export class TracingInterceptor implements NestInterceptor {
@@ -16,13 +19,20 @@ export class TracingInterceptor implements NestInterceptor {
     const route = request.routeOptions.url ?? request.url;
     const model = (request.params as Record<string, string> | undefined)?.model ?? '';
     const parent = propagation.extract(context.active(), request.headers);
-    const span = trace.getTracer('aviary').startSpan(
-      `${request.method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url } },
-      parent,
-    );
+    const span = trace
+      .getTracer('aviary')
+      .startSpan(
+        `${request.method} ${route}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url },
+        },
+        parent,
+      );
     const stopTimer = requestDuration.startTimer({ route, model });
-    const handled = context.with(trace.setSpan(parent, span), () => lastValueFrom(next.handle(), { defaultValue: undefined }));
+    const handled = context.with(trace.setSpan(parent, span), () =>
+      lastValueFrom(next.handle(), { defaultValue: undefined }),
+    );
     return from(
       handled.then(
         (value) => {
@@ -32,6 +42,13 @@ export class TracingInterceptor implements NestInterceptor {
         (error: unknown) => {
           const [status, message] = describe(error);
           span.setStatus({ code: SpanStatusCode.ERROR, message });
+          // Logged inside the request's span, so the line carries its trace id.
+          context.with(trace.setSpan(parent, span), () =>
+            log[status >= 500 ? 'warn' : 'info'](
+              { method: request.method, route, model, status, error: message },
+              'request failed',
+            ),
+          );
           finish(status);
           throw error;
         },
