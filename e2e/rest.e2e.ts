@@ -105,6 +105,37 @@ describe('REST gateway', () => {
       expect(predicted.body.predictions[0].probability).toBeGreaterThan(0);
     });
 
+    it('batches concurrent requests without mixing their answers, and a bad record fails only its own request', async () => {
+      const records = Array.from({ length: 24 }, (_, i) => ({
+        ...FLIGHT,
+        distance: 200 + i * 150,
+        origin: i % 2 ? 'ORD' : 'SEA',
+      }));
+      const alone = await Promise.all(
+        records
+          .slice(0, 4)
+          .map(
+            async (r) =>
+              (await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [r] })).body.predictions[0],
+          ),
+      );
+      const together = await Promise.all([
+        ...records.map((r) => postJson(`${url}/v1/models/flight-delay/predict`, { instances: [r] })),
+        postJson(`${url}/v1/models/flight-delay/predict`, { instances: [{ ...FLIGHT, distance: 'far' }] }),
+      ]);
+      expect(together.slice(0, 24).map((r) => r.status)).toEqual(new Array(24).fill(200));
+      expect(together.slice(0, 4).map((r) => r.body.predictions[0])).toEqual(alone);
+      expect(together[24]).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/"distance".*\(row 0\)/) },
+      });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const batched = metrics
+        .split('\n')
+        .filter((l) => l.startsWith('aviary_predict_batched_requests_total{') && !l.includes('batch="1"'));
+      expect(batched.length).toBeGreaterThan(0);
+    });
+
     it('classifies penguins, with missing values imputed', async () => {
       const response = await postJson(`${url}/v1/models/penguin-species/predict`, {
         instances: [
@@ -159,9 +190,7 @@ describe('REST gateway', () => {
       expect(metrics).toMatch(
         /aviary_predictions_total\{model="flight-delay",version="2",label="(late|on-time)",service="gateway"\} \d+/,
       );
-      expect(metrics).toMatch(
-        /aviary_prediction_probability_count\{[^}]*model="flight-delay",version="2"[^}]*\} \d+/,
-      );
+      expect(metrics).toMatch(/aviary_prediction_probability_count\{[^}]*model="flight-delay",version="2"[^}]*\} \d+/);
     });
 
     it('logs JSON lines that carry the trace id of the request', async () => {

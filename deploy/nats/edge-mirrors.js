@@ -96,8 +96,14 @@ async function main() {
   const opts = parseArgs(process.argv);
   const streams = [...opts.kv.map((b) => `KV_${b}`), ...opts.obj.map((b) => `OBJ_${b}`)];
   const nc = await connect({ servers: opts.server.split(','), name: 'aviary-edge-mirrors', timeout: 10_000 });
-  const local = await nc.jetstreamManager();
-  const hub = await nc.jetstreamManager({ domain: opts.hubDomain, timeout: 5_000 });
+  let local;
+  try {
+    local = await nc.jetstreamManager();
+  } catch (e) {
+    throw new Error(`no JetStream answers on ${opts.server} (${e.message}): is it an edge server with jetstream { domain: ... }?`);
+  }
+  // checkAPI false: the hub may be unreachable (offline edge); calls to it then fail one by one.
+  const hub = await nc.jetstreamManager({ domain: opts.hubDomain, timeout: 5_000, checkAPI: false });
   const localDomain = (await local.getAccountInfo()).domain || '(none)';
   if (localDomain === opts.hubDomain) {
     throw new Error(`${opts.server} is in JetStream domain "${localDomain}", the hub's own: connect to the edge server`);

@@ -109,6 +109,11 @@ leaf_down() { ! leaf_up; }
 wait_for "leaf link down after stopping the hub" 10 leaf_down
 read_edge v1 || exit 1
 echo "PASS edge still serves models and flags with the hub stopped (offline)"
+(cd "$root" && node "$here/edge-mirrors.js" --server "nats://127.0.0.1:$EDGE_PORT" --status) \
+  || { echo "FAIL edge-mirrors.js --status with the hub stopped"; exit 1; }
+(cd "$root" && node "$here/edge-mirrors.js" --server "nats://127.0.0.1:$EDGE_PORT" >/dev/null) \
+  || { echo "FAIL edge-mirrors.js (idempotent re-run) with the hub stopped"; exit 1; }
+echo "PASS edge-mirrors.js --status and a re-run work with the hub stopped"
 
 start_hub
 wait_for "leaf node reconnected" 30 leaf_up

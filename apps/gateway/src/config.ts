@@ -9,6 +9,8 @@ const schema = z.object({
   AVIARY_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /** How long the gateway waits for the preprocessor or an inference replica before answering 504. */
   AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
+  /** Most records that concurrent predict requests for one version share in a single downstream call. */
+  AVIARY_PREDICT_MAX_BATCH: positiveInt(64),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -1,8 +1,12 @@
 // The predict use case: raw records -> preprocessor -> inference -> one prediction per record.
-import { AviaryError, PredictResponse } from '@aviary/contracts';
-import { FeatureSpec, interpretOutputs, parseFeatureSpec } from '@aviary/features';
+// Requests for the same version that arrive together share one preprocess and one inference call.
+import { AviaryError, ModelManifest, PredictResponse } from '@aviary/contracts';
+import { FeatureSpec, interpretOutputs, parseFeatureSpec, Prediction } from '@aviary/features';
+import { MicroBatcher } from '@aviary/inference-engine';
 import { counter, currentTraceId, scoreHistogram } from '@aviary/telemetry';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { context, Link, trace } from '@opentelemetry/api';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelCatalog } from './model-catalog';
 import { ModelServices } from './model-services';
 
@@ -17,23 +21,36 @@ const predictionScore = scoreHistogram(
   'Probability of the predicted label (binary: of the positive class)',
   ['model', 'version'],
 );
+const batchRequests = counter(
+  'aviary_predict_batched_requests_total',
+  'Predict requests by the size of the batch they joined',
+  ['batch'],
+);
+
+interface PredictItem {
+  records: unknown[];
+  /** The request's span, linked from the batch span when the batch holds several requests. */
+  link?: Link;
+}
 
 @Injectable()
 export class PredictService {
-  /** Parsed specs by sha256: manifests are immutable, so a parse is valid for the version's lifetime. */
-  private readonly specs = new Map<string, FeatureSpec>();
+  /** Batchers by version sha256: manifests are immutable, so one batcher (and its parsed spec) per version. */
+  private readonly batchers = new Map<string, MicroBatcher<PredictItem, Prediction[]>>();
 
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly services: ModelServices,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async predict(model: string, instances: unknown[], version?: string): Promise<PredictResponse> {
     const manifest = this.catalog.resolve(model, version);
-    const spec = this.specOf(manifest.sha256, manifest.featureSpec, `${model} version ${manifest.version}`);
-    const inputs = await this.services.preprocess(manifest.name, manifest.version, instances);
-    const outputs = await this.services.infer(manifest.name, manifest.version, inputs);
-    const predictions = interpretOutputs(spec, outputs);
+    const spanContext = trace.getSpanContext(context.active());
+    const predictions = await this.batcherOf(manifest).submit({
+      records: instances,
+      link: spanContext && { context: spanContext },
+    });
     for (const p of predictions) {
       predictionsTotal.inc({ model: manifest.name, version: manifest.version, label: p.label });
       predictionScore.observe({ model: manifest.name, version: manifest.version }, p.probability);
@@ -41,18 +58,57 @@ export class PredictService {
     return { model: manifest.name, version: manifest.version, traceId: currentTraceId() ?? '', predictions };
   }
 
-  private specOf(sha256: string, raw: unknown, what: string): FeatureSpec {
-    let spec = this.specs.get(sha256);
-    if (!spec) {
-      if (raw === undefined) {
-        throw new AviaryError(
-          `${what} has no feature spec; send tensors to the Open Inference Protocol endpoint instead`,
-          'FAILED_PRECONDITION',
-        );
-      }
-      spec = parseFeatureSpec(raw);
-      this.specs.set(sha256, spec);
+  private batcherOf(manifest: ModelManifest): MicroBatcher<PredictItem, Prediction[]> {
+    let batcher = this.batchers.get(manifest.sha256 + manifest.name + manifest.version);
+    if (!batcher) {
+      const spec = specOf(manifest);
+      batcher = new MicroBatcher((items) => this.runBatch(manifest, spec, items), {
+        maxWeight: this.config.AVIARY_PREDICT_MAX_BATCH,
+        weigh: (item) => (item as PredictItem).records.length,
+      });
+      this.batchers.set(manifest.sha256 + manifest.name + manifest.version, batcher);
     }
-    return spec;
+    return batcher;
   }
+
+  private async runBatch(manifest: ModelManifest, spec: FeatureSpec, items: PredictItem[]): Promise<Prediction[][]> {
+    batchRequests.inc({ batch: String(Math.min(items.length, 16)) + (items.length >= 16 ? '+' : '') });
+    const call = async () => {
+      const inputs = await this.services.preprocess(
+        manifest.name,
+        manifest.version,
+        items.flatMap((i) => i.records),
+      );
+      const outputs = await this.services.infer(manifest.name, manifest.version, inputs);
+      const predictions = interpretOutputs(spec, outputs);
+      let offset = 0;
+      return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
+    };
+    if (items.length === 1) return call();
+    // Several requests share the downstream calls: one batch span, linked to every request it serves.
+    const links = items.flatMap((i) => (i.link ? [i.link] : []));
+    return trace
+      .getTracer('aviary')
+      .startActiveSpan(
+        `predict batch ${manifest.name}.${manifest.version}`,
+        { links, attributes: { 'aviary.batch.requests': items.length } },
+        async (span) => {
+          try {
+            return await call();
+          } finally {
+            span.end();
+          }
+        },
+      );
+  }
+}
+
+function specOf(manifest: ModelManifest): FeatureSpec {
+  if (manifest.featureSpec === undefined) {
+    throw new AviaryError(
+      `${manifest.name} version ${manifest.version} has no feature spec; send tensors to the Open Inference Protocol endpoint instead`,
+      'FAILED_PRECONDITION',
+    );
+  }
+  return parseFeatureSpec(manifest.featureSpec);
 }

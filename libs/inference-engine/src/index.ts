@@ -1,2 +1,3 @@
 export * from './datatypes';
 export * from './model-session';
+export * from './micro-batcher';
