@@ -20,6 +20,8 @@ export interface StackOptions {
   natsUrl?: string;
   /** JetStream directory of the nats-server the stack starts (temporary when not given). */
   natsStoreDir?: string;
+  /** Port of the nats-server the stack starts (a free one when not given). */
+  natsPort?: number;
   services?: readonly ServiceName[];
   replicas?: Partial<Record<ServiceName, number>>;
   /** Folder of model bundles to push before the services start; false to push none. */
@@ -53,7 +55,7 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = workspaceRoot();
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
-  const nats = options.natsUrl ? undefined : await startNatsServer({ storeDir: options.natsStoreDir, echo: options.echo });
+  const nats = options.natsUrl ? undefined : await startNatsServer({ storeDir: options.natsStoreDir, port: options.natsPort, echo: options.echo });
   const natsUrl = options.natsUrl ?? nats!.url;
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, NATS_URL: natsUrl, AVIARY_HOST: '127.0.0.1', ...options.env };
   const processes: ServiceProcess[] = [];

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const stack = await startStack({
     natsUrl: process.env.NATS_URL,
     natsStoreDir,
+    // The CLI's default NATS_URL points here, so `npx aviary models list` works against this stack as it is.
+    natsPort: Number(process.env.AVIARY_NATS_PORT ?? 4222),
     httpPort,
     grpcPort,
     echo: process.stdout,
