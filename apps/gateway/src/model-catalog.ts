@@ -57,6 +57,10 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     throw new AviaryError(`no version of model "${model}" is ready yet`, 'UNAVAILABLE');
   }
 
+  has(model: string): boolean {
+    return this.manifests.versionsOf(model).length > 0;
+  }
+
   versions(model: string): string[] {
     return this.manifests
       .versionsOf(model)

@@ -112,6 +112,15 @@ describe('NatsRpc against a real nats-server', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it("answers PAYLOAD_TOO_LARGE when the message exceeds the server's max_payload", async () => {
+    const s = subject();
+    await serve(s, 'spec', async () => new Uint8Array(0));
+    const tooBig = new Uint8Array(client.connection.info!.max_payload + 1);
+    const error = await rejection(client.request(s, tooBig, { timeoutMs: 2_000 }));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.message).toMatch(/max_payload/);
+  });
+
   it('answers DEADLINE_EXCEEDED when the handler does not reply within timeoutMs', async () => {
     const s = subject();
     const held = gate();

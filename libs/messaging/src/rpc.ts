@@ -1,7 +1,15 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
 import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { ErrorCode as NatsErrorCode, headers as natsHeaders, Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
+import {
+  ErrorCode as NatsErrorCode,
+  headers as natsHeaders,
+  Msg,
+  MsgHdrs,
+  NatsConnection,
+  NatsError,
+  Subscription,
+} from 'nats';
 import { extractContext, injectContext } from './headers';
 
 export interface RequestOptions {
@@ -33,14 +41,21 @@ export class NatsRpc {
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
     const span = trace.getTracer('aviary').startSpan(`send ${subject}`, {
       kind: SpanKind.CLIENT,
-      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.operation.type': 'send' },
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': subject,
+        'messaging.operation.type': 'send',
+      },
     });
     const hdrs = injectContext(trace.setSpan(context.active(), span));
     if (options.op) hdrs.set(OP_HEADER, options.op);
     try {
-      const reply = await this.connection.request(subject, data, { timeout: options.timeoutMs, headers: hdrs }).catch((e) => {
+      let reply: Msg;
+      try {
+        reply = await this.connection.request(subject, data, { timeout: options.timeoutMs, headers: hdrs });
+      } catch (e) {
         throw natsFailure(e, subject, options.timeoutMs);
-      });
+      }
       const code = reply.headers?.get(ERROR_HEADER);
       if (code) throw new AviaryError(fromUtf8.decode(reply.data), AviaryError.isCode(code) ? code : 'INTERNAL');
       return reply.data;
@@ -85,11 +100,20 @@ export class NatsRpc {
 
   private async handle(subject: string, msg: Msg, handler: RequestHandler): Promise<void> {
     const parent = extractContext(context.active(), msg.headers);
-    const span = trace.getTracer('aviary').startSpan(
-      `process ${subject}`,
-      { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.operation.type': 'process' } },
-      parent,
-    );
+    const span = trace
+      .getTracer('aviary')
+      .startSpan(
+        `process ${subject}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.destination.name': subject,
+            'messaging.operation.type': 'process',
+          },
+        },
+        parent,
+      );
     await context.with(trace.setSpan(parent, span), async () => {
       try {
         const op = msg.headers?.get(OP_HEADER) || undefined;
@@ -110,9 +134,16 @@ export class NatsRpc {
 
 function natsFailure(error: unknown, subject: string, timeoutMs: number): AviaryError {
   if (error instanceof NatsError) {
-    if (error.code === NatsErrorCode.NoResponders) return new AviaryError(`no replica serves ${subject}`, 'UNAVAILABLE');
+    if (error.code === NatsErrorCode.NoResponders)
+      return new AviaryError(`no replica serves ${subject}`, 'UNAVAILABLE');
     if (error.code === NatsErrorCode.Timeout) {
       return new AviaryError(`no reply on ${subject} within ${timeoutMs} ms`, 'DEADLINE_EXCEEDED');
+    }
+    if (error.code === NatsErrorCode.MaxPayloadExceeded) {
+      return new AviaryError(
+        `the message for ${subject} is larger than the NATS server's max_payload; send smaller batches`,
+        'PAYLOAD_TOO_LARGE',
+      );
     }
     if (error.code === NatsErrorCode.ConnectionClosed || error.code === NatsErrorCode.Disconnect) {
       return new AviaryError(`NATS connection lost while calling ${subject}`, 'UNAVAILABLE');
