@@ -1,10 +1,8 @@
 // The gRPC door against the real stack: a plain @grpc/grpc-js client on the KServe V2 proto, as any KServe or
 // Triton client would call it; answers agree between typed contents, raw contents and REST.
 import { fromRawBytes, toRawBytes } from '@aviary/contracts';
-import { startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
+import { connectInferenceClient, startStack, Stack, waitFor } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { join } from 'node:path';
 import { OtlpReceiver } from './otlp-receiver';
 import { postJson } from './support';
 
@@ -31,20 +29,7 @@ interface InferResponse {
   raw_output_contents: Buffer[];
 }
 
-function connect(address: string): InferenceClient {
-  // The options every KServe/Triton Node client would use: field names as in the .proto, exact 64-bit integers.
-  const definition = loadSync(join(workspaceRoot(), 'libs', 'contracts', 'proto', 'grpc_predict_v2.proto'), {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const inference = grpc.loadPackageDefinition(definition).inference as unknown as {
-    GRPCInferenceService: new (address: string, credentials: grpc.ChannelCredentials) => InferenceClient;
-  };
-  return new inference.GRPCInferenceService(address, grpc.credentials.createInsecure());
-}
+const connect = (address: string) => connectInferenceClient<InferenceClient>(address);
 
 describe('gRPC gateway', () => {
   const receiver = new OtlpReceiver();

@@ -1,11 +1,7 @@
 // A KServe V2 gRPC client for the bench: one channel (HTTP/2 multiplexes every call), ModelInfer with one FP32 row
 // sent as typed contents, the request object built once.
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { workspaceRoot } from '@aviary/testing';
-import { join } from 'node:path';
-
-const PROTO_FILE = join('libs', 'contracts', 'proto', 'grpc_predict_v2.proto');
+import { connectInferenceClient } from '@aviary/testing';
 
 export interface InferOutput {
   name: string;
@@ -33,17 +29,7 @@ export function grpcInfer(options: {
   features: Float32Array;
   timeoutMs: number;
 }): GrpcInferTarget {
-  const definition = loadSync(join(workspaceRoot(), PROTO_FILE), {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const inference = grpc.loadPackageDefinition(definition).inference as unknown as {
-    GRPCInferenceService: new (address: string, credentials: grpc.ChannelCredentials) => InferenceClient;
-  };
-  const client = new inference.GRPCInferenceService(options.address, grpc.credentials.createInsecure());
+  const client = connectInferenceClient<InferenceClient>(options.address);
   const request = {
     model_name: options.model,
     inputs: [

@@ -4,3 +4,4 @@ export * from './nats-server';
 export * from './workspace';
 export * from './stack';
 export * from './rejection';
+export * from './grpc-client';

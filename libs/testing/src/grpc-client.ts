@@ -1,0 +1,20 @@
+// A plain @grpc/grpc-js client for inference.GRPCInferenceService, loaded from the project's proto with the
+// options a KServe/Triton Node client would use: field names as in the .proto, exact 64-bit integers.
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { join } from 'node:path';
+import { workspaceRoot } from './workspace';
+
+export function connectInferenceClient<Client>(address: string): Client {
+  const definition = loadSync(join(workspaceRoot(), 'libs', 'contracts', 'proto', 'grpc_predict_v2.proto'), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const inference = grpc.loadPackageDefinition(definition).inference as unknown as {
+    GRPCInferenceService: new (address: string, credentials: grpc.ChannelCredentials) => Client;
+  };
+  return new inference.GRPCInferenceService(address, grpc.credentials.createInsecure());
+}
