@@ -79,6 +79,31 @@ describe('aviary CLI', () => {
     for (const p of stack.processes) expect(p.child.exitCode).toBeNull();
   });
 
+  it('predicts on raw records for a model pushed without a feature spec, keys matched to its inputs', async () => {
+    const penguins = join(workspaceRoot(), 'models', 'penguin-species', '1', 'model.onnx');
+    expect(stack.cli(['models', 'push', penguins, '--name', 'bare-penguins', '--version', '1']).code).toBe(0);
+    await stack.waitForModel('bare-penguins');
+    const features = Array.from({ length: 12 }, (_, i) => (i % 3) - 1);
+    const predict = (body: unknown) => postJson(`${stack.gateway.httpUrl}/v1/models/bare-penguins/predict`, body);
+    const ok = await predict({ instances: [{ features }, { features: features.map((f) => -f) }] });
+    expect(ok.status).toBe(200);
+    expect(ok.body.predictions).toHaveLength(2);
+    expect(ok.body.predictions[0]).toEqual({ label: expect.any(Number), probabilities: expect.any(Array) });
+    expect(ok.body.predictions[0].probabilities).toHaveLength(3);
+    expect(await predict({ instances: [{ features, colour: 'red' }] })).toMatchObject({
+      status: 400,
+      body: { error: 'unknown input "colour" (row 0); expected: features' },
+    });
+    expect(await predict({ instances: [{}] })).toMatchObject({
+      status: 400,
+      body: { error: 'missing input "features" (row 0)' },
+    });
+    expect(await predict({ instances: [{ features: [1, 2] }] })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/needs 12 values/) },
+    });
+  });
+
   it('reports the version each model serves through the rollout controller', async () => {
     await waitFor(
       'the controller to see version 3',

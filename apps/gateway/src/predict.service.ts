@@ -1,7 +1,7 @@
 // The predict use case: raw records -> preprocessor -> inference -> one prediction per record.
 // Requests for the same version that arrive together share one preprocess and one inference call.
-import { AviaryError, ModelManifest, PredictResponse } from '@aviary/contracts';
-import { FeatureSpec, interpretOutputs, parseFeatureSpec, Prediction } from '@aviary/features';
+import { ModelManifest, PredictResponse } from '@aviary/contracts';
+import { FeatureSpec, interpretOutputs, parseFeatureSpec, Prediction, tensorsToRecords } from '@aviary/features';
 import { MicroBatcher } from '@aviary/inference-engine';
 import { counter, currentTraceId, scoreHistogram } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
@@ -36,7 +36,7 @@ interface PredictItem {
 @Injectable()
 export class PredictService {
   /** Batchers by version sha256: manifests are immutable, so one batcher (and its parsed spec) per version. */
-  private readonly batchers = new Map<string, MicroBatcher<PredictItem, Prediction[]>>();
+  private readonly batchers = new Map<string, MicroBatcher<PredictItem, PredictionRecord[]>>();
 
   constructor(
     private readonly catalog: ModelCatalog,
@@ -52,16 +52,17 @@ export class PredictService {
       link: spanContext && { context: spanContext },
     });
     for (const p of predictions) {
+      if (!isClassification(p)) continue;
       predictionsTotal.inc({ model: manifest.name, version: manifest.version, label: p.label });
       predictionScore.observe({ model: manifest.name, version: manifest.version }, p.probability);
     }
     return { model: manifest.name, version: manifest.version, traceId: currentTraceId() ?? '', predictions };
   }
 
-  private batcherOf(manifest: ModelManifest): MicroBatcher<PredictItem, Prediction[]> {
+  private batcherOf(manifest: ModelManifest): MicroBatcher<PredictItem, PredictionRecord[]> {
     let batcher = this.batchers.get(manifest.sha256 + manifest.name + manifest.version);
     if (!batcher) {
-      const spec = specOf(manifest);
+      const spec = manifest.featureSpec === undefined ? undefined : parseFeatureSpec(manifest.featureSpec);
       batcher = new MicroBatcher((items) => this.runBatch(manifest, spec, items), {
         maxWeight: this.config.AVIARY_PREDICT_MAX_BATCH,
         weigh: (item) => (item as PredictItem).records.length,
@@ -71,7 +72,11 @@ export class PredictService {
     return batcher;
   }
 
-  private async runBatch(manifest: ModelManifest, spec: FeatureSpec, items: PredictItem[]): Promise<Prediction[][]> {
+  private async runBatch(
+    manifest: ModelManifest,
+    spec: FeatureSpec | undefined,
+    items: PredictItem[],
+  ): Promise<PredictionRecord[][]> {
     batchRequests.inc({ batch: String(Math.min(items.length, 16)) + (items.length >= 16 ? '+' : '') });
     const call = async () => {
       const inputs = await this.services.preprocess(
@@ -80,7 +85,8 @@ export class PredictService {
         items.flatMap((i) => i.records),
       );
       const outputs = await this.services.infer(manifest.name, manifest.version, inputs);
-      const predictions = interpretOutputs(spec, outputs);
+      // With a spec: labels and probabilities by class name; without: each output's row, keyed by output name.
+      const predictions: PredictionRecord[] = spec ? interpretOutputs(spec, outputs) : tensorsToRecords(outputs);
       let offset = 0;
       return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
     };
@@ -103,12 +109,7 @@ export class PredictService {
   }
 }
 
-function specOf(manifest: ModelManifest): FeatureSpec {
-  if (manifest.featureSpec === undefined) {
-    throw new AviaryError(
-      `${manifest.name} version ${manifest.version} has no feature spec; send tensors to the Open Inference Protocol endpoint instead`,
-      'FAILED_PRECONDITION',
-    );
-  }
-  return parseFeatureSpec(manifest.featureSpec);
-}
+type PredictionRecord = Prediction | Record<string, unknown>;
+
+const isClassification = (p: PredictionRecord): p is Prediction =>
+  typeof p.label === 'string' && typeof p.probability === 'number';

@@ -55,7 +55,7 @@ function flatten(data: unknown, out: unknown[]): void {
   else out.push(data);
 }
 
-function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
 }
 
@@ -72,14 +72,28 @@ export function tensorFromJson(input: OipInput): Tensor {
   if (values.length !== count) {
     throw invalid(`${what}: shape [${input.shape.join(',')}] needs ${count} elements, got ${values.length}`);
   }
-  const bad = (i: number, expected: string) =>
-    invalid(`${what}: element ${i} must be ${expected}, got ${describe(values[i])}`);
+  return tensorFromValues(input.name, datatype, input.shape, values, (i, expected) =>
+    invalid(`${what}: element ${i} must be ${expected}, got ${describeValue(values[i])}`),
+  );
+}
 
+/**
+ * Builds a tensor from flat values whose count already matches the shape, checking each element's type and range;
+ * `bad` words the error for element i (OIP names the element, predict names the record's field and row).
+ */
+export function tensorFromValues(
+  name: string,
+  datatype: Datatype,
+  shape: number[],
+  values: readonly unknown[],
+  bad: (index: number, expected: string) => Error,
+): Tensor {
+  const count = values.length;
   if (datatype === 'BYTES') {
     values.forEach((v, i) => {
       if (typeof v !== 'string') throw bad(i, 'a string');
     });
-    return { name: input.name, datatype, shape: input.shape, data: values as string[] };
+    return { name, datatype, shape, data: values as string[] };
   }
   const data = allocate(datatype, count);
   for (let i = 0; i < count; i++) {
@@ -117,7 +131,7 @@ export function tensorFromJson(input: OipInput): Tensor {
       }
     }
   }
-  return { name: input.name, datatype, shape: input.shape, data };
+  return { name, datatype, shape, data };
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

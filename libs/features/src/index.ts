@@ -16,3 +16,4 @@ export { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './a
 export type { CompiledFeatureSpec } from './apply';
 export { interpretOutputs } from './predictions';
 export type { Prediction } from './predictions';
+export { recordsToTensors, tensorsToRecords } from './raw-records';
