@@ -69,6 +69,62 @@ describe('REST gateway', () => {
       expect(flat.body.id).toBeUndefined();
     });
 
+    it('speaks the binary tensor data extension: raw input bytes in, raw output bytes out', async () => {
+      const width: number = (await getJson(`${url}/v2/models/flight-delay/versions/1`)).body.inputs[0].shape[1];
+      const rows = new Float32Array(2 * width).map((_, i) => (i % 7) / 10);
+      const header = Buffer.from(
+        JSON.stringify({
+          inputs: [
+            {
+              name: 'features',
+              shape: [2, width],
+              datatype: 'FP32',
+              parameters: { binary_data_size: rows.byteLength },
+            },
+          ],
+          outputs: [{ name: 'probabilities', parameters: { binary_data: true } }, { name: 'label' }],
+        }),
+      );
+      const response = await fetch(`${url}/v2/models/flight-delay/versions/1/infer`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': String(header.length),
+        },
+        body: Buffer.concat([header, Buffer.from(rows.buffer)]),
+      });
+      expect(response.status).toBe(200);
+      const body = Buffer.from(await response.arrayBuffer());
+      const headerLength = Number(response.headers.get('inference-header-content-length'));
+      const json = JSON.parse(body.subarray(0, headerLength).toString());
+      const [probabilities, label] = json.outputs;
+      expect(probabilities).toEqual({
+        name: 'probabilities',
+        datatype: 'FP32',
+        shape: [2, 2],
+        parameters: { binary_data_size: 16 },
+      });
+      expect(label).toMatchObject({ name: 'label', datatype: 'INT64', shape: [2], data: expect.any(Array) });
+      const raw = new Float32Array(new Uint8Array(body.subarray(headerLength)).buffer);
+
+      const asJson = await postJson(`${url}/v2/models/flight-delay/versions/1/infer`, {
+        inputs: [{ name: 'features', shape: [2, width], datatype: 'FP32', data: Array.from(rows) }],
+      });
+      const expected = asJson.body.outputs.find((o: { name: string }) => o.name === 'probabilities').data;
+      expect(Array.from(raw)).toEqual(expected);
+
+      const truncated = await fetch(`${url}/v2/models/flight-delay/versions/1/infer`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': String(header.length),
+        },
+        body: Buffer.concat([header, Buffer.from(rows.buffer).subarray(4)]),
+      });
+      expect(truncated.status).toBe(400);
+      expect(((await truncated.json()) as { error: string }).error).toMatch(/runs past the end of the body/);
+    });
+
     it('routes an unversioned request to the newest ready version', async () => {
       const width: number = (await getJson(`${url}/v2/models/flight-delay`)).body.inputs[0].shape[1];
       const response = await postJson(`${url}/v2/models/flight-delay/infer`, {

@@ -38,7 +38,7 @@ export class InferenceService {
   ) {}
 
   serverMetadata() {
-    return { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] as string[] };
+    return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data'] };
   }
 
   /** Ready when the services the gateway calls answer: the preprocessor and at least one inference replica. */

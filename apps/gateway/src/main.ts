@@ -11,5 +11,14 @@ runService('gateway', () => {
     port: config.AVIARY_HTTP_PORT,
     host: config.AVIARY_HOST,
     fastify: { bodyLimit: config.AVIARY_MAX_BODY_BYTES },
+    configure: (app) => {
+      // The OIP binary tensor data extension: JSON header + raw bytes, split by the controller.
+      app
+        .getHttpAdapter()
+        .getInstance()
+        .addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+          done(null, body),
+        );
+    },
   };
 });

@@ -5,6 +5,7 @@ export * from './bytes-elements';
 export * from './typed-arrays';
 export * from './tensor-codec';
 export * from './oip';
+export * from './oip-binary';
 export * from './subjects';
 export * from './manifest';
 export * from './predict';

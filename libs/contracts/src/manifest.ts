@@ -9,6 +9,15 @@ export const tensorMetadataSchema = z.object({
   shape: z.array(z.number().int().min(-1)),
 });
 
+export const outputRewriteSchema = z.object({
+  output: z.string(),
+  from: z.literal('ZipMap'),
+  /** Label of each column of the rewritten output, in order. */
+  classLabels: z.array(z.union([z.string(), z.number()])),
+});
+
+export type OutputRewriteRecord = z.infer<typeof outputRewriteSchema>;
+
 export const modelManifestSchema = z.object({
   name: modelNameSchema,
   version: modelVersionSchema,
@@ -23,6 +32,15 @@ export const modelManifestSchema = z.object({
   /** Fitted feature pipeline that turns raw records into the model's inputs; validated by @aviary/features. */
   featureSpec: z.unknown().optional(),
   createdAt: z.string(),
+  /** Checksum of the upload when what is served (sha256) was rewritten from it; pushing the upload again is a no-op. */
+  originalSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** How the served graph differs from the upload, e.g. a ZipMap output replaced by its probability tensor. */
+  rewrites: z.array(outputRewriteSchema).optional(),
+  /** Facts about the model for clients, e.g. { classes: [...] }: the column labels of a probability output. */
+  parameters: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

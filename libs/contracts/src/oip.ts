@@ -17,7 +17,8 @@ export const oipInferRequestSchema = z.object({
         shape: z.array(z.number().int().nonnegative()),
         datatype: z.string(),
         parameters,
-        data: z.unknown(),
+        /** Absent when the input's bytes come in the binary tail (parameters.binary_data_size). */
+        data: z.unknown().optional(),
       }),
     )
     .min(1),
@@ -66,6 +67,7 @@ export function tensorFromJson(input: OipInput): Tensor {
     throw invalid(`${what}: unknown datatype "${input.datatype}"; expected one of ${DATATYPES.join(', ')}`);
   }
   const datatype = input.datatype;
+  if (input.data === undefined) throw invalid(`${what}: data is missing (or give parameters.binary_data_size with a binary body)`);
   const values: unknown[] = [];
   flatten(input.data, values);
   const count = elementCount(input.shape);

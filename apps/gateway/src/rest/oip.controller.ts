@@ -1,7 +1,25 @@
 // Open Inference Protocol over REST: /v2 health, metadata and infer.
-import { oipInferRequestSchema, OipInferResponse, parseOrThrow, tensorFromJson, tensorToJson } from '@aviary/contracts';
-import { Body, Controller, Get, HttpCode, HttpException, Param, Post } from '@nestjs/common';
+import {
+  binaryOutputsOf,
+  encodeInferResponse,
+  INFERENCE_HEADER,
+  oipInferRequestSchema,
+  OipInferResponse,
+  parseOrThrow,
+  splitBinaryBody,
+  tensorsFromRequest,
+} from '@aviary/contracts';
+import { FastifyReply } from 'fastify';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Param, Post, Res } from '@nestjs/common';
 import { InferenceService } from '../inference.service';
+
+interface InferCall {
+  model: string;
+  version?: string;
+  body: unknown;
+  headerLength?: string;
+  reply: FastifyReply;
+}
 
 @Controller('v2')
 export class OipController {
@@ -46,14 +64,25 @@ export class OipController {
 
   @Post('models/:model/infer')
   @HttpCode(200)
-  infer(@Param('model') model: string, @Body() body: unknown) {
-    return this.runInfer(model, undefined, body);
+  infer(
+    @Param('model') model: string,
+    @Body() body: unknown,
+    @Headers(INFERENCE_HEADER) headerLength: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.runInfer({ model, body, headerLength, reply });
   }
 
   @Post('models/:model/versions/:version/infer')
   @HttpCode(200)
-  inferVersion(@Param('model') model: string, @Param('version') version: string, @Body() body: unknown) {
-    return this.runInfer(model, version, body);
+  inferVersion(
+    @Param('model') model: string,
+    @Param('version') version: string,
+    @Body() body: unknown,
+    @Headers(INFERENCE_HEADER) headerLength: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.runInfer({ model, version, body, headerLength, reply });
   }
 
   private async readiness(model: string, version?: string) {
@@ -63,20 +92,27 @@ export class OipController {
     return { name: model, ready: true };
   }
 
-  private async runInfer(model: string, version: string | undefined, body: unknown): Promise<OipInferResponse> {
-    const request = parseOrThrow(oipInferRequestSchema, body, 'inference request');
+  /** JSON, or the binary tensor data extension when the body arrives as application/octet-stream. */
+  private async runInfer(call: InferCall): Promise<OipInferResponse | Buffer> {
+    const { json, tail } = Buffer.isBuffer(call.body)
+      ? splitBinaryBody(call.body, call.headerLength)
+      : { json: call.body, tail: undefined };
+    const request = parseOrThrow(oipInferRequestSchema, json, 'inference request');
     const result = await this.inference.infer({
-      model,
-      version,
+      model: call.model,
+      version: call.version,
       id: request.id,
-      inputs: request.inputs.map(tensorFromJson),
+      inputs: tensorsFromRequest(request, tail),
       outputs: request.outputs?.map((o) => o.name),
     });
-    return {
+    const head = {
       model_name: result.model,
       model_version: result.version,
       ...(result.id !== undefined && { id: result.id }),
-      outputs: result.outputs.map(tensorToJson),
     };
+    const encoded = encodeInferResponse<OipInferResponse>(head, result.outputs, binaryOutputsOf(request));
+    if (!('headerLength' in encoded)) return encoded;
+    void call.reply.header(INFERENCE_HEADER, encoded.headerLength).type('application/octet-stream');
+    return encoded.body;
   }
 }
