@@ -1,11 +1,16 @@
-// Writes a trained bundle as models/<name>/<version>/{model.onnx, feature-spec.json, metrics.json}: byte-identical
+// Writes a trained bundle as models/<name>/<version>/{model.onnx, feature-spec.json, metrics.json, holdout.jsonl}: byte-identical
 // for identical training, so re-running the trainer leaves a clean git diff.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import type { TrainedBundle } from './train-model';
 
-export const BUNDLE_FILES = { onnx: 'model.onnx', spec: 'feature-spec.json', metrics: 'metrics.json' } as const;
+export const BUNDLE_FILES = {
+  onnx: 'model.onnx',
+  spec: 'feature-spec.json',
+  metrics: 'metrics.json',
+  holdout: 'holdout.jsonl',
+} as const;
 
 /** Returns the bundle's directory. */
 export async function writeBundle(outDir: string, bundle: TrainedBundle): Promise<string> {
@@ -15,6 +20,8 @@ export async function writeBundle(outDir: string, bundle: TrainedBundle): Promis
   // The spec keeps full precision: serving must compute exactly the features the model was trained on.
   writeFileSync(join(dir, BUNDLE_FILES.spec), await formatJson(JSON.stringify(bundle.spec)));
   writeFileSync(join(dir, BUNDLE_FILES.metrics), await formatJson(JSON.stringify(bundle.metrics, roundMetric)));
+  // One labelled held-out record per line, for `aviary models push --eval` and `aviary models compare`.
+  writeFileSync(join(dir, BUNDLE_FILES.holdout), bundle.holdout.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return dir;
 }
 

@@ -1,5 +1,5 @@
 // The metrics table printed at the end of a training run, plus how each model version compares with the one before.
-import type { BinaryMetrics, MulticlassMetrics } from './metrics';
+import type { BinaryMetrics, MulticlassMetrics } from '@aviary/evaluation';
 import type { MetricsReport } from './train-model';
 
 export interface ReportRow {

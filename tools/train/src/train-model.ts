@@ -3,7 +3,7 @@
 import { applyFeatureSpec, FeatureSpec, fitFeatureSpec } from '@aviary/features';
 import type { LabelledDataset } from './datasets';
 import { LinearClassifier, predictProbabilities, trainLinearClassifier } from './linear-classifier';
-import { binaryMetrics, BinaryMetrics, multiclassMetrics, MulticlassMetrics } from './metrics';
+import { binaryMetrics, BinaryMetrics, multiclassMetrics, MulticlassMetrics } from '@aviary/evaluation';
 import type { ModelRecipe } from './models';
 import { exportLinearClassifier, IR_VERSION, OPSET_VERSION } from './onnx-export';
 import { checkOnnxRuntimeAgrees } from './ort-check';
@@ -33,6 +33,8 @@ export interface TrainedBundle {
   metrics: MetricsReport;
   /** Largest |ONNX Runtime − trainer| probability over the test rows. */
   ortMaxDifference: number;
+  /** The held-out rows as raw records with their true class in `label`: an evaluation set for quality gates. */
+  holdout: Record<string, unknown>[];
 }
 
 export async function trainModel(recipe: ModelRecipe, dataset: LabelledDataset): Promise<TrainedBundle> {
@@ -96,7 +98,8 @@ export async function trainModel(recipe: ModelRecipe, dataset: LabelledDataset):
     test: score(testX, testY),
     train: score(trainX, trainY),
   };
-  return { spec, onnx, metrics, ortMaxDifference };
+  const holdout = testRecords.map((record, j) => ({ ...record, label: dataset.labels[split.test[j]] }));
+  return { spec, onnx, metrics, ortMaxDifference, holdout };
 }
 
 function evaluate(

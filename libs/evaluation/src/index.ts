@@ -1,0 +1,3 @@
+export * from './metrics';
+export * from './gate';
+export * from './evaluate';
