@@ -104,6 +104,22 @@ describe('aviary CLI', () => {
     });
   });
 
+  it('compares two versions on the same labelled records', () => {
+    const holdout = join(workspaceRoot(), 'models', 'flight-delay', '1', 'holdout.jsonl');
+    const result = stack.cli(['models', 'compare', 'flight-delay', '1', '2', '--eval', holdout]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/metric\s+flight-delay v1\s+flight-delay v2/);
+    const auc = result.stdout
+      .split('\n')
+      .find((l) => l.startsWith('auc'))!
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    expect(auc[0]).toBeCloseTo(0.6019, 3);
+    expect(auc[1]).toBeCloseTo(0.6473, 3);
+    expect(result.stdout).toMatch(/rows\s+4000\s+4000/);
+  });
+
   it('reports the version each model serves through the rollout controller', async () => {
     await waitFor(
       'the controller to see version 3',

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { listModels, formatTable } from './commands/models-list';
 import { pushModel } from './commands/models-push';
 import { seedModels } from './commands/models-seed';
+import { compareVersions } from './commands/models-compare';
 import { withNats, withRegistry } from './registry-session';
 import { evaluateFlag, putFlagSet } from './commands/flags';
 import { rolloutStatus } from './commands/rollout-status';
@@ -34,6 +35,16 @@ models
   .action(async (options: { json?: boolean }) => {
     const rows = await withRegistry(nats(), listModels);
     console.log(options.json ? JSON.stringify(rows, null, 2) : formatTable(rows));
+  });
+
+models
+  .command('compare <name> <versions...>')
+  .description('score versions of a model on the same labelled records (JSON Lines with a "label" field), side by side')
+  .requiredOption('--eval <file>', 'labelled records, one JSON object per line')
+  .action(async (name: string, versions: string[], options: { eval: string }) => {
+    console.log(
+      await withRegistry(nats(), (registry) => compareVersions(registry, { name, versions, eval: options.eval })),
+    );
   });
 
 models

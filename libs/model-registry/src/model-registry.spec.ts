@@ -3,11 +3,11 @@ import { parseFeatureSpec } from '@aviary/features';
 import { connectNats, openKv, openObjectStore } from '@aviary/messaging';
 import { NatsServer, startNatsServer, waitFor, workspaceRoot } from '@aviary/testing';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JetStreamClient, NatsConnection } from 'nats';
 import { ManifestCache } from './manifest-cache';
-import { ManifestChange, ModelRegistry, sha256 } from './model-registry';
+import { ManifestChange, ModelRegistry, originalObjectName, sha256 } from './model-registry';
 import { checkSpecFitsModel } from './spec-compatibility';
 import { rejection } from '@aviary/testing';
 
@@ -278,6 +278,89 @@ describe('ModelRegistry', () => {
     } finally {
       watcher.stop();
     }
+  });
+});
+
+const sklearnFixtures = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
+const withSklearnFixtures = existsSync(sklearnFixtures) ? describe : describe.skip;
+
+withSklearnFixtures('ModelRegistry with scikit-learn exports whose probabilities are a ZipMap', () => {
+  const fixture = (file: string) => new Uint8Array(readFileSync(join(sklearnFixtures, file)));
+  const logreg = () => fixture('logreg_iris.onnx');
+
+  it('serves the probability tensor under the same output name, and records the rewrite and the class labels', async () => {
+    const registry = await freshRegistry();
+    const upload = logreg();
+    const { manifest, created } = await registry.push({ name: 'iris', version: '1', onnx: upload });
+    expect(created).toBe(true);
+    const served = await registry.fetchModel(manifest);
+    expect(manifest).toMatchObject({
+      objectName: 'iris/1/model.onnx',
+      sha256: hex(served),
+      sizeBytes: served.byteLength,
+      originalSha256: hex(upload),
+      rewrites: [{ output: 'output_probability', from: 'ZipMap', classLabels: [0, 1, 2] }],
+      parameters: { classes: [0, 1, 2] },
+      inputs: [{ name: 'X', datatype: 'FP32', shape: [-1, 2] }],
+    });
+    expect(manifest.outputs).toEqual(
+      expect.arrayContaining([
+        { name: 'output_label', datatype: 'INT64', shape: [-1] },
+        { name: 'output_probability', datatype: 'FP32', shape: [-1, 3] },
+      ]),
+    );
+    expect(hex(served)).not.toBe(hex(upload));
+    expect(await registry.get('iris', '1')).toEqual(manifest);
+  });
+
+  it('keeps the upload, byte for byte, beside the served graph, and removes both together', async () => {
+    const bucket = `spec_models_${++bucketCount}`;
+    const store = await openObjectStore(js, bucket);
+    const registry = new ModelRegistry(await openKv(js, bucket), store);
+    const upload = fixture('pipeline_titanic.onnx');
+    await registry.push({ name: 'titanic', version: '1', onnx: upload });
+    const original = await store.getBlob(originalObjectName('titanic', '1'));
+    expect(original && Buffer.from(original).equals(Buffer.from(upload))).toBe(true);
+    await registry.remove('titanic', '1');
+    expect(await store.getBlob(originalObjectName('titanic', '1'))).toBeNull();
+    expect(await store.getBlob('titanic/1/model.onnx')).toBeNull();
+  });
+
+  it('treats pushing the same upload again as a no-op, though what is served was rewritten', async () => {
+    const registry = await freshRegistry();
+    const first = await registry.push({ name: 'iris', version: '1', onnx: logreg() });
+    const again = await registry.push({ name: 'iris', version: '1', onnx: logreg() });
+    expect(again).toEqual({ manifest: first.manifest, created: false });
+  });
+
+  it('refuses another upload under a rewritten version with FAILED_PRECONDITION', async () => {
+    const registry = await freshRegistry();
+    await registry.push({ name: 'iris', version: '1', onnx: logreg() });
+    const error = await rejection(registry.push({ name: 'iris', version: '1', onnx: fixture('rf_iris.onnx') }));
+    expect(error.code).toBe('FAILED_PRECONDITION');
+  });
+
+  it('checks the expected checksum against the upload, not against the rewritten graph', async () => {
+    const registry = await freshRegistry();
+    const upload = logreg();
+    const { created } = await registry.push({ name: 'iris', version: '1', onnx: upload, expectedSha256: hex(upload) });
+    expect(created).toBe(true);
+    const served = await registry.fetchModel(await registry.get('iris', '1'));
+    const error = await rejection(
+      registry.push({ name: 'iris', version: '2', onnx: upload, expectedSha256: hex(served) }),
+    );
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(/^checksum mismatch: /);
+  });
+
+  it('stores a model without ZipMap as uploaded, with no rewrite recorded', async () => {
+    const registry = await freshRegistry();
+    const upload = fixture('pipeline_titanic_nozipmap.onnx');
+    const { manifest } = await registry.push({ name: 'titanic', version: '1', onnx: upload });
+    expect(manifest.sha256).toBe(hex(upload));
+    expect(manifest).not.toHaveProperty('originalSha256');
+    expect(manifest).not.toHaveProperty('rewrites');
+    expect(manifest).not.toHaveProperty('parameters');
   });
 });
 

@@ -1,5 +1,6 @@
 // Model versions on JetStream: ONNX bytes in the object store, manifests in KV. A version becomes visible
-// (its manifest is written) only after ONNX Runtime has loaded and run it, and versions are immutable.
+// (its manifest is written) only after ONNX Runtime has loaded and run it, and versions are immutable. Outputs that
+// ONNX Runtime cannot return (scikit-learn's ZipMap) are rewritten before storing; the upload is kept beside.
 import {
   AviaryError,
   buckets,
@@ -17,6 +18,7 @@ import {
 import { parseFeatureSpec } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { openKv, openObjectStore } from '@aviary/messaging';
+import { GraphRewrite, rewriteZipMapOutputs, verifyRewrite } from '@aviary/onnx-graph';
 import { createHash } from 'node:crypto';
 import { JetStreamClient, KV, KvEntry, ObjectStore } from 'nats';
 import { checkSpecFitsModel } from './spec-compatibility';
@@ -36,6 +38,9 @@ export type ManifestChange = { kind: 'put'; manifest: ModelManifest } | { kind: 
 const fromUtf8 = new TextDecoder();
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Where the upload is kept when the served graph (under modelObjectName) was rewritten from it. */
+export const originalObjectName = (name: string, version: string) => `${name}/${version}/original.onnx`;
 
 export class ModelRegistry {
   constructor(
@@ -59,10 +64,11 @@ export class ModelRegistry {
     }
     const existing = await this.find(name, version);
     if (existing) {
-      if (existing.sha256 === digest) return { manifest: existing, created: false };
+      if ((existing.originalSha256 ?? existing.sha256) === digest) return { manifest: existing, created: false };
       throw new AviaryError(`${name} version ${version} already exists with another sha256; versions are immutable, push a new version`, 'FAILED_PRECONDITION');
     }
-    const session = await ModelSession.load(push.onnx);
+    const served = await servableGraph(push.onnx);
+    const session = await ModelSession.load(served.bytes);
     try {
       await session.warmUp().catch((e: Error) => {
         throw invalid(`the model loads but fails to run on zero inputs: ${e.message}`);
@@ -70,19 +76,26 @@ export class ModelRegistry {
       const featureSpec = push.featureSpec === undefined ? undefined : parseFeatureSpec(push.featureSpec);
       if (featureSpec) checkSpecFitsModel(featureSpec, session.inputs);
       const objectName = modelObjectName(name, version);
-      await this.artifacts.putBlob({ name: objectName }, push.onnx);
+      const rewritten = served.rewrites.length > 0;
+      if (rewritten) await this.artifacts.putBlob({ name: originalObjectName(name, version) }, push.onnx);
+      await this.artifacts.putBlob({ name: objectName }, served.bytes);
       const manifest: ModelManifest = {
         name,
         version,
         platform: 'onnxruntime',
         objectName,
-        sha256: digest,
-        sizeBytes: push.onnx.byteLength,
+        sha256: rewritten ? sha256(served.bytes) : digest,
+        sizeBytes: served.bytes.byteLength,
         inputs: session.inputs,
         outputs: session.outputs,
         metrics: push.metrics ?? {},
         featureSpec,
         createdAt: new Date().toISOString(),
+        ...(rewritten && {
+          originalSha256: digest,
+          rewrites: served.rewrites,
+          ...(served.rewrites.length === 1 && { parameters: { classes: served.rewrites[0].classLabels } }),
+        }),
       };
       // The manifest is written last: readers never see a version whose bytes are not stored yet.
       await this.manifests.put(manifestKey(name, version), JSON.stringify(manifest));
@@ -123,9 +136,10 @@ export class ModelRegistry {
   }
 
   async remove(name: string, version: string): Promise<void> {
-    await this.get(name, version);
+    const manifest = await this.get(name, version);
     await this.manifests.delete(manifestKey(name, version));
     await this.artifacts.delete(modelObjectName(name, version));
+    if (manifest.originalSha256) await this.artifacts.delete(originalObjectName(name, version));
   }
 
   /** Every manifest now and every change after, until `stop` is called. */
@@ -144,6 +158,13 @@ export class ModelRegistry {
     consume().catch((e: Error) => this.onUnreadable(`manifest watch ended: ${e.message}`));
     return { stop: () => iterator.stop() };
   }
+}
+
+/** The graph to serve: ZipMap outputs become probability tensors, checked against the upload in ONNX Runtime. */
+async function servableGraph(upload: Uint8Array): Promise<GraphRewrite> {
+  const rewrite = rewriteZipMapOutputs(upload);
+  if (rewrite.rewrites.length > 0) await verifyRewrite(upload, rewrite);
+  return rewrite;
 }
 
 function readable(entry: KvEntry, onUnreadable: (problem: string) => void): ModelManifest[] {

@@ -1,0 +1,2 @@
+export * from './zipmap-rewrite';
+export * from './rewrite-verification';
