@@ -77,6 +77,9 @@ maybe('scikit-learn ONNX exports served end to end', () => {
           { name: probabilities, datatype: 'FP32', shape: [-1, classes] },
         ]),
       );
+      // The class labels the ZipMap carried travel on as metadata (the nozipmap export has none to carry).
+      if (!file.includes('nozipmap')) expect(model.body.parameters).toEqual({ classes: expect.any(Array) });
+      if (model.body.parameters) expect(model.body.parameters.classes).toHaveLength(classes);
     },
   );
 

@@ -13,6 +13,8 @@ export interface ModelMetadata {
   platform: string;
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  /** E.g. the class labels of a probability output rewritten from a ZipMap. */
+  parameters?: Record<string, unknown>;
 }
 
 export interface InferCommand {
@@ -59,6 +61,7 @@ export class InferenceService {
       platform: manifest.platform,
       inputs: manifest.inputs,
       outputs: manifest.outputs,
+      ...(manifest.parameters && { parameters: manifest.parameters }),
     };
   }
 
