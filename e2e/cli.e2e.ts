@@ -134,4 +134,50 @@ describe('aviary CLI', () => {
       servingVersion: '1',
     });
   });
+
+  describe('quality gate', () => {
+    const holdout = join(bundle, 'holdout.jsonl');
+    const pushV2As = (version: string, gate: string) =>
+      stack.cli([
+        'models',
+        'push',
+        join(bundle, 'model.onnx'),
+        '--name',
+        'flight-delay',
+        '--version',
+        version,
+        '--spec',
+        join(bundle, 'feature-spec.json'),
+        '--eval',
+        holdout,
+        '--gate',
+        gate,
+      ]);
+
+    it('stores a version below its gate as rejected, with the figures that failed, and never routes to it', async () => {
+      const before = (await predict()).body.version;
+      const pushed = pushV2As('20', 'auc >= 0.70');
+      expect(pushed.code).toBe(1);
+      expect(pushed.stderr).toMatch(/rejected by its quality gate \(auc >= 0.70\): auc 0\.647\d* fails >= 0\.7/);
+      expect(stack.cli(['models', 'list']).stdout).toMatch(
+        /flight-delay\s+20\s+rejected\s+0\s+\S+\s+.*quality gate: auc 0\.647/,
+      );
+      const explicit = await postJson(`${stack.gateway.httpUrl}/v1/models/flight-delay/versions/20/predict`, {
+        instances: [FLIGHT],
+      });
+      expect(explicit).toMatchObject({
+        status: 409,
+        body: { error: expect.stringMatching(/rejected by its quality gate/) },
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await predict()).body.version).toBe(before);
+    });
+
+    it('lets a version that passes its gate become ready and take traffic', async () => {
+      const pushed = pushV2As('21', 'auc >= 0.60 and accuracy >= 0.75');
+      expect(pushed.stderr).toBe('');
+      expect(pushed.stdout).toMatch(/on 4000 rows .* auc=0\.647\d .*gate "auc >= 0.60 and accuracy >= 0.75" passed/);
+      await waitFor('version 21 to take traffic', async () => (await predict()).body.version === '21', 10_000);
+    });
+  });
 });

@@ -24,6 +24,14 @@ models
   .option('--spec <file>', 'feature spec JSON bundled with the version (enables /v1 predict on raw records)')
   .option('--metrics <file>', 'training metrics JSON stored in the manifest')
   .option('--sha256 <hex>', 'reject the push unless the file hashes to this')
+  .option(
+    '--eval <file>',
+    'labelled records (JSON Lines with a "label" field) to score the version on before it is stored',
+  )
+  .option(
+    '--gate <expression>',
+    'quality gate on those scores, e.g. "auc >= 0.70"; a failing version is stored as rejected',
+  )
   .action(async (file: string, options) => {
     console.log(await withRegistry(nats(), (registry) => pushModel(registry, file, options)));
   });

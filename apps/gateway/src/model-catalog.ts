@@ -1,7 +1,7 @@
 // What the gateway knows about models: every manifest (live from KV), and which versions are routable,
 // i.e. have answered a readiness probe. A request that names no version goes to the newest routable one,
 // so a freshly pushed version takes traffic only once a replica has it warm.
-import { AviaryError, ModelManifest, notFound } from '@aviary/contracts';
+import { AviaryError, gateFailures, ModelManifest, notFound } from '@aviary/contracts';
 import { NatsRpc } from '@aviary/messaging';
 import { compareVersions, ManifestCache, ModelRegistry } from '@aviary/model-registry';
 import { createLogger } from '@aviary/telemetry';
@@ -36,7 +36,8 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
       this.routable.delete(key);
       this.stopProbe(key);
       this.refreshDefault(change.kind === 'put' ? change.manifest.name : change.name);
-      if (change.kind === 'put') this.probe(change.manifest.name, change.manifest.version);
+      if (change.kind === 'put' && !gateFailures(change.manifest))
+        this.probe(change.manifest.name, change.manifest.version);
     });
     await this.manifests.start();
   }
@@ -49,6 +50,12 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   /** The manifest for an explicit version, or for the newest routable version when none is named. */
   resolve(model: string, version?: string): ModelManifest {
     const manifest = version === undefined ? this.defaults.get(model) : this.manifests.get(model, version);
+    const rejected = manifest && gateFailures(manifest);
+    if (rejected)
+      throw new AviaryError(
+        `${model} version ${version} was rejected by its quality gate: ${rejected}`,
+        'FAILED_PRECONDITION',
+      );
     if (manifest) return manifest;
     const versions = this.versions(model);
     if (versions.length === 0) throw notFound(`unknown model "${model}"`);

@@ -2,6 +2,7 @@
 // A version subscribes only after it has loaded and answered a warm-up run, so no request meets a cold model.
 import {
   decodeTensors,
+  gateFailures,
   encodeTensors,
   ModelManifest,
   queueGroups,
@@ -29,8 +30,15 @@ export interface InferMeta {
 }
 
 const log = createLogger('inference');
-const inferences = counter('aviary_inference_requests_total', 'Inference requests by model, version and outcome', ['model', 'version', 'outcome']);
-const inferenceLatency = latencyHistogram('aviary_inference_duration_seconds', 'ONNX Runtime time per request', ['model', 'version']);
+const inferences = counter('aviary_inference_requests_total', 'Inference requests by model, version and outcome', [
+  'model',
+  'version',
+  'outcome',
+]);
+const inferenceLatency = latencyHistogram('aviary_inference_duration_seconds', 'ONNX Runtime time per request', [
+  'model',
+  'version',
+]);
 
 @Injectable()
 export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,12 +56,15 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationBootstrap(): Promise<void> {
     this.registry = await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem));
-    this.statusSubscription = await this.rpc.serve(subjects.inferenceStatus, undefined, async () => encodeJson(this.status()));
+    this.statusSubscription = await this.rpc.serve(subjects.inferenceStatus, undefined, async () =>
+      encodeJson(this.status()),
+    );
     this.watcher = await this.registry.watch((change) => {
-      const key = change.kind === 'put' ? `${change.manifest.name}.${change.manifest.version}` : `${change.name}.${change.version}`;
-      this.loading = this.loading.then(() =>
-        change.kind === 'put' ? this.load(change.manifest) : this.unload(key),
-      );
+      const key =
+        change.kind === 'put'
+          ? `${change.manifest.name}.${change.manifest.version}`
+          : `${change.name}.${change.version}`;
+      this.loading = this.loading.then(() => (change.kind === 'put' ? this.load(change.manifest) : this.unload(key)));
     });
   }
 
@@ -74,23 +85,33 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private async load(manifest: ModelManifest): Promise<void> {
     const key = `${manifest.name}.${manifest.version}`;
+    if (gateFailures(manifest)) return; // rejected by its quality gate: never loaded, so never routable
     const current = this.versions.get(key);
     if (current?.sha256 === manifest.sha256 && current.status.state === 'ready') return;
     if (current) await this.unload(key);
-    const hosted: HostedVersion = { sha256: manifest.sha256, status: { model: manifest.name, version: manifest.version, state: 'loading' } };
+    const hosted: HostedVersion = {
+      sha256: manifest.sha256,
+      status: { model: manifest.name, version: manifest.version, state: 'loading' },
+    };
     this.versions.set(key, hosted);
     try {
       const session = await ModelSession.load(await this.registry.fetchModel(manifest));
       await session.warmUp();
       hosted.session = session;
-      hosted.subscription = await this.rpc.serve(subjects.infer(manifest.name, manifest.version), queueGroups.inference, (request) =>
-        request.op === 'ready' ? Promise.resolve(EMPTY_BODY) : this.infer(manifest, session, request.data),
+      hosted.subscription = await this.rpc.serve(
+        subjects.infer(manifest.name, manifest.version),
+        queueGroups.inference,
+        (request) =>
+          request.op === 'ready' ? Promise.resolve(EMPTY_BODY) : this.infer(manifest, session, request.data),
       );
       hosted.status = { ...hosted.status, state: 'ready' };
       log.info({ model: manifest.name, version: manifest.version }, 'model version ready');
     } catch (e) {
       hosted.status = { ...hosted.status, state: 'failed', reason: (e as Error).message };
-      log.error({ model: manifest.name, version: manifest.version, reason: (e as Error).message }, 'model version failed to load');
+      log.error(
+        { model: manifest.name, version: manifest.version, reason: (e as Error).message },
+        'model version failed to load',
+      );
     }
   }
 

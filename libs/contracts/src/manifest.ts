@@ -41,11 +41,60 @@ export const modelManifestSchema = z.object({
   rewrites: z.array(outputRewriteSchema).optional(),
   /** Facts about the model for clients, e.g. { classes: [...] }: the column labels of a probability output. */
   parameters: z.record(z.string(), z.unknown()).optional(),
+  /** Scores on a labelled set at push time, and the quality gate they were held to; a failed gate means rejected. */
+  evaluation: z
+    .object({
+      source: z.string(),
+      rows: z.number().int().positive(),
+      metrics: z.record(z.string(), z.unknown()),
+      gate: z
+        .object({
+          expression: z.string(),
+          passed: z.boolean(),
+          checks: z.array(
+            z.object({
+              metric: z.string(),
+              operator: z.string(),
+              threshold: z.number(),
+              value: z.number().nullable(),
+              passed: z.boolean(),
+            }),
+          ),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
 export type VersionState = 'loading' | 'ready' | 'failed';
+
+/** A version whose quality gate failed: stored with its figures, never loaded, never routed to. */
+export function gateFailures(manifest: ModelManifest): string | undefined {
+  const gate = manifest.evaluation?.gate;
+  return gate && !gate.passed ? describeGateFailures(gate.checks) : undefined;
+}
+
+export interface GateCheck {
+  metric: string;
+  operator: string;
+  threshold: number;
+  value: number | null;
+  passed: boolean;
+}
+
+/** "auc 0.6019 fails >= 0.7" for each failed condition. */
+export function describeGateFailures(checks: readonly GateCheck[]): string {
+  return checks
+    .filter((c) => !c.passed)
+    .map((c) =>
+      c.value === null
+        ? `${c.metric} not measured`
+        : `${c.metric} ${Number(c.value.toFixed(4))} fails ${c.operator} ${c.threshold}`,
+    )
+    .join('; ');
+}
 
 /** One inference replica's view of one version, answered on subjects.inferenceStatus. */
 export interface ReplicaVersionStatus {

@@ -1,5 +1,6 @@
 import { rejection } from '@aviary/testing';
-import { checkGate, describeFailures, parseGate } from './gate';
+import { describeGateFailures } from '@aviary/contracts';
+import { checkGate, parseGate } from './gate';
 
 describe('quality gate', () => {
   it('parses one or several conditions', () => {
@@ -20,6 +21,6 @@ describe('quality gate', () => {
     expect(checkGate('auc >= 0.6', { auc: 0.6473 }).passed).toBe(true);
     const failed = checkGate('auc >= 0.70, accuracy >= 0.5, rmse <= 1', { auc: 0.6473, accuracy: 0.78 });
     expect(failed.passed).toBe(false);
-    expect(describeFailures(failed)).toBe('auc 0.6473 fails >= 0.7; rmse not measured');
+    expect(describeGateFailures(failed.checks)).toBe('auc 0.6473 fails >= 0.7; rmse not measured');
   });
 });

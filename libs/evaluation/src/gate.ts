@@ -1,6 +1,6 @@
 // A quality gate: conditions on held-out metrics that a version must meet before it may take traffic,
 // written as `auc >= 0.70` (several joined by "," or "and").
-import { invalid } from '@aviary/contracts';
+import { GateCheck, invalid } from '@aviary/contracts';
 
 export const GATE_OPERATORS = ['>=', '<=', '>', '<'] as const;
 export type GateOperator = (typeof GATE_OPERATORS)[number];
@@ -15,7 +15,7 @@ export interface GateResult {
   expression: string;
   passed: boolean;
   /** Each condition with the measured value; `passed: false` ones are the figures that failed. */
-  checks: (GateCondition & { value: number | null; passed: boolean })[];
+  checks: (GateCondition & GateCheck)[];
 }
 
 const CONDITION = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i;
@@ -42,18 +42,6 @@ export function checkGate(expression: string, metrics: Readonly<Record<string, u
   return { expression, passed: checks.every((c) => c.passed), checks };
 }
 
-/** "auc 0.6019 < 0.7" for each failed condition, for messages and `models list`. */
-export function describeFailures(result: GateResult): string {
-  return result.checks
-    .filter((c) => !c.passed)
-    .map((c) =>
-      c.value === null
-        ? `${c.metric} not measured`
-        : `${c.metric} ${round(c.value)} fails ${c.operator} ${c.threshold}`,
-    )
-    .join('; ');
-}
-
 function compare(value: number, operator: GateOperator, threshold: number): boolean {
   switch (operator) {
     case '>=':
@@ -66,5 +54,3 @@ function compare(value: number, operator: GateOperator, threshold: number): bool
       return value < threshold;
   }
 }
-
-const round = (x: number) => Number(x.toFixed(4));

@@ -15,7 +15,8 @@ import {
   objectStores,
   parseOrThrow,
 } from '@aviary/contracts';
-import { parseFeatureSpec } from '@aviary/features';
+import { FeatureSpec, parseFeatureSpec } from '@aviary/features';
+import { checkGate, evaluateClassifier, parseGate } from '@aviary/evaluation';
 import { ModelSession } from '@aviary/inference-engine';
 import { openKv, openObjectStore } from '@aviary/messaging';
 import { GraphRewrite, rewriteZipMapOutputs, verifyRewrite } from '@aviary/onnx-graph';
@@ -31,9 +32,12 @@ export interface ModelPush {
   metrics?: Record<string, unknown>;
   /** When given, the upload must hash to this value. */
   expectedSha256?: string;
+  /** Labelled records to score the version on before it is stored; with a gate, a failing score rejects it. */
+  evaluation?: { source: string; records: unknown[]; gate?: string };
 }
 
-export type ManifestChange = { kind: 'put'; manifest: ModelManifest } | { kind: 'delete'; name: string; version: string };
+export type ManifestChange =
+  { kind: 'put'; manifest: ModelManifest } | { kind: 'delete'; name: string; version: string };
 
 const fromUtf8 = new TextDecoder();
 
@@ -51,7 +55,11 @@ export class ModelRegistry {
   ) {}
 
   static async open(js: JetStreamClient, onUnreadable?: (problem: string) => void): Promise<ModelRegistry> {
-    return new ModelRegistry(await openKv(js, buckets.models), await openObjectStore(js, objectStores.models), onUnreadable);
+    return new ModelRegistry(
+      await openKv(js, buckets.models),
+      await openObjectStore(js, objectStores.models),
+      onUnreadable,
+    );
   }
 
   /** Validates and stores a version; pushing identical bytes again is a no-op that returns the stored manifest. */
@@ -65,7 +73,10 @@ export class ModelRegistry {
     const existing = await this.find(name, version);
     if (existing) {
       if ((existing.originalSha256 ?? existing.sha256) === digest) return { manifest: existing, created: false };
-      throw new AviaryError(`${name} version ${version} already exists with another sha256; versions are immutable, push a new version`, 'FAILED_PRECONDITION');
+      throw new AviaryError(
+        `${name} version ${version} already exists with another sha256; versions are immutable, push a new version`,
+        'FAILED_PRECONDITION',
+      );
     }
     const served = await servableGraph(push.onnx);
     const session = await ModelSession.load(served.bytes);
@@ -75,6 +86,7 @@ export class ModelRegistry {
       });
       const featureSpec = push.featureSpec === undefined ? undefined : parseFeatureSpec(push.featureSpec);
       if (featureSpec) checkSpecFitsModel(featureSpec, session.inputs);
+      const evaluation = push.evaluation && (await evaluate(session, featureSpec, push.evaluation));
       const objectName = modelObjectName(name, version);
       const rewritten = served.rewrites.length > 0;
       if (rewritten) await this.artifacts.putBlob({ name: originalObjectName(name, version) }, push.onnx);
@@ -91,6 +103,7 @@ export class ModelRegistry {
         metrics: push.metrics ?? {},
         featureSpec,
         createdAt: new Date().toISOString(),
+        ...(evaluation && { evaluation }),
         ...(rewritten && {
           originalSha256: digest,
           rewrites: served.rewrites,
@@ -121,16 +134,22 @@ export class ModelRegistry {
     const keys: string[] = [];
     for await (const key of await this.manifests.keys()) keys.push(key);
     const entries = await Promise.all(keys.map(async (k) => this.manifests.get(k)));
-    return entries.filter((e): e is KvEntry => !!e && e.operation === 'PUT').flatMap((e) => readable(e, this.onUnreadable));
+    return entries
+      .filter((e): e is KvEntry => !!e && e.operation === 'PUT')
+      .flatMap((e) => readable(e, this.onUnreadable));
   }
 
   /** The ONNX bytes of a version, checked against the manifest's sha256. */
   async fetchModel(manifest: ModelManifest): Promise<Uint8Array> {
     const bytes = await this.artifacts.getBlob(manifest.objectName);
-    if (!bytes) throw notFound(`the bytes of ${manifest.name} version ${manifest.version} are missing from the object store`);
+    if (!bytes)
+      throw notFound(`the bytes of ${manifest.name} version ${manifest.version} are missing from the object store`);
     const digest = sha256(bytes);
     if (digest !== manifest.sha256) {
-      throw new AviaryError(`${manifest.name} version ${manifest.version}: stored bytes hash to ${digest}, manifest says ${manifest.sha256}`, 'INTERNAL');
+      throw new AviaryError(
+        `${manifest.name} version ${manifest.version}: stored bytes hash to ${digest}, manifest says ${manifest.sha256}`,
+        'INTERNAL',
+      );
     }
     return bytes;
   }
@@ -165,6 +184,24 @@ async function servableGraph(upload: Uint8Array): Promise<GraphRewrite> {
   const rewrite = rewriteZipMapOutputs(upload);
   if (rewrite.rewrites.length > 0) await verifyRewrite(upload, rewrite);
   return rewrite;
+}
+
+/** Scores the version on labelled records; the gate's verdict is recorded, not thrown, so a rejected version keeps its figures. */
+async function evaluate(
+  session: ModelSession,
+  spec: FeatureSpec | undefined,
+  request: NonNullable<ModelPush['evaluation']>,
+): Promise<NonNullable<ModelManifest['evaluation']>> {
+  if (!spec) throw invalid('evaluating a version needs its feature spec (--spec) to read the labelled records');
+  if (request.gate !== undefined) parseGate(request.gate); // a malformed gate fails before any scoring
+  const { rows, metrics } = await evaluateClassifier({ scorer: session, spec, records: request.records });
+  const figures = metrics as unknown as Record<string, unknown>;
+  return {
+    source: request.source,
+    rows,
+    metrics: figures,
+    ...(request.gate !== undefined && { gate: checkGate(request.gate, figures) }),
+  };
 }
 
 function readable(entry: KvEntry, onUnreadable: (problem: string) => void): ModelManifest[] {

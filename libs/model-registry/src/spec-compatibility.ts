@@ -6,7 +6,9 @@ const describe = (tensors: readonly TensorMetadata[]) =>
   tensors.map((t) => `"${t.name}" ${t.datatype} [${t.shape.join(',')}]`).join(', ');
 
 const compatible = (a: TensorMetadata, b: TensorMetadata) =>
-  a.datatype === b.datatype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === -1 || b.shape[i] === -1 || d === b.shape[i]);
+  a.datatype === b.datatype &&
+  a.shape.length === b.shape.length &&
+  a.shape.every((d, i) => d === -1 || b.shape[i] === -1 || d === b.shape[i]);
 
 export function checkSpecFitsModel(spec: FeatureSpec, modelInputs: readonly TensorMetadata[]): void {
   const produced = featureTensorMetadata(spec);
@@ -16,5 +18,6 @@ export function checkSpecFitsModel(spec: FeatureSpec, modelInputs: readonly Tens
       const input = modelInputs.find((i) => i.name === p.name);
       return input !== undefined && compatible(p, input);
     });
-  if (!fits) throw invalid(`the feature spec produces ${describe(produced)} but the model takes ${describe(modelInputs)}`);
+  if (!fits)
+    throw invalid(`the feature spec produces ${describe(produced)} but the model takes ${describe(modelInputs)}`);
 }

@@ -95,6 +95,28 @@ describe('summarizeVersions', () => {
     expect(summary[1].reason).toBeUndefined();
   });
 
+  it('calls a version rejected when its quality gate failed, naming the figures', () => {
+    const rejected: ModelManifest = {
+      ...manifest('m', '2'),
+      evaluation: {
+        source: 'eval.jsonl',
+        rows: 100,
+        metrics: { auc: 0.61 },
+        gate: {
+          expression: 'auc >= 0.7',
+          passed: false,
+          checks: [{ metric: 'auc', operator: '>=', threshold: 0.7, value: 0.61, passed: false }],
+        },
+      },
+    };
+    const [summary] = summarizeVersions([rejected], []);
+    expect(summary).toMatchObject({
+      state: 'rejected',
+      readyReplicas: 0,
+      reason: 'quality gate: auc 0.61 fails >= 0.7',
+    });
+  });
+
   it('calls a version loading while a replica still loads it and none has it ready', () => {
     const [summary] = summarizeVersions(
       [manifest('m', '1')],

@@ -1,13 +1,14 @@
 // A version's state across replicas: ready if any replica serves it, loading while one still loads it,
 // failed (with the reasons) only when every replica that knows it failed.
-import { ModelManifest, ReplicaStatus, subjects, VersionState } from '@aviary/contracts';
+import { gateFailures, ModelManifest, ReplicaStatus, subjects, VersionState } from '@aviary/contracts';
 import { NatsConnection, RequestStrategy } from 'nats';
 import { compareVersions } from './serving-version';
 
 export interface VersionSummary {
   name: string;
   version: string;
-  state: VersionState | 'unserved';
+  /** rejected: its quality gate failed at push; unserved: no replica has reported it. */
+  state: VersionState | 'rejected' | 'unserved';
   /** How many replicas have this version ready. */
   readyReplicas: number;
   reason?: string;
@@ -15,15 +16,35 @@ export interface VersionSummary {
   metrics: Record<string, unknown>;
 }
 
-export function summarizeVersions(manifests: readonly ModelManifest[], replicas: readonly ReplicaStatus[]): VersionSummary[] {
+export function summarizeVersions(
+  manifests: readonly ModelManifest[],
+  replicas: readonly ReplicaStatus[],
+): VersionSummary[] {
   return [...manifests]
     .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version))
     .map((m) => {
+      const rejected = gateFailures(m);
+      if (rejected)
+        return {
+          name: m.name,
+          version: m.version,
+          state: 'rejected' as const,
+          readyReplicas: 0,
+          reason: `quality gate: ${rejected}`,
+          sha256: m.sha256,
+          metrics: m.metrics,
+        };
       const views = replicas.flatMap((r) => r.versions.filter((v) => v.model === m.name && v.version === m.version));
       const readyReplicas = views.filter((v) => v.state === 'ready').length;
       const failures = [...new Set(views.filter((v) => v.state === 'failed').map((v) => v.reason ?? 'unknown reason'))];
       const state: VersionSummary['state'] =
-        readyReplicas > 0 ? 'ready' : views.some((v) => v.state === 'loading') ? 'loading' : failures.length ? 'failed' : 'unserved';
+        readyReplicas > 0
+          ? 'ready'
+          : views.some((v) => v.state === 'loading')
+            ? 'loading'
+            : failures.length
+              ? 'failed'
+              : 'unserved';
       return {
         name: m.name,
         version: m.version,

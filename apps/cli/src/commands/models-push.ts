@@ -1,4 +1,6 @@
-// `aviary models push FILE --name N --version V [--spec F] [--metrics F] [--sha256 H]`
+// `aviary models push FILE --name N --version V [--spec F] [--metrics F] [--sha256 H] [--eval F [--gate EXPR]]`
+import { gateFailures } from '@aviary/contracts';
+import { parseJsonLines } from '@aviary/evaluation';
 import { ModelRegistry } from '@aviary/model-registry';
 import { readFile } from 'node:fs/promises';
 
@@ -8,7 +10,12 @@ export interface PushOptions {
   spec?: string;
   metrics?: string;
   sha256?: string;
+  eval?: string;
+  gate?: string;
 }
+
+/** A push whose version was stored but rejected by its quality gate: the CLI exits non-zero with the figures. */
+export class GateRejection extends Error {}
 
 async function readJson(path: string, what: string): Promise<unknown> {
   const text = await readFile(path, 'utf8');
@@ -20,6 +27,8 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 export async function pushModel(registry: ModelRegistry, file: string, options: PushOptions): Promise<string> {
+  if (options.gate !== undefined && options.eval === undefined)
+    throw new Error('--gate needs --eval: the labelled records to score');
   const { manifest, created } = await registry.push({
     name: options.name,
     version: options.version,
@@ -27,7 +36,27 @@ export async function pushModel(registry: ModelRegistry, file: string, options: 
     featureSpec: options.spec ? await readJson(options.spec, 'feature spec') : undefined,
     metrics: options.metrics ? ((await readJson(options.metrics, 'metrics')) as Record<string, unknown>) : undefined,
     expectedSha256: options.sha256,
+    evaluation: options.eval
+      ? {
+          source: options.eval,
+          records: parseJsonLines(await readFile(options.eval, 'utf8'), options.eval),
+          gate: options.gate,
+        }
+      : undefined,
   });
+  const rejected = gateFailures(manifest);
+  if (rejected)
+    throw new GateRejection(
+      `${manifest.name} version ${manifest.version} is stored but rejected by its quality gate (${manifest.evaluation?.gate?.expression}): ${rejected}`,
+    );
   const what = created ? 'pushed' : 'already present';
-  return `${what}: ${manifest.name} version ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}, ${manifest.sizeBytes} bytes)`;
+  const scored = manifest.evaluation
+    ? `; on ${manifest.evaluation.rows} rows of ${manifest.evaluation.source}: ${Object.entries(
+        manifest.evaluation.metrics,
+      )
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => `${k}=${(v as number).toFixed(4)}`)
+        .join(' ')}${manifest.evaluation.gate ? `; gate "${manifest.evaluation.gate.expression}" passed` : ''}`
+    : '';
+  return `${what}: ${manifest.name} version ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}, ${manifest.sizeBytes} bytes)${scored}`;
 }
