@@ -22,13 +22,13 @@ describe('aviary CLI', () => {
     const result = stack.cli(['models', 'list']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/flight-delay\s+1\s+ready\s+1/);
-    expect(result.stdout).toMatch(/flight-delay\s+2\s+ready\s+1/);
-    expect(result.stdout).toMatch(/penguin-species\s+1\s+ready/);
+    expect(result.stdout).toMatch(/flight-delay\s+2\s+serving\s+1/);
+    expect(result.stdout).toMatch(/penguin-species\s+1\s+serving/);
     const json = JSON.parse(stack.cli(['models', 'list', '--json']).stdout);
     expect(
       json.find((v: { name: string; version: string }) => v.name === 'flight-delay' && v.version === '2'),
     ).toMatchObject({
-      state: 'ready',
+      state: 'serving',
       readyReplicas: 1,
       metrics: { test: { auc: expect.any(Number) } },
     });
@@ -71,9 +71,11 @@ describe('aviary CLI', () => {
       join(bundle, 'feature-spec.json'),
       '--metrics',
       join(bundle, 'metrics.json'),
+      '--serve',
     ]);
     expect(push.stderr).toBe('');
     expect(push.stdout).toMatch(/pushed: flight-delay version 3/);
+    expect(push.stdout).toMatch(/serving: flight-delay version 3 \(was 2\)/);
     await waitFor('version 3 to take traffic', async () => (await predict()).body.version === '3', 10_000);
     expect(Date.now() - pushedAt).toBeLessThan(10_000);
     for (const p of stack.processes) expect(p.child.exitCode).toBeNull();
@@ -81,7 +83,9 @@ describe('aviary CLI', () => {
 
   it('predicts on raw records for a model pushed without a feature spec, keys matched to its inputs', async () => {
     const penguins = join(workspaceRoot(), 'models', 'penguin-species', '1', 'model.onnx');
-    expect(stack.cli(['models', 'push', penguins, '--name', 'bare-penguins', '--version', '1']).code).toBe(0);
+    expect(stack.cli(['models', 'push', penguins, '--name', 'bare-penguins', '--version', '1', '--serve']).code).toBe(
+      0,
+    );
     await stack.waitForModel('bare-penguins');
     const features = Array.from({ length: 12 }, (_, i) => (i % 3) - 1);
     const predict = (body: unknown) => postJson(`${stack.gateway.httpUrl}/v1/models/bare-penguins/predict`, body);
@@ -169,15 +173,25 @@ describe('aviary CLI', () => {
         status: 409,
         body: { error: expect.stringMatching(/rejected by its quality gate/) },
       });
+      const serve = stack.cli(['models', 'serve', 'flight-delay', '20']);
+      expect(serve.code).toBe(1);
+      expect(serve.stderr).toMatch(/rejected by its quality gate .* it cannot serve/);
       await new Promise((r) => setTimeout(r, 1000));
       expect((await predict()).body.version).toBe(before);
     });
 
-    it('lets a version that passes its gate become ready and take traffic', async () => {
+    it('lets a version that passes its gate become ready, and take traffic only once it is made the serving one', async () => {
       const pushed = pushV2As('21', 'auc >= 0.60 and accuracy >= 0.75');
       expect(pushed.stderr).toBe('');
       expect(pushed.stdout).toMatch(/on 4000 rows .* auc=0\.647\d .*gate "auc >= 0.60 and accuracy >= 0.75" passed/);
+      await stack.waitForModel('flight-delay', '21');
+      expect(stack.cli(['models', 'list']).stdout).toMatch(/flight-delay\s+21\s+ready\s+1/);
+      expect((await predict()).body.version).toBe('3');
+      expect(stack.cli(['models', 'serve', 'flight-delay', '21']).stdout).toMatch(
+        /serving: flight-delay version 21 \(was 3\)/,
+      );
       await waitFor('version 21 to take traffic', async () => (await predict()).body.version === '21', 10_000);
+      expect(stack.cli(['models', 'list']).stdout).toMatch(/flight-delay\s+21\s+serving\s+1/);
     });
   });
 });

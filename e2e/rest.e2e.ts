@@ -125,7 +125,7 @@ describe('REST gateway', () => {
       expect(((await truncated.json()) as { error: string }).error).toMatch(/runs past the end of the body/);
     });
 
-    it('routes an unversioned request to the newest ready version', async () => {
+    it('routes an unversioned request to the serving version', async () => {
       const width: number = (await getJson(`${url}/v2/models/flight-delay`)).body.inputs[0].shape[1];
       const response = await postJson(`${url}/v2/models/flight-delay/infer`, {
         inputs: [{ name: 'features', shape: [1, width], datatype: 'FP32', data: new Array(width).fill(0) }],

@@ -58,7 +58,16 @@ maybe('scikit-learn ONNX exports served end to end', () => {
     stack = await startStack({ services: ['inference', 'preprocessor', 'gateway'], seed: false });
     url = stack.gateway.httpUrl;
     for (const { file } of FIXTURES) {
-      const pushed = stack.cli(['models', 'push', join(fixtures, file), '--name', modelName(file), '--version', '1']);
+      const pushed = stack.cli([
+        'models',
+        'push',
+        join(fixtures, file),
+        '--name',
+        modelName(file),
+        '--version',
+        '1',
+        '--serve',
+      ]);
       if (pushed.code !== 0) throw new Error(`pushing ${file} failed:\n${pushed.stdout}${pushed.stderr}`);
     }
     for (const { file } of FIXTURES) await stack.waitForModel(modelName(file));

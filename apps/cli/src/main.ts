@@ -1,6 +1,8 @@
 // aviary: the command line for the model registry (talks to NATS directly, like the services do).
 import { Command } from 'commander';
-import { listModels, formatTable } from './commands/models-list';
+import { formatTable } from './commands/models-list';
+import { ServingPointers, versionStates } from '@aviary/model-registry';
+import { serveVersion } from './commands/models-serve';
 import { pushModel } from './commands/models-push';
 import { seedModels } from './commands/models-seed';
 import { compareVersions } from './commands/models-compare';
@@ -32,8 +34,19 @@ models
     '--gate <expression>',
     'quality gate on those scores, e.g. "auc >= 0.70"; a failing version is stored as rejected',
   )
+  .option('--serve', 'make it the serving version of the model once pushed (otherwise: aviary models serve)')
   .action(async (file: string, options) => {
-    console.log(await withRegistry(nats(), (registry) => pushModel(registry, file, options)));
+    await withRegistry(nats(), async (registry, nc) => {
+      console.log(await pushModel(registry, file, options));
+      if (options.serve) console.log(await serveVersion(registry, nc, options.name, options.version));
+    });
+  });
+
+models
+  .command('serve <name> <version>')
+  .description("make a version the one that takes the model's unversioned traffic (it must not be rejected)")
+  .action(async (name: string, version: string) => {
+    console.log(await withRegistry(nats(), (registry, nc) => serveVersion(registry, nc, name, version)));
   });
 
 models
@@ -41,7 +54,7 @@ models
   .description('every version with its state (loading / ready / failed, with the reason)')
   .option('--json', 'print JSON')
   .action(async (options: { json?: boolean }) => {
-    const rows = await withRegistry(nats(), listModels);
+    const rows = await withRegistry(nats(), (registry, nc) => versionStates(nc, registry));
     console.log(options.json ? JSON.stringify(rows, null, 2) : formatTable(rows));
   });
 
@@ -59,7 +72,9 @@ models
   .command('seed <dir>')
   .description('push every <dir>/<name>/<version>/ bundle that is not registered yet')
   .action(async (dir: string) => {
-    await withRegistry(nats(), (registry) => seedModels(registry, dir, (line) => console.log(line)));
+    await withRegistry(nats(), async (registry, nc) =>
+      seedModels(registry, await ServingPointers.open(nc.jetstream(), registry), dir, (line) => console.log(line)),
+    );
   });
 
 const flags = program.command('flags').description('flagd flag sets');

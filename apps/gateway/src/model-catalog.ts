@@ -1,9 +1,9 @@
-// What the gateway knows about models: every manifest (live from KV), and which versions are routable,
-// i.e. have answered a readiness probe. A request that names no version goes to the newest routable one,
-// so a freshly pushed version takes traffic only once a replica has it warm.
-import { AviaryError, gateFailures, ModelManifest, notFound } from '@aviary/contracts';
+// What the gateway knows about models: every manifest and serving pointer (live from KV), and which versions are
+// routable, i.e. have answered a readiness probe. A request that names no version goes to the version the model's
+// serving pointer names, and only once a replica has it warm.
+import { AviaryError, gateFailures, ModelManifest, notFound, ServingPointer } from '@aviary/contracts';
 import { NatsRpc } from '@aviary/messaging';
-import { compareVersions, ManifestCache, ModelRegistry } from '@aviary/model-registry';
+import { compareVersions, ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { createLogger } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModelServices } from './model-services';
@@ -15,8 +15,10 @@ const log = createLogger('gateway');
 export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
   private manifests!: ManifestCache;
   private readonly routable = new Set<string>();
-  /** The newest routable version of each model, kept current so the hot path does a single lookup. */
+  private readonly pointers = new Map<string, ServingPointer>();
+  /** The serving version of each model when it is routable, kept current so the hot path does a single lookup. */
   private readonly defaults = new Map<string, ModelManifest>();
+  private pointerWatch?: { stop(): void };
   private readonly probes = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -40,14 +42,21 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
         this.probe(change.manifest.name, change.manifest.version);
     });
     await this.manifests.start();
+    const pointers = await ServingPointers.open(this.rpc.connection.jetstream(), this.manifests.registry);
+    this.pointerWatch = await pointers.watch((model, pointer) => {
+      if (pointer) this.pointers.set(model, pointer);
+      else this.pointers.delete(model);
+      this.refreshDefault(model);
+    });
   }
 
   onApplicationShutdown(): void {
     this.manifests?.stop();
+    this.pointerWatch?.stop();
     for (const key of [...this.probes.keys()]) this.stopProbe(key);
   }
 
-  /** The manifest for an explicit version, or for the newest routable version when none is named. */
+  /** The manifest for an explicit version, or for the serving version when none is named. */
   resolve(model: string, version?: string): ModelManifest {
     const manifest = version === undefined ? this.defaults.get(model) : this.manifests.get(model, version);
     const rejected = manifest && gateFailures(manifest);
@@ -61,7 +70,17 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     if (versions.length === 0) throw notFound(`unknown model "${model}"`);
     if (version !== undefined)
       throw notFound(`model "${model}" has no version "${version}"; it has ${versions.join(', ')}`);
-    throw new AviaryError(`no version of model "${model}" is ready yet`, 'UNAVAILABLE');
+    const pointer = this.pointers.get(model);
+    if (!pointer) {
+      throw new AviaryError(
+        `no version of model "${model}" is serving; promote one with \`aviary models serve ${model} VERSION\``,
+        'UNAVAILABLE',
+      );
+    }
+    throw new AviaryError(
+      `serving version ${pointer.version} of model "${model}" is not ready on any replica`,
+      'UNAVAILABLE',
+    );
   }
 
   has(model: string): boolean {
@@ -105,11 +124,9 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private refreshDefault(model: string): void {
-    const newest = this.manifests
-      .versionsOf(model)
-      .filter((m) => this.routable.has(keyOf(m.name, m.version)))
-      .sort((a, b) => compareVersions(b.version, a.version))[0];
-    if (newest) this.defaults.set(model, newest);
+    const version = this.pointers.get(model)?.version;
+    const manifest = version === undefined ? undefined : this.manifests.get(model, version);
+    if (manifest && this.routable.has(keyOf(model, version as string))) this.defaults.set(model, manifest);
     else this.defaults.delete(model);
   }
 

@@ -1,7 +1,7 @@
 // Answers subjects.rolloutStatus with the models and the version each serves.
 import { queueGroups, subjects } from '@aviary/contracts';
 import { encodeJson, NatsRpc } from '@aviary/messaging';
-import { collectReplicaStatus, ModelRegistry, summarizeVersions } from '@aviary/model-registry';
+import { ModelRegistry, versionStates } from '@aviary/model-registry';
 import { servingReport } from '@aviary/rollout';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
@@ -15,8 +15,7 @@ export class ServingStatus implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const registry = await ModelRegistry.open(this.rpc.connection.jetstream());
     this.subscription = await this.rpc.serve(subjects.rolloutStatus, queueGroups.rolloutController, async () => {
-      const [manifests, replicas] = await Promise.all([registry.list(), collectReplicaStatus(this.rpc.connection, 300)]);
-      return encodeJson({ models: servingReport(summarizeVersions(manifests, replicas)) });
+      return encodeJson({ models: servingReport(await versionStates(this.rpc.connection, registry, 300)) });
     });
   }
 

@@ -26,7 +26,9 @@ export function decodeBytesElements(buffer: Uint8Array, expectedCount: number, w
     if (offset + 4 > buffer.byteLength) throw invalid(`${what}: truncated BYTES element length at byte ${offset}`);
     const length = view.getUint32(offset, true);
     if (offset + 4 + length > buffer.byteLength) {
-      throw invalid(`${what}: BYTES element ${values.length} claims ${length} bytes but only ${buffer.byteLength - offset - 4} remain`);
+      throw invalid(
+        `${what}: BYTES element ${values.length} claims ${length} bytes but only ${buffer.byteLength - offset - 4} remain`,
+      );
     }
     values.push(fromUtf8.decode(buffer.subarray(offset + 4, offset + 4 + length)));
     offset += 4 + length;

@@ -70,6 +70,16 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
 export type VersionState = 'loading' | 'ready' | 'failed';
 
+/** Which version of a model serves unversioned traffic; moved only by explicit commands and the rollout controller. */
+export const servingPointerSchema = z.object({
+  version: modelVersionSchema,
+  since: z.string(),
+  /** Who moved it: "cli", "seed", "rollout-controller", ... */
+  by: z.string(),
+});
+
+export type ServingPointer = z.infer<typeof servingPointerSchema>;
+
 /** A version whose quality gate failed: stored with its figures, never loaded, never routed to. */
 export function gateFailures(manifest: ModelManifest): string | undefined {
   const gate = manifest.evaluation?.gate;

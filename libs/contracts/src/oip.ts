@@ -57,7 +57,7 @@ function flatten(data: unknown, out: unknown[]): void {
 }
 
 export function describeValue(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
 }
 
 /** Converts one JSON input to a tensor, checking datatype, element count and every element's type and range. */
@@ -67,7 +67,8 @@ export function tensorFromJson(input: OipInput): Tensor {
     throw invalid(`${what}: unknown datatype "${input.datatype}"; expected one of ${DATATYPES.join(', ')}`);
   }
   const datatype = input.datatype;
-  if (input.data === undefined) throw invalid(`${what}: data is missing (or give parameters.binary_data_size with a binary body)`);
+  if (input.data === undefined)
+    throw invalid(`${what}: data is missing (or give parameters.binary_data_size with a binary body)`);
   const values: unknown[] = [];
   flatten(input.data, values);
   const count = elementCount(input.shape);
@@ -111,7 +112,8 @@ export function tensorFromValues(
         if (typeof v !== 'number') throw bad(i, 'a number');
         // JSON cannot carry Inf, so a value that only becomes Inf in the narrower type is an overflow, not data.
         if (datatype === 'FP32' && !Number.isFinite(Math.fround(v))) throw bad(i, 'a number within the FP32 range');
-        if (datatype === 'FP16' && Math.abs(v) >= FP16_LIMIT) throw bad(i, 'a number within the FP16 range (|x| < 65520)');
+        if (datatype === 'FP16' && Math.abs(v) >= FP16_LIMIT)
+          throw bad(i, 'a number within the FP16 range (|x| < 65520)');
         data[i] = datatype === 'FP16' ? floatToHalf(v) : v;
         break;
       case 'INT64':
@@ -159,5 +161,10 @@ function jsonValues(datatype: Datatype, data: TensorData): (number | string | bo
 }
 
 export function tensorToJson(tensor: Tensor): OipOutput {
-  return { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, data: jsonValues(tensor.datatype, tensor.data) };
+  return {
+    name: tensor.name,
+    datatype: tensor.datatype,
+    shape: tensor.shape,
+    data: jsonValues(tensor.datatype, tensor.data),
+  };
 }

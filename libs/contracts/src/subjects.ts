@@ -26,7 +26,8 @@ export const queueGroups = {
   rolloutController: 'rollout-controller',
 } as const;
 
-export const buckets = { models: 'aviary_models', flags: 'aviary_flags' } as const;
+/** aviary_serving: one key per model naming the version that takes its unversioned traffic. */
+export const buckets = { models: 'aviary_models', flags: 'aviary_flags', serving: 'aviary_serving' } as const;
 export const objectStores = { models: 'aviary_models' } as const;
 
 /** Header that carries an error code on a NATS reply; the body then holds the message. */
@@ -37,7 +38,10 @@ export const OP_HEADER = 'Aviary-Op';
 // Names become NATS subject tokens and KV keys: no dots, spaces or wildcards.
 export const modelNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'model names are 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'model names are 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit',
+  );
 export const modelVersionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'versions are 1-32 characters of A-Z, a-z, 0-9, "-" and "_"');

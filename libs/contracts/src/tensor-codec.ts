@@ -29,7 +29,12 @@ const fromUtf8 = new TextDecoder();
 export function encodeTensors<M = Record<string, never>>(tensors: readonly Tensor[], meta?: M): Uint8Array {
   const payloads = tensors.map((t) => toRawBytes(t.datatype, t.data));
   const header: EnvelopeHeader<M | undefined> = {
-    tensors: tensors.map((t, i) => ({ name: t.name, datatype: t.datatype, shape: t.shape, byteLength: payloads[i].byteLength })),
+    tensors: tensors.map((t, i) => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: t.shape,
+      byteLength: payloads[i].byteLength,
+    })),
     meta,
   };
   const headerBytes = utf8.encode(JSON.stringify(header));
@@ -60,8 +65,14 @@ export function decodeTensors<M = Record<string, never>>(message: Uint8Array): {
     if (!isDatatype(t.datatype)) throw invalid(`tensor "${t.name}": unknown datatype "${t.datatype}"`);
     const raw = message.subarray(offset, offset + t.byteLength);
     offset += t.byteLength;
-    return { name: t.name, datatype: t.datatype, shape: t.shape, data: fromRawBytes(t.datatype, t.shape, raw, `tensor "${t.name}"`) };
+    return {
+      name: t.name,
+      datatype: t.datatype,
+      shape: t.shape,
+      data: fromRawBytes(t.datatype, t.shape, raw, `tensor "${t.name}"`),
+    };
   });
-  if (offset !== message.byteLength) throw invalid(`tensor envelope has ${message.byteLength - offset} bytes after its last tensor`);
+  if (offset !== message.byteLength)
+    throw invalid(`tensor envelope has ${message.byteLength - offset} bytes after its last tensor`);
   return { tensors, meta: header.meta as M };
 }

@@ -2,3 +2,4 @@ export * from './model-registry';
 export * from './serving-version';
 export * from './manifest-cache';
 export * from './version-status';
+export * from './serving-pointers';

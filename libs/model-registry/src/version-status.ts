@@ -1,14 +1,19 @@
 // A version's state across replicas: ready if any replica serves it, loading while one still loads it,
 // failed (with the reasons) only when every replica that knows it failed.
-import { gateFailures, ModelManifest, ReplicaStatus, subjects, VersionState } from '@aviary/contracts';
+import { gateFailures, ModelManifest, ReplicaStatus, ServingPointer, subjects, VersionState } from '@aviary/contracts';
 import { NatsConnection, RequestStrategy } from 'nats';
+import { ModelRegistry } from './model-registry';
+import { ServingPointers } from './serving-pointers';
 import { compareVersions } from './serving-version';
 
 export interface VersionSummary {
   name: string;
   version: string;
-  /** rejected: its quality gate failed at push; unserved: no replica has reported it. */
-  state: VersionState | 'rejected' | 'unserved';
+  /**
+   * serving: ready and named by the model's serving pointer; rejected: its quality gate failed at push;
+   * unserved: no replica has reported it.
+   */
+  state: VersionState | 'serving' | 'rejected' | 'unserved';
   /** How many replicas have this version ready. */
   readyReplicas: number;
   reason?: string;
@@ -19,6 +24,7 @@ export interface VersionSummary {
 export function summarizeVersions(
   manifests: readonly ModelManifest[],
   replicas: readonly ReplicaStatus[],
+  pointers: ReadonlyMap<string, ServingPointer> = new Map(),
 ): VersionSummary[] {
   return [...manifests]
     .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version))
@@ -39,7 +45,9 @@ export function summarizeVersions(
       const failures = [...new Set(views.filter((v) => v.state === 'failed').map((v) => v.reason ?? 'unknown reason'))];
       const state: VersionSummary['state'] =
         readyReplicas > 0
-          ? 'ready'
+          ? pointers.get(m.name)?.version === m.version
+            ? 'serving'
+            : 'ready'
           : views.some((v) => v.state === 'loading')
             ? 'loading'
             : failures.length
@@ -72,4 +80,19 @@ export async function collectReplicaStatus(connection: NatsConnection, waitMs = 
     // No replica at all: every version is then reported as unserved.
   }
   return statuses;
+}
+
+/** Every version's state right now: manifests, what the replicas report, and the serving pointers. */
+export async function versionStates(
+  connection: NatsConnection,
+  registry: ModelRegistry,
+  waitMs = 500,
+): Promise<VersionSummary[]> {
+  const pointers = await ServingPointers.open(connection.jetstream(), registry);
+  const [manifests, replicas, serving] = await Promise.all([
+    registry.list(),
+    collectReplicaStatus(connection, waitMs),
+    pointers.all(),
+  ]);
+  return summarizeVersions(manifests, replicas, serving);
 }

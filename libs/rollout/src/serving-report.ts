@@ -1,5 +1,4 @@
-// Which version of each model takes default traffic today: the newest version some replica has ready
-// (the gateway's rule until rollouts decide it).
+// Which version of each model takes its unversioned traffic: the one its serving pointer names, once ready.
 import { compareVersions, VersionSummary } from '@aviary/model-registry';
 
 export interface ModelServingReport {
@@ -15,7 +14,7 @@ export function servingReport(versions: readonly VersionSummary[]): ModelServing
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([model, list]) => {
       const sorted = [...list].sort((a, b) => compareVersions(a.version, b.version));
-      const serving = [...sorted].reverse().find((v) => v.state === 'ready');
+      const serving = sorted.find((v) => v.state === 'serving');
       return {
         model,
         servingVersion: serving?.version ?? null,

@@ -1,11 +1,5 @@
 // `aviary models list [--json]`: every version with its state across inference replicas.
-import { collectReplicaStatus, ModelRegistry, summarizeVersions, VersionSummary } from '@aviary/model-registry';
-import { NatsConnection } from 'nats';
-
-export async function listModels(registry: ModelRegistry, nc: NatsConnection): Promise<VersionSummary[]> {
-  const [manifests, replicas] = await Promise.all([registry.list(), collectReplicaStatus(nc)]);
-  return summarizeVersions(manifests, replicas);
-}
+import { VersionSummary } from '@aviary/model-registry';
 
 const HEADINGS = ['MODEL', 'VERSION', 'STATE', 'REPLICAS', 'SHA256', 'METRICS', 'REASON'];
 
@@ -29,5 +23,12 @@ export function formatTable(rows: readonly VersionSummary[]): string {
     r.reason ?? '',
   ]);
   const widths = HEADINGS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [HEADINGS, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [HEADINGS, ...cells]
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -1,17 +1,39 @@
 // `aviary models seed DIR`: pushes every DIR/<name>/<version>/model.onnx bundle (with its feature-spec.json
 // and metrics.json when present). Idempotent, so the compose job and `npm start` can run it every time.
-import { ModelRegistry } from '@aviary/model-registry';
+import { compareVersions, ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushModel } from './models-push';
 
-export async function seedModels(registry: ModelRegistry, dir: string, print: (line: string) => void): Promise<void> {
-  const subdirs = (path: string) => readdirSync(path).filter((entry) => statSync(join(path, entry)).isDirectory()).sort();
+/** Also promotes the newest version of each model that has no serving version yet, so a fresh stack serves. */
+export async function seedModels(
+  registry: ModelRegistry,
+  pointers: ServingPointers,
+  dir: string,
+  print: (line: string) => void,
+): Promise<void> {
+  const subdirs = (path: string) =>
+    readdirSync(path)
+      .filter((entry) => statSync(join(path, entry)).isDirectory())
+      .sort(compareVersions);
   for (const name of subdirs(dir)) {
-    for (const version of subdirs(join(dir, name))) {
+    const versions = subdirs(join(dir, name));
+    for (const version of versions) {
       const bundle = join(dir, name, version);
       const optional = (file: string) => (existsSync(join(bundle, file)) ? join(bundle, file) : undefined);
-      print(await pushModel(registry, join(bundle, 'model.onnx'), { name, version, spec: optional('feature-spec.json'), metrics: optional('metrics.json') }));
+      print(
+        await pushModel(registry, join(bundle, 'model.onnx'), {
+          name,
+          version,
+          spec: optional('feature-spec.json'),
+          metrics: optional('metrics.json'),
+        }),
+      );
+    }
+    const newest = versions[versions.length - 1];
+    if (newest !== undefined && !(await pointers.get(name))) {
+      await pointers.serve(name, newest, 'seed');
+      print(`serving: ${name} version ${newest}`);
     }
   }
 }

@@ -1,0 +1,79 @@
+// The serving pointer of each model (KV aviary_serving, key = model name): the version that takes the model's
+// unversioned traffic. A version can be pushed and warm (ready) without serving; only an explicit command or the
+// rollout controller moves the pointer, and never to a version its quality gate rejected.
+import {
+  AviaryError,
+  buckets,
+  gateFailures,
+  parseOrThrow,
+  ServingPointer,
+  servingPointerSchema,
+} from '@aviary/contracts';
+import { openKv } from '@aviary/messaging';
+import { JetStreamClient, KV, KvEntry } from 'nats';
+import { ModelRegistry } from './model-registry';
+
+const fromUtf8 = new TextDecoder();
+
+export class ServingPointers {
+  constructor(
+    private readonly kv: KV,
+    private readonly registry: ModelRegistry,
+  ) {}
+
+  static async open(js: JetStreamClient, registry: ModelRegistry): Promise<ServingPointers> {
+    return new ServingPointers(await openKv(js, buckets.serving), registry);
+  }
+
+  async serve(model: string, version: string, by: string): Promise<ServingPointer> {
+    const manifest = await this.registry.get(model, version);
+    const rejected = gateFailures(manifest);
+    if (rejected)
+      throw new AviaryError(
+        `${model} version ${version} was rejected by its quality gate (${rejected}); it cannot serve`,
+        'FAILED_PRECONDITION',
+      );
+    const pointer: ServingPointer = { version, since: new Date().toISOString(), by };
+    await this.kv.put(model, JSON.stringify(pointer));
+    return pointer;
+  }
+
+  async get(model: string): Promise<ServingPointer | undefined> {
+    const entry = await this.kv.get(model);
+    return entry && entry.operation === 'PUT' ? decode(entry) : undefined;
+  }
+
+  async all(): Promise<Map<string, ServingPointer>> {
+    // Keys first, values after, as ModelRegistry.list does: fetching inside the keys loop returned only some keys.
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
+    const pointers = new Map<string, ServingPointer>();
+    for (const key of keys) {
+      const pointer = await this.get(key);
+      if (pointer) pointers.set(key, pointer);
+    }
+    return pointers;
+  }
+
+  /** Every pointer now and every move after; `undefined` when a model's pointer is removed. */
+  async watch(onChange: (model: string, pointer: ServingPointer | undefined) => void): Promise<{ stop(): void }> {
+    const iterator = await this.kv.watch();
+    const consume = async () => {
+      for await (const entry of iterator) {
+        let pointer: ServingPointer | undefined;
+        try {
+          pointer = entry.operation === 'PUT' ? decode(entry) : undefined;
+        } catch {
+          continue; // an unreadable pointer is ignored; the last good one keeps serving
+        }
+        onChange(entry.key, pointer);
+      }
+    };
+    void consume().catch(() => undefined);
+    return { stop: () => iterator.stop() };
+  }
+}
+
+function decode(entry: KvEntry): ServingPointer {
+  return parseOrThrow(servingPointerSchema, JSON.parse(fromUtf8.decode(entry.value)), `serving pointer ${entry.key}`);
+}
