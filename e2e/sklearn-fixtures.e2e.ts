@@ -1,11 +1,22 @@
-// scikit-learn, XGBoost and LightGBM exports pushed with the CLI and served over REST: ZipMap probabilities come back
-// as tensors, and every answer matches what ONNX Runtime computes in-process on the same inputs.
+// scikit-learn, XGBoost and LightGBM exports pushed with the CLI and served over REST and gRPC: ZipMap probabilities
+// come back as tensors, every answer matches what ONNX Runtime computes in-process on the same inputs, and gRPC
+// (typed or raw contents) answers exactly as REST does.
 import { Tensor } from '@aviary/contracts';
 import { ModelSession } from '@aviary/inference-engine';
 import { generateInputs, rewriteZipMapOutputs } from '@aviary/onnx-graph';
-import { startStack, Stack, workspaceRoot } from '@aviary/testing';
+import { connectInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
+import * as grpc from '@grpc/grpc-js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  GrpcInferResponse,
+  PlainOutput,
+  plain,
+  rawRequest,
+  readGrpcOutputs,
+  toOipJson,
+  typedRequest,
+} from './fixture-inputs';
 import { getJson, postJson } from './support';
 
 const fixtures = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
@@ -37,9 +48,10 @@ interface OipOutput {
   data: (number | string)[];
 }
 
-/** OIP JSON carries numbers; int64 typed arrays hold bigints. */
-const plain = (tensor: Tensor) =>
-  Array.from(tensor.data as ArrayLike<number | bigint | string>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+type Callback = (error: grpc.ServiceError | null, response: GrpcInferResponse) => void;
+type InferenceClient = grpc.Client & {
+  ModelInfer(request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback): void;
+};
 
 async function runInProcess(onnx: Uint8Array, inputs: Tensor[]): Promise<Tensor[]> {
   const session = await ModelSession.load(onnx);
@@ -53,6 +65,50 @@ async function runInProcess(onnx: Uint8Array, inputs: Tensor[]): Promise<Tensor[
 maybe('scikit-learn ONNX exports served end to end', () => {
   let stack: Stack;
   let url: string;
+  let client: InferenceClient;
+
+  const modelInfer = (request: object): Promise<GrpcInferResponse> =>
+    new Promise((resolve, reject) =>
+      client.ModelInfer(request, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+
+  /** The status and message of a call expected to fail. */
+  const grpcFailure = async (pending: Promise<unknown>) => {
+    const error = await pending.then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
+    if (!error) throw new Error('expected the call to fail');
+    return { code: grpc.status[error.code], details: error.details };
+  };
+
+  const restInfer = async (name: string, inputs: Tensor[]) => {
+    const response = await postJson(`${url}/v2/models/${name}/infer`, { inputs: toOipJson(inputs) });
+    expect(response.status).toBe(200);
+    return Object.fromEntries(
+      (response.body.outputs as OipOutput[]).map(({ name: output, ...rest }): [string, PlainOutput] => [output, rest]),
+    );
+  };
+
+  /** Labels exactly, probabilities within 1e-6, shapes and datatypes alike. */
+  const expectSameAnswer = (
+    got: Record<string, PlainOutput>,
+    want: Record<string, PlainOutput>,
+    { label, probabilities }: Pick<Fixture, 'label' | 'probabilities'>,
+  ) => {
+    expect(got[label]).toEqual(want[label]);
+    expect(got[probabilities]).toMatchObject({
+      datatype: want[probabilities].datatype,
+      shape: want[probabilities].shape,
+    });
+    const wanted = want[probabilities].data as number[];
+    expect(got[probabilities].data).toHaveLength(wanted.length);
+    (got[probabilities].data as number[]).forEach((value, i) =>
+      expect(Math.abs(value - wanted[i])).toBeLessThanOrEqual(1e-6),
+    );
+  };
 
   beforeAll(async () => {
     stack = await startStack({ services: ['inference', 'preprocessor', 'gateway'], seed: false });
@@ -71,9 +127,16 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       if (pushed.code !== 0) throw new Error(`pushing ${file} failed:\n${pushed.stdout}${pushed.stderr}`);
     }
     for (const { file } of FIXTURES) await stack.waitForModel(modelName(file));
+    client = connectInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
+    await new Promise<void>((resolve, reject) =>
+      client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
+    );
   }, 180_000);
 
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    client?.close();
+    await stack?.stop();
+  });
 
   it.each(FIXTURES)(
     'describes $file with its probabilities as an FP32 tensor [-1,$classes]',
@@ -101,7 +164,7 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       const inputs = generateInputs(metadata.inputs, { rows: ROWS, seed: 7 });
 
       const response = await postJson(`${url}/v2/models/${name}/infer`, {
-        inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: plain(t) })),
+        inputs: toOipJson(inputs),
       });
       expect(response.status).toBe(200);
       const outputs = response.body.outputs as OipOutput[];
@@ -124,4 +187,96 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       got.forEach((value, i) => expect(Math.abs(value - want[i])).toBeLessThanOrEqual(1e-6));
     },
   );
+
+  it.each(FIXTURES)(
+    'answers $file over gRPC ModelInfer, with typed and with raw contents, exactly as over REST',
+    async (fixture) => {
+      const name = modelName(fixture.file);
+      const metadata = (await getJson(`${url}/v2/models/${name}`)).body;
+      const inputs = generateInputs(metadata.inputs, { rows: ROWS, seed: 7 });
+
+      const rest = await restInfer(name, inputs);
+      const typed = await modelInfer(typedRequest(name, inputs));
+      const raw = await modelInfer(rawRequest(name, inputs));
+
+      expect(typed.raw_output_contents).toEqual([]);
+      expect(raw.outputs.every((o) => o.contents === null)).toBe(true);
+      expect(raw.raw_output_contents).toHaveLength(raw.outputs.length);
+      expectSameAnswer(readGrpcOutputs(typed), rest, fixture);
+      expectSameAnswer(readGrpcOutputs(raw), rest, fixture);
+    },
+  );
+
+  describe('BYTES inputs of the titanic pipeline', () => {
+    const titanic = FIXTURES.find((f) => f.file === 'pipeline_titanic.onnx') as Fixture;
+    const name = modelName(titanic.file);
+
+    /** One row per entry; pclass, sex and embarked are string [N,1], age and fare float [N,1]. */
+    const passengers = (rows: { pclass: string; sex: string; embarked: string }[]): Tensor[] => {
+      const column = (key: 'pclass' | 'sex' | 'embarked'): Tensor => ({
+        name: key,
+        datatype: 'BYTES',
+        shape: [rows.length, 1],
+        data: rows.map((r) => r[key]),
+      });
+      const numbers = (key: string, value: number): Tensor => ({
+        name: key,
+        datatype: 'FP32',
+        shape: [rows.length, 1],
+        data: new Float32Array(rows.length).fill(value),
+      });
+      return [column('pclass'), column('sex'), column('embarked'), numbers('age', 29), numbers('fare', 14.5)];
+    };
+
+    it('serves the string inputs the pipeline declares', async () => {
+      const model = await getJson(`${url}/v2/models/${name}`);
+      expect(model.body.inputs).toEqual(
+        expect.arrayContaining(
+          ['pclass', 'sex', 'embarked'].map((input) => ({ name: input, datatype: 'BYTES', shape: [-1, 1] })),
+        ),
+      );
+    });
+
+    it('answers empty, unicode and 100 kB strings (categories it never saw) alike over REST, gRPC typed and raw', async () => {
+      const long = 'é'.repeat(50_000); // 100 kB of UTF-8, twice its length in characters
+      const inputs = passengers([
+        { pclass: '', sex: '', embarked: '' },
+        { pclass: '1', sex: 'fémale', embarked: 'S' },
+        { pclass: '日本', sex: 'female', embarked: '日本' },
+        { pclass: '3', sex: '🚢🦜', embarked: 'C' },
+        { pclass: '2', sex: long, embarked: long },
+        { pclass: '3', sex: 'male', embarked: 'Q' },
+      ]);
+
+      const rest = await restInfer(name, inputs);
+      expectSameAnswer(readGrpcOutputs(await modelInfer(typedRequest(name, inputs))), rest, titanic);
+      expectSameAnswer(readGrpcOutputs(await modelInfer(rawRequest(name, inputs))), rest, titanic);
+
+      const original = new Uint8Array(readFileSync(join(fixtures, titanic.file)));
+      const [label] = (await runInProcess(original, inputs)).filter((t) => t.name === titanic.label);
+      expect(rest[titanic.label].data).toEqual(plain(label));
+    });
+
+    it('refuses a number sent for a string input with 400 naming the input', async () => {
+      const body = { inputs: toOipJson(passengers([{ pclass: '1', sex: 'male', embarked: 'S' }])) };
+      body.inputs[1] = { name: 'sex', datatype: 'BYTES', shape: [1, 1], data: [1] };
+      const response = await postJson(`${url}/v2/models/${name}/infer`, body);
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'input "sex": element 0 must be a string, got 1' });
+    });
+
+    it('refuses a string input sent as FP32: 400 "must be BYTES" over REST, INVALID_ARGUMENT over gRPC', async () => {
+      const inputs = passengers([{ pclass: '1', sex: 'male', embarked: 'S' }]);
+      inputs[1] = { name: 'sex', datatype: 'FP32', shape: [1, 1], data: new Float32Array([1]) };
+
+      const response = await postJson(`${url}/v2/models/${name}/infer`, { inputs: toOipJson(inputs) });
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'input "sex" must be BYTES, got FP32' });
+
+      const typed = await grpcFailure(modelInfer(typedRequest(name, inputs)));
+      expect(typed).toEqual({ code: 'INVALID_ARGUMENT', details: 'input "sex" must be BYTES, got FP32' });
+      const raw = await grpcFailure(modelInfer(rawRequest(name, inputs)));
+      expect(raw).toEqual({ code: 'INVALID_ARGUMENT', details: 'input "sex" must be BYTES, got FP32' });
+    });
+  });
 });
