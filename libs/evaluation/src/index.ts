@@ -1,3 +1,4 @@
 export * from './metrics';
 export * from './gate';
 export * from './evaluate';
+export * from './prng';

@@ -2,6 +2,7 @@
 import { allocate, Datatype, elementCount, invalid, Tensor, TensorData, TensorMetadata } from '@aviary/contracts';
 import { ModelSession } from '@aviary/inference-engine';
 import { GraphRewrite } from './zipmap-rewrite';
+import { mulberry32 } from '@aviary/evaluation';
 
 export interface VerificationOptions {
   /** Rows in the generated batch. */
@@ -120,16 +121,4 @@ function checkDistributions(tensor: Tensor, classes: number): void {
       );
     }
   }
-}
-
-/** Small, fast, seedable PRNG (public domain): the same seed gives the same inputs on every machine. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

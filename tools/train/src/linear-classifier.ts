@@ -1,6 +1,6 @@
 // Multinomial logistic (softmax) regression with L2, trained by mini-batch Adam on a seeded shuffle. A binary model
 // pins class 0's logit to zero, which makes it exactly logistic regression: softmax([0, z]) = [1 - σ(z), σ(z)].
-import { mulberry32, shuffleInPlace } from './prng';
+import { mulberry32, shuffleInPlace } from '@aviary/evaluation';
 
 /** A trained model as it is exported: float32 parameters, logits = x · weights + bias. */
 export interface LinearClassifier {

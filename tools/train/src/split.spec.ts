@@ -1,4 +1,4 @@
-import { mulberry32 } from './prng';
+import { mulberry32 } from '@aviary/evaluation';
 import { trainTestSplit } from './split';
 
 describe('trainTestSplit', () => {

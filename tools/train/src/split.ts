@@ -1,5 +1,5 @@
 // Seeded train/test split by row index: the same seed gives the same held-out rows for every model on a dataset.
-import { mulberry32, shuffleInPlace } from './prng';
+import { mulberry32, shuffleInPlace } from '@aviary/evaluation';
 
 export interface SplitOptions {
   seed: number;

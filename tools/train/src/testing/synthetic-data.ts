@@ -1,6 +1,6 @@
 // Small seeded classification problems for the trainer's specs.
 import type { TrainingSet } from '../linear-classifier';
-import { mulberry32 } from '../prng';
+import { mulberry32 } from '@aviary/evaluation';
 
 /** Two features; the class is the quadrant-ish region a point falls in, with label noise. */
 export function syntheticSet(rows: number, classes: number, seed: number): TrainingSet {

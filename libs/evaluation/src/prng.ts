@@ -1,4 +1,4 @@
-// Seeded randomness for splits and shuffles, so every training run sees the same sequence.
+// Seeded randomness for splits, shuffles and generated check inputs: the same seed gives the same sequence everywhere.
 
 /** mulberry32: a tiny, fast 32-bit PRNG; returns a function yielding floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
