@@ -1,5 +1,5 @@
 // The REST door against the real stack: Open Inference Protocol, predict on raw records, and every bad input.
-import { startStack, Stack } from '@aviary/testing';
+import { startStack, Stack, waitFor } from '@aviary/testing';
 import { FLIGHT, getJson, postJson } from './support';
 
 describe('REST gateway', () => {
@@ -263,10 +263,18 @@ describe('REST gateway', () => {
       );
       expect(response.status).toBe(400);
       const gateway = stack.processes.find((p) => p.service === 'gateway');
-      const lines = (gateway?.output() ?? '')
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l));
+      const logLines = () =>
+        (gateway?.output() ?? '')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l));
+      // The child's stdout reaches this process asynchronously: wait (bounded) for the line.
+      await waitFor(
+        'the failed request to be logged',
+        async () => logLines().some((l) => l.trace_id === traceId),
+        5_000,
+      );
+      const lines = logLines();
       expect(lines.every((l) => l.service === 'gateway' && typeof l.level === 'string')).toBe(true);
       expect(lines).toContainEqual(
         expect.objectContaining({ trace_id: traceId, status: 400, error: expect.stringMatching(/"distance"/) }),
