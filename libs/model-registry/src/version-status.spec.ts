@@ -1,7 +1,7 @@
 import { ModelManifest, ReplicaStatus, subjects } from '@aviary/contracts';
 import { connectNats } from '@aviary/messaging';
 import { NatsServer, startNatsServer } from '@aviary/testing';
-import { compareVersions, servingVersion } from './serving-version';
+import { compareVersions } from './serving-version';
 import { collectReplicaStatus, summarizeVersions } from './version-status';
 
 const manifest = (name: string, version: string): ModelManifest => ({
@@ -39,18 +39,8 @@ describe('compareVersions', () => {
   });
 });
 
-describe('servingVersion', () => {
-  it('picks the newest version of the model asked for', () => {
-    const manifests = [
-      manifest('flight-delay', '2'),
-      manifest('flight-delay', '10'),
-      manifest('penguin-species', '11'),
-    ];
-    expect(servingVersion(manifests, 'flight-delay')?.version).toBe('10');
-    expect(servingVersion(manifests, 'penguin-species')?.version).toBe('11');
-  });
-
-  it('picks the same version whatever order the manifests arrive in, numeric and named versions mixed', () => {
+describe('compareVersions as a sort order', () => {
+  it('sorts the same whatever order the versions arrive in, numeric and named versions mixed', () => {
     const permutations = [
       ['2', '10', '1a'],
       ['1a', '10', '2'],
@@ -59,18 +49,8 @@ describe('servingVersion', () => {
       ['2', '1a', '10'],
       ['10', '1a', '2'],
     ];
-    const picked = permutations.map(
-      (order) =>
-        servingVersion(
-          order.map((v) => manifest('m', v)),
-          'm',
-        )?.version,
-    );
-    expect(new Set(picked).size).toBe(1);
-  });
-
-  it('picks nothing for a model without versions', () => {
-    expect(servingVersion([manifest('flight-delay', '1')], 'unknown')).toBeUndefined();
+    const sorted = permutations.map((order) => [...order].sort(compareVersions).join(' '));
+    expect(new Set(sorted)).toEqual(new Set(['1a 2 10']));
   });
 });
 
