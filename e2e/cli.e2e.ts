@@ -10,6 +10,9 @@ describe('aviary CLI', () => {
   let stack: Stack;
   const bundle = join(workspaceRoot(), 'models', 'flight-delay', '2');
   const predict = () => postJson(`${stack.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+  /** Pushes the flight-delay v2 bundle's model under another version, with extra CLI flags. */
+  const pushFlightDelay = (version: string, ...flags: string[]) =>
+    stack.cli(['models', 'push', join(bundle, 'model.onnx'), '--name', 'flight-delay', '--version', version, ...flags]);
 
   beforeAll(async () => {
     stack = await startStack({ services: ['inference', 'preprocessor', 'rollout-controller', 'gateway'] });
@@ -40,17 +43,7 @@ describe('aviary CLI', () => {
     const broken = stack.cli(['models', 'push', join(dir, 'broken.onnx'), '--name', 'flight-delay', '--version', '7']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/not a loadable ONNX model/);
-    const mismatch = stack.cli([
-      'models',
-      'push',
-      join(bundle, 'model.onnx'),
-      '--name',
-      'flight-delay',
-      '--version',
-      '8',
-      '--sha256',
-      '0'.repeat(64),
-    ]);
+    const mismatch = pushFlightDelay('8', '--sha256', '0'.repeat(64));
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toMatch(/checksum mismatch/);
     const list = stack.cli(['models', 'list']).stdout;
@@ -59,20 +52,14 @@ describe('aviary CLI', () => {
 
   it('serves a newly pushed version within seconds, without restarting anything', async () => {
     const pushedAt = Date.now();
-    const push = stack.cli([
-      'models',
-      'push',
-      join(bundle, 'model.onnx'),
-      '--name',
-      'flight-delay',
-      '--version',
+    const push = pushFlightDelay(
       '3',
       '--spec',
       join(bundle, 'feature-spec.json'),
       '--metrics',
       join(bundle, 'metrics.json'),
       '--serve',
-    ]);
+    );
     expect(push.stderr).toBe('');
     expect(push.stdout).toMatch(/pushed: flight-delay version 3/);
     expect(push.stdout).toMatch(/serving: flight-delay version 3 \(was 2\)/);
@@ -142,21 +129,7 @@ describe('aviary CLI', () => {
   describe('quality gate', () => {
     const holdout = join(bundle, 'holdout.jsonl');
     const pushV2As = (version: string, gate: string) =>
-      stack.cli([
-        'models',
-        'push',
-        join(bundle, 'model.onnx'),
-        '--name',
-        'flight-delay',
-        '--version',
-        version,
-        '--spec',
-        join(bundle, 'feature-spec.json'),
-        '--eval',
-        holdout,
-        '--gate',
-        gate,
-      ]);
+      pushFlightDelay(version, '--spec', join(bundle, 'feature-spec.json'), '--eval', holdout, '--gate', gate);
 
     it('stores a version below its gate as rejected, with the figures that failed, and never routes to it', async () => {
       const before = (await predict()).body.version;
