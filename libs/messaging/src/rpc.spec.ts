@@ -139,6 +139,41 @@ describe('NatsRpc against a real nats-server', () => {
     }
   });
 
+  it('drops a reply that comes after its timeout, and the next request on the subject still gets its own', async () => {
+    const s = subject();
+    const held = gate();
+    let calls = 0;
+    await serve(s, 'spec', async () => {
+      if (++calls === 1) await held.opened;
+      return utf8.encode(`answer ${calls}`);
+    });
+    expect((await rejection(client.request(s, new Uint8Array(0), { timeoutMs: 200 }))).code).toBe('DEADLINE_EXCEEDED');
+    held.open();
+    expect(text(await client.request(s, new Uint8Array(0), { timeoutMs: 2_000 }))).toBe('answer 2');
+  });
+
+  it('fails the requests still waiting with UNAVAILABLE when the connection closes, before their timeout', async () => {
+    const s = subject();
+    const held = gate();
+    let reached = false;
+    await serve(s, 'spec', async () => {
+      reached = true;
+      await held.opened;
+      return new Uint8Array(0);
+    });
+    const closing = new NatsRpc(await connectNats(nats.url, 'closing-caller'));
+    const waiting = rejection(closing.request(s, new Uint8Array(0), { timeoutMs: 10_000 }));
+    await waitFor('the request to reach the handler', async () => reached, 2_000);
+    const started = Date.now();
+    await closing.connection.close();
+    try {
+      expect((await waiting).code).toBe('UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      held.open();
+    }
+  });
+
   it('passes the Aviary-Op header to the handler as op, and no op when none is sent', async () => {
     const s = subject();
     const seen: (string | undefined)[] = [];

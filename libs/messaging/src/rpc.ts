@@ -1,16 +1,9 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
 import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  ErrorCode as NatsErrorCode,
-  headers as natsHeaders,
-  Msg,
-  MsgHdrs,
-  NatsConnection,
-  NatsError,
-  Subscription,
-} from 'nats';
+import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { extractContext, injectContext } from './headers';
+import { ReplyInbox } from './reply-inbox';
 
 export interface RequestOptions {
   timeoutMs: number;
@@ -34,8 +27,11 @@ const EMPTY = new Uint8Array(0);
 export class NatsRpc {
   private readonly subscriptions = new Set<Subscription>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly inbox: ReplyInbox;
 
-  constructor(readonly connection: NatsConnection) {}
+  constructor(readonly connection: NatsConnection) {
+    this.inbox = new ReplyInbox(connection);
+  }
 
   /** Sends a request and returns the reply body; a NATS failure becomes UNAVAILABLE or DEADLINE_EXCEEDED at once. */
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
@@ -50,12 +46,7 @@ export class NatsRpc {
     const hdrs = injectContext(trace.setSpan(context.active(), span));
     if (options.op) hdrs.set(OP_HEADER, options.op);
     try {
-      let reply: Msg;
-      try {
-        reply = await this.connection.request(subject, data, { timeout: options.timeoutMs, headers: hdrs });
-      } catch (e) {
-        throw natsFailure(e, subject, options.timeoutMs);
-      }
+      const reply = await this.inbox.request(subject, data, { headers: hdrs, timeoutMs: options.timeoutMs });
       const code = reply.headers?.get(ERROR_HEADER);
       if (code) throw new AviaryError(fromUtf8.decode(reply.data), AviaryError.isCode(code) ? code : 'INTERNAL');
       return reply.data;
@@ -130,26 +121,6 @@ export class NatsRpc {
       }
     });
   }
-}
-
-function natsFailure(error: unknown, subject: string, timeoutMs: number): AviaryError {
-  if (error instanceof NatsError) {
-    if (error.code === NatsErrorCode.NoResponders)
-      return new AviaryError(`no replica serves ${subject}`, 'UNAVAILABLE');
-    if (error.code === NatsErrorCode.Timeout) {
-      return new AviaryError(`no reply on ${subject} within ${timeoutMs} ms`, 'DEADLINE_EXCEEDED');
-    }
-    if (error.code === NatsErrorCode.MaxPayloadExceeded) {
-      return new AviaryError(
-        `the message for ${subject} is larger than the NATS server's max_payload; send smaller batches`,
-        'PAYLOAD_TOO_LARGE',
-      );
-    }
-    if (error.code === NatsErrorCode.ConnectionClosed || error.code === NatsErrorCode.Disconnect) {
-      return new AviaryError(`NATS connection lost while calling ${subject}`, 'UNAVAILABLE');
-    }
-  }
-  return toAviaryError(error);
 }
 
 export { EMPTY as EMPTY_BODY };

@@ -1,0 +1,90 @@
+// Request/reply multiplexed over one wildcard inbox subscription. nats.js's own request() builds a "cancelled"
+// NatsError for every reply it resolves (measured ~4 % of the gateway's CPU under load); this keeps one pending
+// entry and one timer per request and nothing else.
+import { AviaryError, toAviaryError } from '@aviary/contracts';
+import { createInbox, ErrorCode as NatsErrorCode, Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
+
+interface Pending {
+  subject: string;
+  resolve(reply: Msg): void;
+  reject(error: AviaryError): void;
+  timer: NodeJS.Timeout;
+}
+
+/** NATS answers a request nobody subscribes to with an empty 503 status message (no-responders). */
+const NO_RESPONDERS = 503;
+
+export class ReplyInbox {
+  private readonly prefix = `${createInbox()}.`;
+  private readonly pending = new Map<string, Pending>();
+  private subscription?: Subscription;
+  private next = 0;
+
+  constructor(private readonly connection: NatsConnection) {}
+
+  /** Publishes with a reply subject of this inbox; a NATS failure becomes a typed AviaryError. */
+  request(subject: string, data: Uint8Array, options: { headers: MsgHdrs; timeoutMs: number }): Promise<Msg> {
+    const token = (this.next++).toString(36);
+    return new Promise<Msg>((resolve, reject) => {
+      try {
+        this.subscription ??= this.open();
+        this.connection.publish(subject, data, { reply: this.prefix + token, headers: options.headers });
+      } catch (error) {
+        reject(natsFailure(error, subject));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(token);
+        reject(new AviaryError(`no reply on ${subject} within ${options.timeoutMs} ms`, 'DEADLINE_EXCEEDED'));
+      }, options.timeoutMs);
+      this.pending.set(token, { subject, resolve, reject, timer });
+    });
+  }
+
+  private open(): Subscription {
+    const subscription = this.connection.subscribe(`${this.prefix}*`, {
+      callback: (err, msg) => {
+        if (err) return;
+        const token = msg.subject.slice(this.prefix.length);
+        const waiting = this.pending.get(token);
+        if (!waiting) return; // a late reply to a request that already timed out
+        this.pending.delete(token);
+        clearTimeout(waiting.timer);
+        if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS)
+          waiting.reject(new AviaryError(`no replica serves ${waiting.subject}`, 'UNAVAILABLE'));
+        else waiting.resolve(msg);
+      },
+    });
+    // Whatever still waits when the connection or the inbox closes will never be answered.
+    void subscription.closed.then(() => this.failAll());
+    return subscription;
+  }
+
+  private failAll(): void {
+    for (const [token, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new AviaryError(`NATS connection lost while calling ${waiting.subject}`, 'UNAVAILABLE'));
+      this.pending.delete(token);
+    }
+    this.subscription = undefined;
+  }
+}
+
+function natsFailure(error: unknown, subject: string): AviaryError {
+  if (error instanceof NatsError) {
+    if (error.code === NatsErrorCode.MaxPayloadExceeded) {
+      return new AviaryError(
+        `the message for ${subject} is larger than the NATS server's max_payload; send smaller batches`,
+        'PAYLOAD_TOO_LARGE',
+      );
+    }
+    if (
+      error.code === NatsErrorCode.ConnectionClosed ||
+      error.code === NatsErrorCode.ConnectionDraining ||
+      error.code === NatsErrorCode.Disconnect
+    ) {
+      return new AviaryError(`NATS connection lost while calling ${subject}`, 'UNAVAILABLE');
+    }
+  }
+  return toAviaryError(error);
+}
