@@ -1,7 +1,7 @@
 import { MessagingModule } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { InferenceService } from './inference.service';
@@ -12,7 +12,6 @@ import { GatewayReadiness } from './readiness';
 import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { PredictController } from './rest/predict.controller';
-import { TracingInterceptor } from './rest/tracing.interceptor';
 
 @Module({})
 export class AppModule {
@@ -31,7 +30,6 @@ export class AppModule {
         GatewayReadiness,
         { provide: READINESS_CHECK, useExisting: GatewayReadiness },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: TracingInterceptor },
       ],
     };
   }

@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { runService } from '@aviary/telemetry';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
+import { ModelCatalog } from './model-catalog';
+import { installRequestTelemetry } from './rest/request-telemetry';
 
 runService('gateway', () => {
   const config = loadGatewayConfig();
@@ -12,13 +14,13 @@ runService('gateway', () => {
     host: config.AVIARY_HOST,
     fastify: { bodyLimit: config.AVIARY_MAX_BODY_BYTES },
     configure: (app) => {
+      const fastify = app.getHttpAdapter().getInstance();
+      const catalog = app.get(ModelCatalog);
+      installRequestTelemetry(fastify, (name) => catalog.has(name));
       // The OIP binary tensor data extension: JSON header + raw bytes, split by the controller.
-      app
-        .getHttpAdapter()
-        .getInstance()
-        .addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
-          done(null, body),
-        );
+      fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+        done(null, body),
+      );
     },
   };
 });
