@@ -1,9 +1,12 @@
-// A lean HTTP/1.1 JSON POST for the load loops: one keep-alive agent, the body serialized once, the answer
-// drained without parsing (its content is checked once, during warm-up).
-import { Agent, request, RequestOptions } from 'node:http';
+// HTTP/1.1 for the load loops, as wrk and autocannon do it: keep-alive sockets, the request bytes built once, and
+// only the status line and Content-Length read back (the answer's content is checked once, during warm-up). The
+// load generator shares the machine's two cores with the stack, so every microsecond it spends is the stack's loss.
+import { connect, Socket } from 'node:net';
 
 export interface JsonPostTarget {
   send(): Promise<void>;
+  /** Closes every connection the target opened. */
+  close(): void;
 }
 
 /** Refuses anything but the loopback interface: the bench never loads a remote machine. */
@@ -16,40 +19,96 @@ export function loopbackUrl(raw: string): URL {
   return url;
 }
 
-export function keepAliveAgent(maxSockets: number): Agent {
-  // lifo reuses the hottest sockets, so a low rate keeps few connections open.
-  return new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo', noDelay: true });
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** One keep-alive connection carrying one request at a time. */
+class Connection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting?: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout };
+  readonly socket: Socket;
+  broken = false;
+
+  constructor(host: string, port: number) {
+    this.socket = connect({ host, port, noDelay: true });
+    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.socket.on('error', (error) => this.fail(error));
+    this.socket.on('close', () => this.fail(new Error('the server closed the connection')));
+  }
+
+  exchange(request: Buffer, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting = { resolve, reject, timer };
+      this.socket.write(request);
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    const headerEnd = this.buffered.indexOf(HEADER_END);
+    if (headerEnd < 0) return;
+    const head = this.buffered.subarray(0, headerEnd).toString('latin1');
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!length) return this.fail(new Error(`an answer without Content-Length: ${head.slice(0, 200)}`));
+    const end = headerEnd + HEADER_END.length + Number(length[1]);
+    if (this.buffered.length < end) return;
+    const status = Number(head.slice(9, 12));
+    const body = this.buffered.subarray(headerEnd + HEADER_END.length, end);
+    this.buffered = this.buffered.subarray(end);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (!waiting) return this.fail(new Error('an answer nobody asked for'));
+    clearTimeout(waiting.timer);
+    if (status === 200) waiting.resolve();
+    else waiting.reject(new Error(`HTTP ${status}: ${body.toString('utf8').slice(0, 200)}`));
+  }
+
+  private fail(error: Error): void {
+    this.broken = true;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(error);
+    }
+    this.socket.destroy();
+  }
 }
 
-export function jsonPost(options: { url: URL; body: unknown; agent: Agent; timeoutMs: number }): JsonPostTarget {
+/** POSTs one fixed JSON body; concurrent sends use separate connections, idle ones are reused. */
+export function jsonPost(options: { url: URL; body: unknown; timeoutMs: number }): JsonPostTarget {
   const payload = Buffer.from(JSON.stringify(options.body));
-  const requestOptions: RequestOptions = {
-    host: options.url.hostname.replace(/^\[|\]$/g, ''),
-    port: options.url.port || 80,
-    path: options.url.pathname + options.url.search,
-    method: 'POST',
-    agent: options.agent,
-    headers: { 'content-type': 'application/json', 'content-length': payload.length },
-  };
-  const timeoutMs = options.timeoutMs;
+  const host = options.url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(options.url.port || 80);
+  const request = Buffer.concat([
+    Buffer.from(
+      `POST ${options.url.pathname}${options.url.search} HTTP/1.1\r\nHost: ${options.url.host}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`,
+      'latin1',
+    ),
+    payload,
+  ]);
+  const idle: Connection[] = [];
+  const open = new Set<Connection>();
   return {
-    send: () =>
-      new Promise<void>((resolve, reject) => {
-        const req = request(requestOptions, (res) => {
-          if (res.statusCode === 200) {
-            res.on('end', resolve);
-            res.resume();
-            return;
-          }
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`)));
-        });
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-        req.on('error', reject);
-        req.end(payload);
-      }),
+    async send() {
+      let connection = idle.pop();
+      // The server may have closed an idle connection (keep-alive timeout) since its last use.
+      while (connection?.broken) connection = idle.pop();
+      connection ??= new Connection(host, port);
+      open.add(connection);
+      try {
+        await connection.exchange(request, options.timeoutMs);
+      } finally {
+        if (connection.broken) open.delete(connection);
+        else idle.push(connection);
+      }
+    },
+    close() {
+      for (const connection of open) connection.socket.destroy();
+      open.clear();
+      idle.length = 0;
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { featuresOf, loadBundle, runBaseline } from './baseline';
 import { CPU_PROFILE_DIR_ENV } from './cpu-profile-preload';
 import { grpcInfer, GrpcInferTarget } from './grpc-client';
-import { fetchJson, jsonPost, keepAliveAgent, loopbackUrl } from './http-client';
+import { fetchJson, jsonPost, JsonPostTarget, loopbackUrl } from './http-client';
 import { runClosedLoop, runOpenLoop, Send } from './load';
 import { BenchResults, checkTargets, failedScenarios, formatReport, PeakScenario } from './report';
 import { ObservedProcess, ScenarioUsage, UsageProbe } from './usage';
@@ -143,7 +143,12 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   let stack: Stack | undefined;
   let grpcTarget: GrpcInferTarget | undefined;
-  const agents = [keepAliveAgent(Math.max(options.concurrency, 256)), keepAliveAgent(options.concurrency)];
+  const targets: JsonPostTarget[] = [];
+  const post = (url: URL, body: unknown) => {
+    const target = jsonPost({ url, body, timeoutMs: REQUEST_TIMEOUT_MS });
+    targets.push(target);
+    return target.send;
+  };
   const interrupt = () => {
     progress('interrupted; stopping what the bench started');
     void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
@@ -199,27 +204,17 @@ async function main(): Promise<number> {
     const paths: { name: string; send?: Send; skipped?: string }[] = [
       {
         name: 'REST predict',
-        send: jsonPost({
-          url: predictUrl,
-          body: { instances: [RECORD] },
-          agent: agents[1],
-          timeoutMs: REQUEST_TIMEOUT_MS,
-        }).send,
+        send: post(predictUrl, { instances: [RECORD] }),
       },
       {
         name: 'REST OIP infer',
-        send: jsonPost({ url: inferUrl, body: inferBody, agent: agents[1], timeoutMs: REQUEST_TIMEOUT_MS }).send,
+        send: post(inferUrl, inferBody),
       },
       grpcTarget
         ? { name: 'gRPC ModelInfer', send: grpcTarget.send }
         : { name: 'gRPC ModelInfer', skipped: 'pass --grpc HOST:PORT with --url' },
     ];
-    const fixedRatePredict = jsonPost({
-      url: predictUrl,
-      body: { instances: [RECORD] },
-      agent: agents[0],
-      timeoutMs: REQUEST_TIMEOUT_MS,
-    }).send;
+    const fixedRatePredict = post(predictUrl, { instances: [RECORD] });
 
     const warmUpMs = Math.min(WARM_UP_MS, options.durationMs);
     for (const path of paths) {
@@ -299,7 +294,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     grpcTarget?.close();
-    for (const agent of agents) agent.destroy();
+    for (const target of targets) target.close();
     if (stack) {
       progress('stopping the stack');
       await stack.stop();
