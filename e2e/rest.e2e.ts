@@ -379,6 +379,59 @@ describe('REST gateway', () => {
       expect(response.body.error).toMatch(/AVIARY_MAX_BODY_BYTES/);
     });
 
+    it('answers 415 for a body that is not JSON (or raw bytes, for infer), naming what it takes', async () => {
+      const predict = await fetch(`${url}/v1/models/flight-delay/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ instances: [FLIGHT] }),
+      });
+      expect(predict.status).toBe(415);
+      expect(await predict.json()).toEqual({ error: 'content-type must be application/json, got "text/plain"' });
+      const infer = await fetch(`${url}/v2/models/flight-delay/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1',
+      });
+      expect(infer.status).toBe(415);
+      expect((await infer.json()).error).toMatch(/application\/json or application\/octet-stream/);
+    });
+
+    it('refuses a JSON body that sets __proto__ with 400', async () => {
+      const response = await postJson(
+        `${url}/v1/models/flight-delay/predict`,
+        `{"instances":[{"__proto__":{"admin":true},"distance":1}]}`,
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatch(/__proto__/);
+    });
+
+    it('answers 413 for a chunked body that grows past the limit without declaring its length', async () => {
+      const chunk = new TextEncoder().encode(JSON.stringify({ instances: [FLIGHT] }).repeat(200));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 10; i++) controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      const response = await fetch(`${url}/v1/models/flight-delay/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect((await response.json()).error).toMatch(/AVIARY_MAX_BODY_BYTES/);
+    });
+
+    it('reads percent-encoded names and ignores a query string on the predict and infer routes', async () => {
+      const predicted = await postJson(`${url}/v1/models/flight%2Ddelay/versions/%31/predict?debug=1`, {
+        instances: [FLIGHT],
+      });
+      expect(predicted).toMatchObject({ status: 200, body: { model: 'flight-delay', version: '1' } });
+      const broken = await postJson(`${url}/v1/models/flight%E0%A4%A/predict`, { instances: [FLIGHT] });
+      expect(broken).toMatchObject({ status: 400, body: { error: expect.stringMatching(/percent-encoding/) } });
+    });
+
     it('stays up after all of it', async () => {
       expect((await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT] })).status).toBe(200);
       for (const p of stack.processes) expect(p.child.exitCode).toBeNull();

@@ -11,7 +11,7 @@ import { PredictService } from './predict.service';
 import { GatewayReadiness } from './readiness';
 import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
-import { PredictController } from './rest/predict.controller';
+import { DirectRoutes } from './rest/direct-routes';
 
 @Module({})
 export class AppModule {
@@ -19,13 +19,14 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, PredictController],
+      controllers: [HealthController, OipController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
         ModelCatalog,
         InferenceService,
         PredictService,
+        DirectRoutes,
         GrpcInferenceServer,
         GatewayReadiness,
         { provide: READINESS_CHECK, useExisting: GatewayReadiness },

@@ -4,23 +4,22 @@ import { runService } from '@aviary/telemetry';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { ModelCatalog } from './model-catalog';
+import { DirectRoutes, serverWithDirectRoutes } from './rest/direct-routes';
 import { installRequestTelemetry } from './rest/request-telemetry';
 
 runService('gateway', () => {
   const config = loadGatewayConfig();
+  let direct: DirectRoutes | undefined;
   return {
     module: AppModule.register(config),
     port: config.AVIARY_HTTP_PORT,
     host: config.AVIARY_HOST,
-    fastify: { bodyLimit: config.AVIARY_MAX_BODY_BYTES },
+    fastify: { bodyLimit: config.AVIARY_MAX_BODY_BYTES, serverFactory: serverWithDirectRoutes(() => direct) },
     configure: (app) => {
+      direct = app.get(DirectRoutes);
       const fastify = app.getHttpAdapter().getInstance();
       const catalog = app.get(ModelCatalog);
       installRequestTelemetry(fastify, (name) => catalog.has(name));
-      // The OIP binary tensor data extension: JSON header + raw bytes, split by the controller.
-      fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
-        done(null, body),
-      );
     },
   };
 });

@@ -5,12 +5,11 @@ import { counter, latencyHistogram } from '@aviary/telemetry';
  * `code` is the protocol's own status: the HTTP status for REST, the gRPC status name (OK, NOT_FOUND, ...) for gRPC.
  * `outcome` puts both doors on one scale, so an error rate (server_error / all) reads the same for REST and gRPC.
  */
-export const requestsTotal = counter('aviary_requests_total', 'Gateway requests by route, model, status code and outcome', [
-  'route',
-  'model',
-  'code',
-  'outcome',
-]);
+export const requestsTotal = counter(
+  'aviary_requests_total',
+  'Gateway requests by route, model, status code and outcome',
+  ['route', 'model', 'code', 'outcome'],
+);
 
 export type Outcome = 'ok' | 'client_error' | 'server_error';
 

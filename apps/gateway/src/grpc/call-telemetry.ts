@@ -61,7 +61,14 @@ export async function observeCall<T>(call: ObservedCall, handle: () => Promise<T
 }
 
 /** Statuses that blame the request, as 4xx does on REST; the rest are the server's failures. */
-const CLIENT_STATUSES = new Set([status.INVALID_ARGUMENT, status.NOT_FOUND, status.FAILED_PRECONDITION, status.RESOURCE_EXHAUSTED, status.OUT_OF_RANGE, status.ALREADY_EXISTS]);
+const CLIENT_STATUSES = new Set([
+  status.INVALID_ARGUMENT,
+  status.NOT_FOUND,
+  status.FAILED_PRECONDITION,
+  status.RESOURCE_EXHAUSTED,
+  status.OUT_OF_RANGE,
+  status.ALREADY_EXISTS,
+]);
 
 function outcomeOfGrpcStatus(code: status): Outcome {
   if (code === status.OK) return 'ok';

@@ -8,6 +8,7 @@ describe('grpcStatusOf', () => {
     NOT_FOUND: status.NOT_FOUND,
     FAILED_PRECONDITION: status.FAILED_PRECONDITION,
     PAYLOAD_TOO_LARGE: status.RESOURCE_EXHAUSTED,
+    UNSUPPORTED_MEDIA_TYPE: status.INVALID_ARGUMENT,
     UNAVAILABLE: status.UNAVAILABLE,
     DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
     INTERNAL: status.INTERNAL,
@@ -21,7 +22,7 @@ describe('grpcStatusOf', () => {
   );
 
   it('uses the standard gRPC status numbers', () => {
-    expect(ERROR_CODES.map(grpcStatusOf)).toEqual([3, 5, 8, 9, 14, 4, 13]);
+    expect(ERROR_CODES.map(grpcStatusOf)).toEqual([3, 5, 8, 3, 9, 14, 4, 13]);
   });
 });
 

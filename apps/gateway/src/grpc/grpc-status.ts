@@ -5,6 +5,7 @@ import { status } from '@grpc/grpc-js';
 export function grpcStatusOf(code: ErrorCode): status {
   switch (code) {
     case 'INVALID_ARGUMENT':
+    case 'UNSUPPORTED_MEDIA_TYPE':
       return status.INVALID_ARGUMENT;
     case 'NOT_FOUND':
       return status.NOT_FOUND;

@@ -1,31 +1,17 @@
 // Every REST error leaves as {"error": "..."} with the status its code maps to, marked on the request's span and
 // logged under its trace id.
 import { AviaryError, toAviaryError } from '@aviary/contracts';
-import { createLogger } from '@aviary/telemetry';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf } from './http-status';
-import { requestSpan } from './request-telemetry';
-
-const log = createLogger('gateway');
+import { telemetryOf } from './request-telemetry';
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
     const [status, message] = describe(thrown);
-    const span = requestSpan(request);
-    span?.setStatus({ code: SpanStatusCode.ERROR, message });
-    const route = request.routeOptions.url ?? request.url;
-    const model = (request.params as Record<string, string> | undefined)?.model ?? '';
-    context.with(span ? trace.setSpan(context.active(), span) : context.active(), () =>
-      log[status >= 500 ? 'warn' : 'info'](
-        { method: request.method, route, model, status, error: message },
-        'request failed',
-      ),
-    );
+    telemetryOf(http.getRequest<FastifyRequest>())?.failed(status, message);
     void http.getResponse<FastifyReply>().status(status).send({ error: message });
   }
 }

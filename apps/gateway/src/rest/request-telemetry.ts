@@ -1,59 +1,102 @@
-// One SERVER span per REST request (continuing the caller's W3C trace when it sends one) and request metrics by
-// route and model, as Fastify hooks: cheaper than a Nest interceptor (no rxjs, no AsyncResource per call). The
-// rest of the request runs inside the span's context, so every NATS call becomes its child.
-import { context, propagation, Span, SpanKind, trace } from '@opentelemetry/api';
+// One SERVER span per REST request (continuing the caller's W3C trace when it sends one), request metrics by route
+// and model, and a log line for each failed request under its trace id. The request's work runs inside the span's
+// context, so every NATS call becomes its child.
+import { createLogger } from '@aviary/telemetry';
+import { Context, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { FastifyInstance, FastifyRequest } from 'fastify';
+import { IncomingHttpHeaders } from 'node:http';
 import { outcomeOfHttpStatus, requestDuration, requestsTotal } from '../request-metrics';
 
-interface RequestTelemetryState {
-  span: Span;
+const log = createLogger('gateway');
+
+export interface RequestStart {
+  method: string;
+  /** The route pattern, e.g. /v1/models/:model/predict: a metric label, never the raw URL. */
   route: string;
-  model: string;
-  stopTimer: () => void;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The model named in the URL, if any. */
+  model?: string;
 }
 
-const STATE = Symbol('aviary.requestTelemetry');
-type TracedRequest = FastifyRequest & { [STATE]?: RequestTelemetryState };
+/** Keeps label values to registered names: a made-up name in a URL must not mint a new metric series. */
+export type ModelNameCheck = (name: string) => boolean;
 
-/** `isModel` keeps label values to registered names: a made-up name in a URL must not mint a new metric series. */
-export function installRequestTelemetry(fastify: FastifyInstance, isModel: (name: string) => boolean): void {
-  fastify.addHook('onRequest', (request: TracedRequest, _reply, done) => {
-    const route = request.routeOptions.url ?? request.url;
-    const named = (request.params as Record<string, string> | undefined)?.model ?? '';
-    const parent = propagation.extract(context.active(), request.headers);
-    const span = trace.getTracer('aviary').startSpan(
-      `${request.method} ${route}`,
+export class RequestTelemetry {
+  /** The context to run the request's work in. */
+  readonly context: Context;
+  private readonly span: Span;
+  private readonly label: string;
+  private readonly stopTimer: () => void;
+
+  constructor(
+    private readonly start: RequestStart,
+    isModel: ModelNameCheck,
+  ) {
+    const parent = propagation.extract(context.active(), start.headers);
+    this.span = trace.getTracer('aviary').startSpan(
+      `${start.method} ${start.route}`,
       {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url },
+        attributes: { 'http.request.method': start.method, 'http.route': start.route, 'url.path': start.path },
       },
       parent,
     );
-    const model = named && isModel(named) ? named : '';
-    request[STATE] = { span, route, model, stopTimer: requestDuration.startTimer({ route, model }) };
+    this.context = trace.setSpan(parent, this.span);
+    this.label = start.model && isModel(start.model) ? start.model : '';
+    this.stopTimer = requestDuration.startTimer({ route: start.route, model: this.label });
+  }
+
+  /** Marks the span failed and logs the failure under the request's trace id. */
+  failed(status: number, message: string): void {
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+    const { method, route, model } = this.start;
+    context.with(this.context, () =>
+      log[status >= 500 ? 'warn' : 'info']({ method, route, model, status, error: message }, 'request failed'),
+    );
+  }
+
+  finish(status: number): void {
+    this.span.setAttribute('http.response.status_code', status);
+    this.span.end();
+    this.stopTimer();
+    requestsTotal.inc({
+      route: this.start.route,
+      model: this.label,
+      code: String(status),
+      outcome: outcomeOfHttpStatus(status),
+    });
+  }
+}
+
+const TELEMETRY = Symbol('aviary.requestTelemetry');
+type TracedRequest = FastifyRequest & { [TELEMETRY]?: RequestTelemetry };
+
+/** Request telemetry for every route Fastify serves, as hooks: cheaper than a Nest interceptor (no rxjs). */
+export function installRequestTelemetry(fastify: FastifyInstance, isModel: ModelNameCheck): void {
+  fastify.addHook('onRequest', (request: TracedRequest, _reply, done) => {
+    const telemetry = new RequestTelemetry(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? request.url,
+        path: request.url,
+        headers: request.headers,
+        model: (request.params as Record<string, string> | undefined)?.model,
+      },
+      isModel,
+    );
+    request[TELEMETRY] = telemetry;
     // Fastify binds body parsing and the handler to the async context they start in: this one.
-    context.with(trace.setSpan(parent, span), done);
+    context.with(telemetry.context, done);
   });
 
   fastify.addHook('onResponse', (request: TracedRequest, reply, done) => {
-    const state = request[STATE];
-    if (state) {
-      const status = reply.statusCode;
-      state.span.setAttribute('http.response.status_code', status);
-      state.span.end();
-      state.stopTimer();
-      requestsTotal.inc({
-        route: state.route,
-        model: state.model,
-        code: String(status),
-        outcome: outcomeOfHttpStatus(status),
-      });
-    }
+    request[TELEMETRY]?.finish(reply.statusCode);
     done();
   });
 }
 
-/** The request's SERVER span, for the error filter to mark and log under. */
-export function requestSpan(request: FastifyRequest): Span | undefined {
-  return (request as TracedRequest)[STATE]?.span;
+/** The telemetry of a request Fastify serves, for the error filter. */
+export function telemetryOf(request: FastifyRequest): RequestTelemetry | undefined {
+  return (request as TracedRequest)[TELEMETRY];
 }

@@ -1,0 +1,80 @@
+import { AviaryError } from '@aviary/contracts';
+import { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { decodeBody, LIMIT_MESSAGE, readBody } from './http-body';
+
+/** A request body as a stream, with the headers a client would send. */
+function incoming(chunks: string[], headers: Record<string, string> = {}): IncomingMessage {
+  const stream = new PassThrough();
+  Object.assign(stream, { headers });
+  setImmediate(() => {
+    for (const chunk of chunks) stream.write(chunk);
+    stream.end();
+  });
+  return stream as unknown as IncomingMessage;
+}
+
+const failure = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AviaryError);
+  return error as AviaryError;
+};
+
+describe('readBody', () => {
+  it('joins the chunks of a body within the limit', async () => {
+    expect((await readBody(incoming(['{"a":', '1}']), 100)).toString()).toBe('{"a":1}');
+  });
+
+  it('refuses a declared Content-Length over the limit before reading anything', async () => {
+    const error = await failure(readBody(incoming([], { 'content-length': '101' }), 100));
+    expect([error.code, error.message]).toEqual(['PAYLOAD_TOO_LARGE', LIMIT_MESSAGE]);
+  });
+
+  it('refuses a body that grows past the limit while it is read', async () => {
+    const error = await failure(readBody(incoming(['x'.repeat(60), 'x'.repeat(60)]), 100));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('decodeBody', () => {
+  const bytes = (text: string) => Buffer.from(text);
+
+  it('parses JSON whatever the charset parameter', () => {
+    expect(decodeBody('application/json; charset=utf-8', bytes('{"a":[1]}'), false)).toEqual({ a: [1] });
+  });
+
+  it('hands raw bytes over only where the route takes them', () => {
+    const body = bytes('\u0000\u0001');
+    expect(decodeBody('application/octet-stream', body, true)).toBe(body);
+    expect(() => decodeBody('application/octet-stream', body, false)).toThrow(
+      'content-type must be application/json, got "application/octet-stream"',
+    );
+  });
+
+  it('answers UNSUPPORTED_MEDIA_TYPE for any other or a missing content-type', () => {
+    for (const type of ['text/plain', undefined]) {
+      try {
+        decodeBody(type, bytes('{}'), true);
+        throw new Error('decoded');
+      } catch (e) {
+        expect((e as AviaryError).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      }
+    }
+  });
+
+  it('says what is wrong with JSON that does not parse', () => {
+    expect(() => decodeBody('application/json', bytes('{"instances": ['), false)).toThrow(
+      /^request body is not valid JSON: /,
+    );
+  });
+
+  it('refuses prototype poisoning, as Fastify does', () => {
+    for (const text of ['{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}'])
+      expect(() => decodeBody('application/json', bytes(text), false)).toThrow(
+        /"__proto__" or "constructor.prototype"/,
+      );
+  });
+});
