@@ -11,7 +11,7 @@ import { CPU_PROFILE_DIR_ENV } from './cpu-profile-preload';
 import { grpcInfer, GrpcInferTarget } from './grpc-client';
 import { fetchJson, jsonPost, JsonPostTarget, loopbackUrl } from './http-client';
 import { runClosedLoop, runOpenLoop, Send } from './load';
-import { BenchResults, checkTargets, failedScenarios, formatReport, PeakScenario } from './report';
+import { BenchResults, checkTargets, failedScenarios, formatReport, FULL_PATH, PeakScenario } from './report';
 import { ObservedProcess, ScenarioUsage, UsageProbe } from './usage';
 
 const MODEL = 'flight-delay';
@@ -37,7 +37,7 @@ function parseOptions(args: string[]): BenchOptions {
     args,
     options: {
       duration: { type: 'string', default: '10' },
-      concurrency: { type: 'string', default: '16' },
+      concurrency: { type: 'string', default: '64' },
       rate: { type: 'string', default: '500' },
       url: { type: 'string' },
       grpc: { type: 'string' },
@@ -203,7 +203,7 @@ async function main(): Promise<number> {
     const inferUrl = new URL(`${httpUrl}/v2/models/${MODEL}/infer`);
     const paths: { name: string; send?: Send; skipped?: string }[] = [
       {
-        name: 'REST predict',
+        name: FULL_PATH,
         send: post(predictUrl, { instances: [RECORD] }),
       },
       {

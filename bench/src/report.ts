@@ -35,6 +35,9 @@ export interface TargetCheck {
   pass: boolean;
 }
 
+/** The scenario that takes every hop: gateway -> preprocessor -> inference. */
+export const FULL_PATH = 'REST predict';
+
 export const TARGETS = { predictP50Ms: 2, predictP99Ms: 10, peakShareOfBaseline: 25 } as const;
 
 /** Errors above this share of a scenario's requests make the run a failure: its figures would mean nothing. */
@@ -59,11 +62,13 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       pass: latency.p99 <= TARGETS.predictP99Ms,
     },
   ];
-  for (const peak of results.peaks) {
-    if (!peak.result) continue;
-    const share = shareOfBaseline(peak.result, results.baseline.result);
+  // The target is on the full path (records -> preprocessor -> inference), the one the baseline replays in process;
+  // OIP and gRPC skip preprocessing, so their share of the baseline is printed for comparison only.
+  const full = results.peaks.find((p) => p.name === FULL_PATH)?.result;
+  if (full) {
+    const share = shareOfBaseline(full, results.baseline.result);
     checks.push({
-      target: `${peak.name} peak >= ${TARGETS.peakShareOfBaseline} % of in-process baseline`,
+      target: `${FULL_PATH} (full path) peak >= ${TARGETS.peakShareOfBaseline} % of in-process baseline`,
       actual: `${share.toFixed(1)} %`,
       pass: share >= TARGETS.peakShareOfBaseline,
     });
