@@ -1,7 +1,10 @@
 // The `aviary` CLI as a user runs it: push a new version and see it serve without restarting anything;
 // bad pushes are rejected with the reason and never become routable.
+import { parseJsonLines } from '@aviary/evaluation';
+import { applyFeatureSpec, parseFeatureSpec } from '@aviary/features';
+import { ModelSession } from '@aviary/inference-engine';
 import { startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLIGHT, postJson } from './support';
@@ -165,6 +168,87 @@ describe('aviary CLI', () => {
       );
       await waitFor('version 21 to take traffic', async () => (await predict()).body.version === '21', 10_000);
       expect(stack.cli(['models', 'list']).stdout).toMatch(/flight-delay\s+21\s+serving\s+1/);
+    });
+  });
+
+  describe('regression model', () => {
+    const carBundle = join(workspaceRoot(), 'models', 'car-mpg', '1');
+    const holdoutFile = join(carBundle, 'holdout.jsonl');
+    const heldOutRmse: number = JSON.parse(readFileSync(join(carBundle, 'metrics.json'), 'utf8')).test.rmse;
+    const cars = (parseJsonLines(readFileSync(holdoutFile, 'utf8'), 'holdout.jsonl') as Record<string, unknown>[])
+      .slice(0, 12)
+      .map(({ label: _label, ...car }) => car);
+    const pushCarMpg = (version: string, gate: string) =>
+      stack.cli([
+        'models',
+        'push',
+        join(carBundle, 'model.onnx'),
+        '--name',
+        'car-mpg',
+        '--version',
+        version,
+        '--spec',
+        join(carBundle, 'feature-spec.json'),
+        '--eval',
+        holdoutFile,
+        '--gate',
+        gate,
+      ]);
+    const predictCars = (version: string) =>
+      postJson(`${stack.gateway.httpUrl}/v1/models/car-mpg/versions/${version}/predict`, { instances: cars });
+
+    /** What ONNX Runtime gives in this process for the same records, through the same spec. */
+    async function inProcessValues(): Promise<number[]> {
+      const spec = parseFeatureSpec(JSON.parse(readFileSync(join(carBundle, 'feature-spec.json'), 'utf8')));
+      const session = await ModelSession.load(readFileSync(join(carBundle, 'model.onnx')));
+      try {
+        const [value] = await session.run(applyFeatureSpec(spec, cars));
+        return Array.from(value.data as Float32Array);
+      } finally {
+        await session.release();
+      }
+    }
+
+    it('passes an RMSE gate, becomes ready and answers one value per record, as ONNX Runtime does in-process', async () => {
+      const gate = `rmse <= ${(heldOutRmse + 0.05).toFixed(2)}`;
+      const pushed = pushCarMpg('2', gate);
+      expect(pushed.stderr).toBe('');
+      expect(pushed.stdout).toMatch(new RegExp(`on 80 rows .* rmse=${heldOutRmse.toFixed(4)} .*gate "${gate}" passed`));
+      await stack.waitForModel('car-mpg', '2');
+      expect(stack.cli(['models', 'list']).stdout).toMatch(/car-mpg\s+2\s+ready\s+1\s+\S+\s+rmse=3\.136 r2=0\.844/);
+      const response = await predictCars('2');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ model: 'car-mpg', version: '2' });
+      const expected = await inProcessValues();
+      expect(response.body.predictions).toHaveLength(expected.length);
+      response.body.predictions.forEach((p: { value: number }, i: number) => {
+        expect(Object.keys(p)).toEqual(['value']);
+        expect(Math.abs(p.value - expected[i])).toBeLessThanOrEqual(1e-5);
+      });
+    });
+
+    it('stores a version that fails its RMSE gate as rejected, with the figure, and never routes to it', async () => {
+      const pushed = pushCarMpg('3', 'RMSE <= 3.0');
+      expect(pushed.code).toBe(1);
+      expect(pushed.stderr).toMatch(/rejected by its quality gate \(RMSE <= 3.0\): rmse 3\.1358 fails <= 3/);
+      expect(stack.cli(['models', 'list']).stdout).toMatch(
+        /car-mpg\s+3\s+rejected\s+0\s+.*quality gate: rmse 3\.1358 fails <= 3/,
+      );
+      expect(await predictCars('3')).toMatchObject({
+        status: 409,
+        body: { error: expect.stringMatching(/rejected by its quality gate/) },
+      });
+      const unversioned = await postJson(`${stack.gateway.httpUrl}/v1/models/car-mpg/predict`, { instances: cars });
+      expect(unversioned.body.version).toBe('1');
+    });
+
+    it('refuses a gate on a figure a regressor does not have, naming the ones it has, and stores nothing', () => {
+      const pushed = pushCarMpg('4', 'auc >= 0.7');
+      expect(pushed.code).toBe(1);
+      expect(pushed.stderr).toMatch(
+        /the gate needs auc, which this evaluation does not measure; it measures: rmse, mae, r2, meanBaselineRmse/,
+      );
+      expect(stack.cli(['models', 'list']).stdout).not.toMatch(/car-mpg\s+4\s/);
     });
   });
 });

@@ -2,11 +2,13 @@
 // come back as tensors, every answer matches what ONNX Runtime computes in-process on the same inputs, and gRPC
 // (typed or raw contents) answers exactly as REST does.
 import { Tensor } from '@aviary/contracts';
+import { tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { generateInputs, rewriteZipMapOutputs } from '@aviary/onnx-graph';
 import { connectInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   GrpcInferResponse,
@@ -277,6 +279,95 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       expect(typed).toEqual({ code: 'INVALID_ARGUMENT', details: 'input "sex" must be BYTES, got FP32' });
       const raw = await grpcFailure(modelInfer(rawRequest(name, inputs)));
       expect(raw).toEqual({ code: 'INVALID_ARGUMENT', details: 'input "sex" must be BYTES, got FP32' });
+    });
+  });
+
+  describe('quality gate on exports pushed without a feature spec', () => {
+    const evalDir = mkdtempSync(join(tmpdir(), 'aviary-fixture-eval-'));
+    const EVAL_ROWS = 24;
+
+    /**
+     * Labelled records for a fixture: generated inputs keyed by input name, labelled with the class the original
+     * export predicts, except every fourth row, which is deliberately given another class, so accuracy is 0.75.
+     */
+    async function writeEvalSet(fixture: Fixture, seed: number): Promise<string> {
+      const session = await ModelSession.load(readFileSync(join(fixtures, fixture.file)));
+      const inputs = generateInputs(session.inputs, { rows: EVAL_ROWS, seed });
+      const [label] = await session.run(inputs, [fixture.label]).finally(() => session.release());
+      const records = tensorsToRecords(inputs).map((record, row) => {
+        const predicted = Number(plain(label)[row]);
+        return { ...record, label: row % 4 === 3 ? (predicted + 1) % fixture.classes : predicted };
+      });
+      const file = join(evalDir, `${modelName(fixture.file)}-${seed}.jsonl`);
+      writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      return file;
+    }
+
+    const fixture = (file: string) => FIXTURES.find((f) => f.file === file) as Fixture;
+    const push = (file: string, name: string, version: string, ...flags: string[]) =>
+      stack.cli(['models', 'push', join(fixtures, file), '--name', name, '--version', version, ...flags]);
+    const evaluationOf = (name: string, version: string) =>
+      JSON.parse(stack.cli(['models', 'list', '--json']).stdout).find(
+        (v: { name: string; version: string }) => v.name === name && v.version === version,
+      ).evaluation;
+
+    it('scores a multiclass export by its label output, with log-loss from the rewritten ZipMap, and passes its gate', async () => {
+      const evalSet = await writeEvalSet(fixture('rf_iris.onnx'), 3);
+      const pushed = push('rf_iris.onnx', 'iris', '1', '--eval', evalSet, '--gate', 'accuracy >= 0.7, log-loss <= 100');
+      expect(pushed.stderr).toBe('');
+      expect(pushed.stdout).toMatch(
+        /pushed: iris version 1 .*on 24 rows .*accuracy=0\.7500 logLoss=\d+\.\d{4}; gate .* passed/,
+      );
+      await stack.waitForModel('iris', '1');
+      expect(stack.cli(['models', 'list']).stdout).toMatch(/iris\s+1\s+ready\s+1\s+\S+\s+accuracy=0\.750 logLoss=/);
+      expect(evaluationOf('iris', '1')).toMatchObject({
+        rows: 24,
+        metrics: { accuracy: 0.75, logLoss: expect.any(Number) },
+        gate: { passed: true },
+      });
+    });
+
+    it('rejects a binary export with BYTES inputs below its gate, with AUC measured, and answers 409 for it', async () => {
+      const evalSet = await writeEvalSet(fixture('pipeline_titanic.onnx'), 5);
+      const pushed = push('pipeline_titanic.onnx', 'titanic', '1', '--eval', evalSet, '--gate', 'accuracy >= 0.9');
+      expect(pushed.code).toBe(1);
+      expect(pushed.stderr).toMatch(/rejected by its quality gate \(accuracy >= 0.9\): accuracy 0\.75 fails >= 0\.9/);
+      expect(evaluationOf('titanic', '1')).toMatchObject({
+        metrics: { accuracy: 0.75, logLoss: expect.any(Number), auc: expect.any(Number) },
+        gate: { passed: false },
+      });
+      const explicit = await postJson(`${url}/v1/models/titanic/versions/1/predict`, {
+        instances: [{ pclass: ['1'], sex: ['male'], embarked: ['S'], age: [29], fare: [14.5] }],
+      });
+      expect(explicit).toMatchObject({
+        status: 409,
+        body: { error: expect.stringMatching(/rejected by its quality gate/) },
+      });
+    });
+
+    it('gives accuracy only when the probability columns carry no class labels, and refuses a gate on AUC', async () => {
+      const nozipmap = fixture('pipeline_titanic_nozipmap.onnx');
+      const evalSet = await writeEvalSet(nozipmap, 7);
+      const refused = push(nozipmap.file, 'titanic-plain', '1', '--eval', evalSet, '--gate', 'auc >= 0.5');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /the gate needs auc, which this evaluation does not measure; it measures: accuracy$/m,
+      );
+      const pushed = push(nozipmap.file, 'titanic-plain', '1', '--eval', evalSet, '--gate', 'accuracy >= 0.75');
+      expect(pushed.stderr).toBe('');
+      expect(evaluationOf('titanic-plain', '1')).toMatchObject({ metrics: { accuracy: 0.75 }, gate: { passed: true } });
+    });
+
+    it('compares two exports that take the same inputs on the same labelled records', async () => {
+      const evalSet = await writeEvalSet(fixture('pipeline_xgboost.onnx'), 9);
+      expect(push('pipeline_xgboost.onnx', 'two-d', '1').code).toBe(0);
+      expect(push('pipeline_lightgbm.onnx', 'two-d', '2').code).toBe(0);
+      const result = stack.cli(['models', 'compare', 'two-d', '1', '2', '--eval', evalSet]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/metric\s+two-d v1\s+two-d v2/);
+      expect(result.stdout).toMatch(/accuracy\s+0\.7500\s+\d\.\d{4}/);
+      expect(result.stdout).toMatch(/logLoss\s+\d+\.\d{4}\s+\d+\.\d{4}/);
+      expect(result.stdout).toMatch(/rows\s+24\s+24/);
     });
   });
 });

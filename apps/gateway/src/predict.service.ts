@@ -1,7 +1,14 @@
 // The predict use case: raw records -> preprocessor -> inference -> one prediction per record.
 // Requests for the same version that arrive together share one preprocess and one inference call.
 import { ModelManifest, PredictResponse } from '@aviary/contracts';
-import { FeatureSpec, interpretOutputs, parseFeatureSpec, Prediction, tensorsToRecords } from '@aviary/features';
+import {
+  ClassPrediction,
+  FeatureSpec,
+  interpretOutputs,
+  parseFeatureSpec,
+  Prediction,
+  tensorsToRecords,
+} from '@aviary/features';
 import { MicroBatcher } from '@aviary/inference-engine';
 import { counter, currentTraceId, scoreHistogram } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
@@ -85,7 +92,7 @@ export class PredictService {
         items.flatMap((i) => i.records),
       );
       const outputs = await this.services.infer(manifest.name, manifest.version, inputs);
-      // With a spec: labels and probabilities by class name; without: each output's row, keyed by output name.
+      // With a spec: labels and probabilities by class name, or a regressor's value; without: each output's row.
       const predictions: PredictionRecord[] = spec ? interpretOutputs(spec, outputs) : tensorsToRecords(outputs);
       let offset = 0;
       return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
@@ -111,5 +118,6 @@ export class PredictService {
 
 type PredictionRecord = Prediction | Record<string, unknown>;
 
-const isClassification = (p: PredictionRecord): p is Prediction =>
-  typeof p.label === 'string' && typeof p.probability === 'number';
+// Regression values get no histogram: their range depends on the model, so no fixed buckets would fit.
+const isClassification = (p: PredictionRecord): p is ClassPrediction =>
+  'probability' in p && typeof p.label === 'string' && typeof p.probability === 'number';

@@ -1,59 +1,234 @@
-// Scores a model version on labelled records, through the same feature spec and ONNX Runtime session it serves with.
-import { AviaryError, invalid, Tensor } from '@aviary/contracts';
-import { applyFeatureSpec, FeatureSpec } from '@aviary/features';
-import { binaryMetrics, BinaryMetrics, multiclassMetrics, MulticlassMetrics } from './metrics';
+// Scores a model version on labelled records, through the same feature spec (or, without one, the same record-to-input
+// matching) and ONNX Runtime session it serves with.
+import {
+  AviaryError,
+  describeValue,
+  elementCount,
+  invalid,
+  OutputRewriteRecord,
+  Tensor,
+  TensorMetadata,
+} from '@aviary/contracts';
+import {
+  applyFeatureSpec,
+  ClassifierPredictionSpec,
+  FeatureSpec,
+  RegressionPredictionSpec,
+  recordsToTensors,
+  valuePredictions,
+} from '@aviary/features';
+import {
+  accuracy,
+  binaryMetrics,
+  logLoss,
+  Metrics,
+  multiclassMetrics,
+  RawClassifierMetrics,
+  regressionMetrics,
+  rocAuc,
+} from './metrics';
 
 /** What a model session must offer: the ModelSession of @aviary/inference-engine fits. */
 export interface Scorer {
+  readonly inputs: readonly TensorMetadata[];
+  readonly outputs: readonly TensorMetadata[];
   run(inputs: readonly Tensor[], outputNames?: readonly string[]): Promise<Tensor[]>;
 }
 
 export interface Evaluation {
   rows: number;
-  metrics: BinaryMetrics | MulticlassMetrics;
+  metrics: Metrics;
+}
+
+export interface EvaluationRequest {
+  scorer: Scorer;
+  /** The version's feature spec; without one, a record's keys are the model's input names, as in spec-less predict. */
+  spec?: FeatureSpec;
+  /** The ZipMap rewrites the registry recorded: they name a spec-less model's probability output and its classes. */
+  rewrites?: readonly OutputRewriteRecord[];
+  /** Raw records, each with its true class name or value in `labelField`. */
+  records: readonly unknown[];
+  labelField?: string;
 }
 
 const BATCH_ROWS = 1024;
 
-/** Each record holds the model's raw input fields plus `labelField` with the true class name. */
-export async function evaluateClassifier(options: {
-  scorer: Scorer;
-  spec: FeatureSpec;
-  records: readonly unknown[];
-  labelField?: string;
-}): Promise<Evaluation> {
-  const { scorer, spec, records } = options;
-  const labelField = options.labelField ?? 'label';
-  const { classes, task, probabilityOutput } = spec.prediction;
-  if (records.length === 0) throw invalid('the evaluation set is empty');
-  const labels = new Int32Array(records.length);
-  const inputs = records.map((record, row) => {
-    if (typeof record !== 'object' || record === null) throw invalid(`evaluation row ${row} is not an object`);
-    const { [labelField]: label, ...fields } = record as Record<string, unknown>;
-    const k = classes.indexOf(String(label));
-    if (k < 0)
-      throw invalid(
-        `evaluation row ${row}: "${labelField}" is ${JSON.stringify(label)}, expected one of ${classes.join(', ')}`,
-      );
-    labels[row] = k;
-    return fields;
-  });
-  const probabilities = new Float64Array(records.length * classes.length);
-  for (let start = 0; start < inputs.length; start += BATCH_ROWS) {
-    const batch = inputs.slice(start, start + BATCH_ROWS);
-    const [output] = await scorer.run(applyFeatureSpec(spec, batch), [probabilityOutput]);
-    if (output.data.length !== batch.length * classes.length) {
-      throw new AviaryError(
-        `output "${probabilityOutput}" has ${output.data.length} values for ${batch.length} rows`,
-        'INTERNAL',
-      );
-    }
-    probabilities.set(output.data as Float32Array, start * classes.length);
-  }
-  const metrics =
-    task === 'binary' ? binaryMetrics(probabilities, labels) : multiclassMetrics(probabilities, labels, classes.length);
+export async function evaluateVersion(request: EvaluationRequest): Promise<Evaluation> {
+  const { scorer, spec, records } = request;
+  const job: ScoringJob = { scorer, records, labelField: request.labelField ?? 'label' };
+  const metrics = !spec
+    ? await scoreRawClassifier(job, request.rewrites)
+    : spec.prediction.task === 'regression'
+      ? await scoreRegressor(job, spec, spec.prediction)
+      : await scoreClassifier(job, spec, spec.prediction);
   return { rows: records.length, metrics };
 }
+
+interface ScoringJob {
+  scorer: Scorer;
+  records: readonly unknown[];
+  labelField: string;
+}
+
+async function scoreClassifier(
+  { scorer, records, labelField }: ScoringJob,
+  spec: FeatureSpec,
+  { classes, task, probabilityOutput }: ClassifierPredictionSpec,
+): Promise<Metrics> {
+  const { fields, labels } = labelledRows(records, labelField, classLabelIn(classes));
+  const width = classes.length;
+  const probabilities = new Float64Array(fields.length * width);
+  await runInBatches(scorer, applyFeatureSpec(spec, fields), [probabilityOutput], ([output], start, rows) => {
+    if (output.data.length !== rows * width)
+      throw internal(`output "${probabilityOutput}" has ${output.data.length} values for ${rows} rows`);
+    probabilities.set(output.data as Float32Array, start * width);
+  });
+  const indices = Int32Array.from(labels, (label) => classes.indexOf(label));
+  return task === 'binary' ? binaryMetrics(probabilities, indices) : multiclassMetrics(probabilities, indices, width);
+}
+
+async function scoreRegressor(
+  { scorer, records, labelField }: ScoringJob,
+  spec: FeatureSpec,
+  prediction: RegressionPredictionSpec,
+): Promise<Metrics> {
+  const { fields, labels } = labelledRows(records, labelField, numericLabel);
+  const predicted = new Float64Array(fields.length);
+  await runInBatches(scorer, applyFeatureSpec(spec, fields), [prediction.valueOutput], (outputs, start) =>
+    valuePredictions(prediction, outputs).forEach(({ value }, row) => (predicted[start + row] = value)),
+  );
+  return regressionMetrics(predicted, labels);
+}
+
+/**
+ * A model pushed without a feature spec: its label output is compared with the true label (as text, so 1 and "1"
+ * agree); a rewritten ZipMap gives its probability columns class labels, which adds log-loss (and AUC for two).
+ */
+async function scoreRawClassifier(
+  { scorer, records, labelField }: ScoringJob,
+  rewrites: readonly OutputRewriteRecord[] = [],
+): Promise<RawClassifierMetrics> {
+  const rewrite = rewrites.length === 1 ? rewrites[0] : undefined;
+  const classes = rewrite?.classLabels.map(String);
+  const labelOutput = findLabelOutput(scorer.outputs, rewrite?.output);
+  const { fields, labels } = labelledRows(records, labelField, classes ? classLabelIn(classes) : anyClassLabel);
+  const predicted: string[] = [];
+  const probabilities = new Float64Array(classes ? fields.length * classes.length : 0);
+  const wanted = rewrite ? [labelOutput.name, rewrite.output] : [labelOutput.name];
+  await runInBatches(scorer, recordsToTensors(scorer.inputs, fields), wanted, ([label, probs], start, rows) => {
+    if (label.data.length !== rows)
+      throw internal(`output "${label.name}" has ${label.data.length} labels for ${rows} rows`);
+    for (const value of label.data) predicted.push(String(value));
+    if (!probs || !classes) return;
+    if (probs.data.length !== rows * classes.length)
+      throw internal(
+        `output "${probs.name}" has ${probs.data.length} values for ${rows} rows of ${classes.length} classes`,
+      );
+    probabilities.set(probs.data as Float32Array, start * classes.length);
+  });
+  const metrics: RawClassifierMetrics = { accuracy: accuracy(predicted, labels) };
+  if (!classes) return metrics;
+  const indices = Int32Array.from(labels, (label) => classes.indexOf(label));
+  metrics.logLoss = logLoss(probabilities, indices, classes.length);
+  if (classes.length === 2) {
+    metrics.auc = rocAuc(
+      Array.from(indices, (_, row) => probabilities[row * 2 + 1]),
+      Array.from(indices, (k) => k === 1),
+    );
+  }
+  return metrics;
+}
+
+/** The one output holding a class per row (integer or string, [N] or [N, 1]), other than the probability output. */
+function findLabelOutput(outputs: readonly TensorMetadata[], probabilityOutput: string | undefined): TensorMetadata {
+  const candidates = outputs.filter(
+    (o) =>
+      o.name !== probabilityOutput &&
+      (o.datatype === 'BYTES' || o.datatype.startsWith('INT') || o.datatype.startsWith('UINT')) &&
+      (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)),
+  );
+  if (candidates.length !== 1) {
+    const described = outputs.map((o) => `"${o.name}" ${o.datatype} [${o.shape.join(',')}]`).join(', ');
+    throw invalid(
+      `evaluating a model without a feature spec needs exactly one label output (integer or string, one per row); it returns ${described}`,
+    );
+  }
+  return candidates[0];
+}
+
+interface LabelledRows<L> {
+  /** The records without their label field: what the model reads. */
+  fields: Record<string, unknown>[];
+  labels: L[];
+}
+
+/** Reads a label; returns undefined when it is not acceptable, and says what was expected. */
+interface LabelReader<L> {
+  read(label: unknown): L | undefined;
+  expected: string;
+}
+
+function labelledRows<L>(records: readonly unknown[], labelField: string, reader: LabelReader<L>): LabelledRows<L> {
+  if (records.length === 0) throw invalid('the evaluation set is empty');
+  const labels: L[] = [];
+  const fields = records.map((record, row) => {
+    if (typeof record !== 'object' || record === null) throw invalid(`evaluation row ${row} is not an object`);
+    const { [labelField]: label, ...rest } = record as Record<string, unknown>;
+    const read = reader.read(label);
+    if (read === undefined)
+      throw invalid(`evaluation row ${row}: "${labelField}" is ${describeValue(label)}, expected ${reader.expected}`);
+    labels.push(read);
+    return rest;
+  });
+  return { fields, labels };
+}
+
+const classLabelIn = (classes: readonly string[]): LabelReader<string> => ({
+  read: (label) => (classes.includes(String(label)) ? String(label) : undefined),
+  expected: `one of ${classes.join(', ')}`,
+});
+
+const numericLabel: LabelReader<number> = {
+  read: (label) => (typeof label === 'number' && Number.isFinite(label) ? label : undefined),
+  expected: 'a number',
+};
+
+const anyClassLabel: LabelReader<string> = {
+  read: (label) => (typeof label === 'string' || typeof label === 'number' ? String(label) : undefined),
+  expected: 'a class label (string or number)',
+};
+
+/** Runs the model on row slices of `inputs`, so a large evaluation set never becomes one huge ONNX Runtime call. */
+async function runInBatches(
+  scorer: Scorer,
+  inputs: readonly Tensor[],
+  outputNames: readonly string[],
+  take: (outputs: Tensor[], start: number, rows: number) => void,
+): Promise<void> {
+  const total = inputs[0].shape[0];
+  for (let start = 0; start < total; start += BATCH_ROWS) {
+    const end = Math.min(total, start + BATCH_ROWS);
+    take(
+      await scorer.run(
+        inputs.map((t) => sliceRows(t, start, end)),
+        outputNames,
+      ),
+      start,
+      end - start,
+    );
+  }
+}
+
+function sliceRows(tensor: Tensor, start: number, end: number): Tensor {
+  const perRow = elementCount(tensor.shape.slice(1));
+  return {
+    ...tensor,
+    shape: [end - start, ...tensor.shape.slice(1)],
+    data: tensor.data.slice(start * perRow, end * perRow),
+  };
+}
+
+const internal = (message: string) => new AviaryError(message, 'INTERNAL');
 
 /** Reads JSON Lines: one record per non-empty line. */
 export function parseJsonLines(text: string, what: string): unknown[] {

@@ -1,4 +1,12 @@
-import { argmaxRows, binaryMetrics, logLoss, multiclassMetrics, rocAuc } from './metrics';
+import {
+  argmaxRows,
+  binaryMetrics,
+  logLoss,
+  METRIC_NAMES,
+  multiclassMetrics,
+  regressionMetrics,
+  rocAuc,
+} from './metrics';
 
 describe('rocAuc', () => {
   it('matches the textbook example (scikit-learn roc_auc_score([0,0,1,1], [0.1,0.4,0.35,0.8]) = 0.75)', () => {
@@ -57,5 +65,48 @@ describe('multiclassMetrics', () => {
     // F1 per class: 1, 2·1/(1+2) = 2/3, 2·1/(2+1) = 2/3.
     expect(metrics.macroF1).toBeCloseTo((1 + 2 / 3 + 2 / 3) / 3, 12);
     expect(metrics.majorityAccuracy).toBe(0.5);
+  });
+});
+
+describe('regressionMetrics', () => {
+  // actual 1, 2, 3, 6 (mean 3); predicted 2, 2, 1, 6 → errors 1, 0, -2, 0.
+  const predicted = [2, 2, 1, 6];
+  const actual = [1, 2, 3, 6];
+
+  it('reports RMSE, MAE, R² and the RMSE of always answering the mean', () => {
+    expect(regressionMetrics(predicted, actual)).toEqual({
+      rmse: Math.sqrt(5 / 4),
+      mae: 3 / 4,
+      // SST = 4 + 1 + 0 + 9 = 14, SSE = 5.
+      r2: 1 - 5 / 14,
+      meanBaselineRmse: Math.sqrt(14 / 4),
+    });
+  });
+
+  it('measures the baseline against the constant it is given (the training mean), R² against the rows’ own mean', () => {
+    const metrics = regressionMetrics(predicted, actual, 2);
+    // (2-1)² + 0 + (2-3)² + (2-6)² = 18.
+    expect(metrics.meanBaselineRmse).toBe(Math.sqrt(18 / 4));
+    expect(metrics.r2).toBe(1 - 5 / 14);
+  });
+
+  it('gives R² 1 for a perfect fit of constant targets and refuses mismatched lengths', () => {
+    expect(regressionMetrics([5, 5], [5, 5]).r2).toBe(1);
+    expect(() => regressionMetrics([1], [1, 2])).toThrow('need as many predictions as rows, got 1 for 2');
+  });
+});
+
+describe('METRIC_NAMES', () => {
+  it('lists every figure the metric functions report', () => {
+    const reported = [
+      binaryMetrics([0.9, 0.1, 0.2, 0.8], [0, 1]),
+      multiclassMetrics([0.8, 0.1, 0.1, 0.1, 0.8, 0.1], [0, 1], 3),
+      regressionMetrics([1, 2], [1, 3]),
+    ].flatMap((m) =>
+      Object.entries(m)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k]) => k),
+    );
+    expect([...new Set(reported)].sort()).toEqual([...METRIC_NAMES].sort());
   });
 });

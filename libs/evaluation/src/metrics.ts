@@ -1,4 +1,5 @@
-// Held-out classification metrics, computed from class probabilities [N, C] and true class indices.
+// Held-out metrics: classification from class probabilities [N, C] and true class indices, regression from predicted
+// and true values.
 
 export interface BinaryMetrics {
   /** Area under the ROC curve of the positive-class probability (ties count half). */
@@ -23,6 +24,44 @@ export interface MulticlassMetrics {
   /** confusion[actual][predicted] row counts. */
   confusion: number[][];
 }
+
+/** A classifier pushed without a feature spec: its own label output against the true label. */
+export interface RawClassifierMetrics {
+  accuracy: number;
+  /** Only when the model's probability columns have known class labels (a rewritten ZipMap). */
+  logLoss?: number;
+  /** Only for two classes with known probability columns; the positive class is the second label. */
+  auc?: number;
+}
+
+export interface RegressionMetrics {
+  /** Root mean squared error. */
+  rmse: number;
+  /** Mean absolute error. */
+  mae: number;
+  /** Coefficient of determination, 1 − SSE/SST around the evaluated rows' own mean (scikit-learn's r2_score). */
+  r2: number;
+  /** RMSE of always predicting the baseline (the training mean when known): the bar rmse has to clear. */
+  meanBaselineRmse: number;
+}
+
+export type Metrics = BinaryMetrics | MulticlassMetrics | RawClassifierMetrics | RegressionMetrics;
+
+/** Every figure an evaluation reports, by the name it is stored under: what a quality gate may name. */
+export const METRIC_NAMES = [
+  'auc',
+  'accuracy',
+  'logLoss',
+  'macroF1',
+  'positiveRate',
+  'predictedPositiveRate',
+  'majorityAccuracy',
+  'rmse',
+  'mae',
+  'r2',
+  'meanBaselineRmse',
+] as const satisfies readonly (keyof BinaryMetrics | keyof MulticlassMetrics | keyof RegressionMetrics)[];
+export type MetricName = (typeof METRIC_NAMES)[number];
 
 // Probabilities are clipped so one confident mistake costs a large but finite amount.
 const MIN_PROBABILITY = 1e-15;
@@ -115,7 +154,44 @@ export function multiclassMetrics(
   };
 }
 
-function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+/** `baseline` is the constant a model must beat, the training mean; it defaults to the mean of `actual`. */
+export function regressionMetrics(
+  predicted: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  baseline = mean(actual),
+): RegressionMetrics {
+  const n = actual.length;
+  if (n === 0 || predicted.length !== n)
+    throw new Error(`regression metrics need as many predictions as rows, got ${predicted.length} for ${n}`);
+  const centre = mean(actual);
+  let squared = 0;
+  let absolute = 0;
+  let total = 0;
+  let baselineSquared = 0;
+  for (let row = 0; row < n; row++) {
+    const error = predicted[row] - actual[row];
+    squared += error * error;
+    absolute += Math.abs(error);
+    total += (actual[row] - centre) ** 2;
+    baselineSquared += (baseline - actual[row]) ** 2;
+  }
+  return {
+    rmse: Math.sqrt(squared / n),
+    mae: absolute / n,
+    // Constant targets leave R² undefined; scikit-learn reports 1 for a perfect fit and 0 otherwise.
+    r2: total > 0 ? 1 - squared / total : squared === 0 ? 1 : 0,
+    meanBaselineRmse: Math.sqrt(baselineSquared / n),
+  };
+}
+
+function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}
+
+/** Share of rows whose predicted class equals the true one (class indices or label strings alike). */
+export function accuracy<T>(predicted: ArrayLike<T>, labels: ArrayLike<T>): number {
   let right = 0;
   for (let row = 0; row < labels.length; row++) if (predicted[row] === labels[row]) right++;
   return right / labels.length;

@@ -10,10 +10,17 @@ export type {
   DatetimeTransform,
   BoolTransform,
 } from './spec';
-export type { InputField, InputType, PredictionSpec, DatetimePart } from './schema-parts';
+export type {
+  ClassifierPredictionSpec,
+  DatetimePart,
+  InputField,
+  InputType,
+  PredictionSpec,
+  RegressionPredictionSpec,
+} from './schema-parts';
 export { fitFeatureSpec } from './fit';
 export { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';
 export type { CompiledFeatureSpec } from './apply';
-export { interpretOutputs } from './predictions';
-export type { Prediction } from './predictions';
+export { classPredictions, interpretOutputs, valuePredictions } from './predictions';
+export type { ClassPrediction, Prediction, ValuePrediction } from './predictions';
 export { recordsToTensors, tensorsToRecords } from './raw-records';

@@ -17,6 +17,11 @@ const multiclass = fitFeatureSpec(
   flightRows,
 );
 
+const regression = fitFeatureSpec(
+  { ...flightsDefinition, prediction: { task: 'regression', valueOutput: 'minutes' } },
+  flightRows,
+);
+
 const probabilities = (rows: number[][]): Tensor => ({
   name: 'probabilities',
   datatype: 'FP32',
@@ -67,7 +72,9 @@ describe('interpretOutputs', () => {
 
   it('accepts labels given as class names', () => {
     const names: Tensor = { name: 'label', datatype: 'BYTES', shape: [1], data: ['Chinstrap'] };
-    expect(interpretOutputs(multiclass, [probabilities([[0.25, 0.5, 0.25]]), names])[0].label).toBe('Chinstrap');
+    expect(interpretOutputs(multiclass, [probabilities([[0.25, 0.5, 0.25]]), names])[0]).toMatchObject({
+      label: 'Chinstrap',
+    });
   });
 
   it.each<[string, Tensor[], string]>([
@@ -94,6 +101,41 @@ describe('interpretOutputs', () => {
     ],
   ])('throws INTERNAL for %s', (_case, outputs, message) => {
     expect(internalError(() => interpretOutputs(binary, outputs))).toBe(
+      `model outputs do not match the feature spec: ${message}`,
+    );
+  });
+});
+
+describe('interpretOutputs for a regression spec', () => {
+  const values = (datatype: 'FP32' | 'FP64', shape: number[], data: number[]): Tensor => ({
+    name: 'minutes',
+    datatype,
+    shape,
+    data: datatype === 'FP32' ? new Float32Array(data) : new Float64Array(data),
+  });
+
+  it.each([
+    ['FP32 [N]', values('FP32', [2], [12.5, -3])],
+    ['FP32 [N, 1]', values('FP32', [2, 1], [12.5, -3])],
+    ['FP64 [N, 1]', values('FP64', [2, 1], [12.5, -3])],
+  ])('gives one value per record from %s', (_case, output) => {
+    expect(interpretOutputs(regression, [output])).toEqual([{ value: 12.5 }, { value: -3 }]);
+  });
+
+  it.each<[string, Tensor[], string]>([
+    ['a missing output', [labels([0])], 'the model has no output "minutes"; got: label'],
+    [
+      'several values per record',
+      [values('FP32', [1, 2], [1, 2])],
+      'output "minutes" must be FP32 or FP64 [N] or [N, 1], got FP32 [1, 2]',
+    ],
+    [
+      'integer values',
+      [{ name: 'minutes', datatype: 'INT64', shape: [1], data: BigInt64Array.from([1n]) }],
+      'output "minutes" must be FP32 or FP64 [N] or [N, 1], got INT64 [1]',
+    ],
+  ])('throws INTERNAL for %s', (_case, outputs, message) => {
+    expect(internalError(() => interpretOutputs(regression, outputs))).toBe(
       `model outputs do not match the feature spec: ${message}`,
     );
   });

@@ -1,25 +1,35 @@
-// Reads a classifier's output tensors back into per-record predictions named by the spec's classes.
+// Reads a model's output tensors back into per-record predictions: class names and probabilities for a classifier,
+// one number for a regressor.
 import { AviaryError, Tensor } from '@aviary/contracts';
+import type { ClassifierPredictionSpec, RegressionPredictionSpec } from './schema-parts';
 import type { FeatureSpec } from './spec';
 
-export interface Prediction {
+export interface ClassPrediction {
   label: string;
   /** Binary: probability of the positive class (classes[1]); multiclass: probability of `label`. */
   probability: number;
   probabilities: Record<string, number>;
 }
 
+export interface ValuePrediction {
+  value: number;
+}
+
+export type Prediction = ClassPrediction | ValuePrediction;
+
 /** Throws INTERNAL when the outputs do not match the spec: the model and its spec disagree, the caller did nothing wrong. */
 export function interpretOutputs(spec: FeatureSpec, outputs: readonly Tensor[]): Prediction[] {
-  const { classes, task, labelOutput, probabilityOutput } = spec.prediction;
+  return spec.prediction.task === 'regression'
+    ? valuePredictions(spec.prediction, outputs)
+    : classPredictions(spec.prediction, outputs);
+}
+
+export function classPredictions(prediction: ClassifierPredictionSpec, outputs: readonly Tensor[]): ClassPrediction[] {
+  const { classes, task, labelOutput, probabilityOutput } = prediction;
   const probs = findOutput(outputs, probabilityOutput);
   const labels = findOutput(outputs, labelOutput);
   const width = classes.length;
-  if (
-    (probs.datatype !== 'FP32' && probs.datatype !== 'FP64') ||
-    probs.shape.length !== 2 ||
-    probs.shape[1] !== width
-  ) {
+  if (!isFloat(probs) || probs.shape.length !== 2 || probs.shape[1] !== width) {
     throw mismatch(
       `output "${probabilityOutput}" must be FP32 or FP64 [N, ${width}], got ${probs.datatype} [${probs.shape.join(', ')}]`,
     );
@@ -30,7 +40,7 @@ export function interpretOutputs(spec: FeatureSpec, outputs: readonly Tensor[]):
     throw mismatch(`output "${probabilityOutput}" holds ${p.length} values, its shape says ${rows * width}`);
   const labelAt = labelReader(labels, rows, classes);
 
-  const predictions: Prediction[] = new Array(rows);
+  const predictions: ClassPrediction[] = new Array(rows);
   for (let row = 0; row < rows; row++) {
     const label = labelAt(row);
     const probabilities: Record<string, number> = {};
@@ -41,6 +51,21 @@ export function interpretOutputs(spec: FeatureSpec, outputs: readonly Tensor[]):
   return predictions;
 }
 
+export function valuePredictions(prediction: RegressionPredictionSpec, outputs: readonly Tensor[]): ValuePrediction[] {
+  const values = findOutput(outputs, prediction.valueOutput);
+  if (!isFloat(values) || !isColumn(values) || values.data.length !== values.shape[0]) {
+    throw mismatch(
+      `output "${values.name}" must be FP32 or FP64 [N] or [N, 1], got ${values.datatype} [${values.shape.join(', ')}]`,
+    );
+  }
+  return Array.from(values.data as Float32Array | Float64Array, (value) => ({ value }));
+}
+
+const isFloat = (t: Tensor) => t.datatype === 'FP32' || t.datatype === 'FP64';
+
+/** One value per row: shape [N] or [N, 1]. */
+const isColumn = (t: Tensor) => t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1);
+
 function findOutput(outputs: readonly Tensor[], name: string): Tensor {
   const found = outputs.find((t) => t.name === name);
   if (!found)
@@ -50,8 +75,7 @@ function findOutput(outputs: readonly Tensor[], name: string): Tensor {
 
 /** Labels come as class indices (integer tensors, as ArgMax gives) or as class names (BYTES). */
 function labelReader(labels: Tensor, rows: number, classes: readonly string[]): (row: number) => string {
-  const rank1 = labels.shape.length === 1 || (labels.shape.length === 2 && labels.shape[1] === 1);
-  if (!rank1 || labels.shape[0] !== rows || labels.data.length !== rows) {
+  if (!isColumn(labels) || labels.shape[0] !== rows || labels.data.length !== rows) {
     throw mismatch(`output "${labels.name}" must hold one label per row [${rows}], got [${labels.shape.join(', ')}]`);
   }
   const data = labels.data;

@@ -34,8 +34,8 @@ export const datetimePartSchema = z.strictObject({
 });
 export type DatetimePartEncoding = z.infer<typeof datetimePartSchema>;
 
-/** How to read the model's outputs; for a binary task classes[1] is the positive class. */
-export const predictionSchema = z
+/** How to read a classifier's outputs; for a binary task classes[1] is the positive class. */
+export const classifierPredictionSchema = z
   .strictObject({
     task: z.enum(['binary', 'multiclass']),
     classes: z.array(name).min(2),
@@ -61,6 +61,17 @@ export const predictionSchema = z
       });
     }
   });
+export type ClassifierPredictionSpec = z.infer<typeof classifierPredictionSchema>;
+
+/** A regressor answers one number per record, read from `valueOutput` (FP32/FP64 [N] or [N, 1]). */
+export const regressionPredictionSchema = z.strictObject({
+  task: z.literal('regression'),
+  valueOutput: name,
+});
+export type RegressionPredictionSpec = z.infer<typeof regressionPredictionSchema>;
+
+/** How to read the model's outputs, by task. */
+export const predictionSchema = z.discriminatedUnion('task', [classifierPredictionSchema, regressionPredictionSchema]);
 export type PredictionSpec = z.infer<typeof predictionSchema>;
 
 interface TransformRef {

@@ -29,6 +29,11 @@ describe('parseFeatureSpec', () => {
     expect(JSON.stringify(parseFeatureSpec(JSON.parse(json)))).toBe(json);
   });
 
+  it('accepts a regression contract naming the output that holds the value', () => {
+    const regression = edit((s) => Object.assign(s, { prediction: { task: 'regression', valueOutput: 'value' } }));
+    expect(parseFeatureSpec(regression).prediction).toEqual({ task: 'regression', valueOutput: 'value' });
+  });
+
   it.each<[string, unknown, string]>([
     ['not an object', 'spec', 'invalid feature spec: Invalid input: expected object, received string'],
     [
@@ -72,6 +77,21 @@ describe('parseFeatureSpec', () => {
       'duplicate classes',
       edit((s) => Object.assign(s.prediction, { classes: ['late', 'late'] })),
       'prediction.classes: duplicate class "late"',
+    ],
+    [
+      'an unknown task',
+      edit((s) => Object.assign(s.prediction, { task: 'ranking' })),
+      "prediction.task: Invalid discriminator value. Expected 'binary' | 'multiclass' | 'regression'",
+    ],
+    [
+      'a regression task with classifier fields',
+      edit((s) => Object.assign(s, { prediction: { task: 'regression', valueOutput: 'value', classes: ['a', 'b'] } })),
+      'prediction: Unrecognized key: "classes"',
+    ],
+    [
+      'a regression task without its value output',
+      edit((s) => Object.assign(s, { prediction: { task: 'regression' } })),
+      'prediction.valueOutput: Invalid input: expected string, received undefined',
     ],
   ])('rejects %s with a message naming what is wrong', (_case, json, message) => {
     expect(parseError(json)).toContain(message);

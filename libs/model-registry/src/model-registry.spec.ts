@@ -1,5 +1,6 @@
 import { AviaryError, buckets, manifestKey, ModelManifest, modelObjectName, objectStores } from '@aviary/contracts';
-import { parseFeatureSpec } from '@aviary/features';
+import { parseJsonLines } from '@aviary/evaluation';
+import { applyFeatureSpec, parseFeatureSpec } from '@aviary/features';
 import { connectNats, openKv, openObjectStore } from '@aviary/messaging';
 import { NatsServer, startNatsServer, waitFor, workspaceRoot } from '@aviary/testing';
 import { createHash } from 'node:crypto';
@@ -17,11 +18,16 @@ const bundle = (name: string, version: string) => {
     onnx: new Uint8Array(readFileSync(join(dir, 'model.onnx'))),
     featureSpec: JSON.parse(readFileSync(join(dir, 'feature-spec.json'), 'utf8')) as unknown,
     metrics: JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as Record<string, unknown>,
+    holdout: parseJsonLines(readFileSync(join(dir, 'holdout.jsonl'), 'utf8'), 'holdout.jsonl') as Record<
+      string,
+      unknown
+    >[],
   };
 };
 const flightV1 = bundle('flight-delay', '1');
 const flightV2 = bundle('flight-delay', '2');
 const penguinV1 = bundle('penguin-species', '1');
+const carV1 = bundle('car-mpg', '1');
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 let nats: NatsServer;
@@ -106,6 +112,80 @@ describe('ModelRegistry', () => {
     });
     expect(again).toEqual({ manifest: first.manifest, created: false });
     expect((await registry.get('flight-delay', '1')).metrics).toEqual({ auc: 0.6 });
+  });
+
+  describe('evaluation at push', () => {
+    const heldOutTest = (metrics: Record<string, unknown>) => metrics.test as Record<string, number>;
+
+    it('scores a regression version on labelled records and records its RMSE gate verdict', async () => {
+      const registry = await freshRegistry();
+      const push = (version: string, gate: string) =>
+        registry.push({
+          name: 'car-mpg',
+          version,
+          onnx: carV1.onnx,
+          featureSpec: carV1.featureSpec,
+          evaluation: { source: 'holdout.jsonl', records: carV1.holdout, gate },
+        });
+      const rmse = heldOutTest(carV1.metrics).rmse;
+      const { manifest } = await push('1', `RMSE <= ${rmse + 0.01}`);
+      expect(manifest.evaluation).toMatchObject({
+        rows: 80,
+        metrics: { rmse: expect.closeTo(rmse, 5), r2: expect.closeTo(heldOutTest(carV1.metrics).r2, 5) },
+        gate: { passed: true, checks: [{ metric: 'rmse', passed: true }] },
+      });
+      const rejected = (await push('2', `rmse <= ${rmse - 0.01}`)).manifest;
+      expect(rejected.evaluation?.gate).toMatchObject({ passed: false, checks: [{ metric: 'rmse', passed: false }] });
+      expect(await registry.find('car-mpg', '2')).toEqual(rejected);
+    });
+
+    it('scores a version pushed without a feature spec by its label output, records keyed by its inputs', async () => {
+      const registry = await freshRegistry();
+      const spec = parseFeatureSpec(penguinV1.featureSpec);
+      const classes = spec.prediction.task === 'regression' ? [] : spec.prediction.classes;
+      const features = applyFeatureSpec(
+        spec,
+        penguinV1.holdout.map(({ label: _label, ...fields }) => fields),
+      )[0].data as Float32Array;
+      const width = spec.featureNames.length;
+      // The bare model answers class indices; without class labels for its probabilities, accuracy is all it gets.
+      const records = penguinV1.holdout.map((r, row) => ({
+        features: Array.from(features.subarray(row * width, (row + 1) * width)),
+        label: classes.indexOf(r.label as string),
+      }));
+      const { manifest } = await registry.push({
+        name: 'bare-penguins',
+        version: '1',
+        onnx: penguinV1.onnx,
+        evaluation: { source: 'penguins.jsonl', records, gate: 'accuracy >= 0.9' },
+      });
+      expect(manifest.evaluation).toMatchObject({
+        rows: 69,
+        metrics: { accuracy: heldOutTest(penguinV1.metrics).accuracy },
+        gate: { passed: true },
+      });
+      expect(Object.keys(manifest.evaluation?.metrics ?? {})).toEqual(['accuracy']);
+    });
+
+    it('refuses a gate on an unknown metric, or on one the evaluation does not measure, and stores nothing', async () => {
+      const registry = await freshRegistry();
+      const push = (gate: string) =>
+        rejection(
+          registry.push({
+            name: 'flight-delay',
+            version: '1',
+            ...flightV1,
+            evaluation: { source: 'holdout.jsonl', records: flightV1.holdout, gate },
+          }),
+        );
+      expect((await push('precision >= 0.5')).message).toMatch(/^the gate names an unknown metric "precision"; known/);
+      const unmeasured = await push('auc >= 0.5, rmse <= 1');
+      expect(unmeasured.code).toBe('INVALID_ARGUMENT');
+      expect(unmeasured.message).toBe(
+        'the gate needs rmse, which this evaluation does not measure; it measures: auc, accuracy, logLoss, positiveRate, predictedPositiveRate, majorityAccuracy',
+      );
+      expect(await registry.find('flight-delay', '1')).toBeUndefined();
+    });
   });
 
   it('refuses other bytes under an existing version with FAILED_PRECONDITION, keeping the stored version', async () => {

@@ -16,10 +16,10 @@ import {
   parseOrThrow,
 } from '@aviary/contracts';
 import { FeatureSpec, parseFeatureSpec } from '@aviary/features';
-import { checkGate, evaluateClassifier, parseGate } from '@aviary/evaluation';
+import { checkGate, evaluateVersion, parseGate } from '@aviary/evaluation';
 import { ModelSession } from '@aviary/inference-engine';
 import { openKv, openObjectStore } from '@aviary/messaging';
-import { GraphRewrite, rewriteZipMapOutputs, verifyRewrite } from '@aviary/onnx-graph';
+import { GraphRewrite, OutputRewrite, rewriteZipMapOutputs, verifyRewrite } from '@aviary/onnx-graph';
 import { createHash } from 'node:crypto';
 import { JetStreamClient, KV, KvEntry, ObjectStore } from 'nats';
 import { checkSpecFitsModel } from './spec-compatibility';
@@ -86,7 +86,9 @@ export class ModelRegistry {
       });
       const featureSpec = push.featureSpec === undefined ? undefined : parseFeatureSpec(push.featureSpec);
       if (featureSpec) checkSpecFitsModel(featureSpec, session.inputs);
-      const evaluation = push.evaluation && (await evaluate(session, featureSpec, push.evaluation));
+      const evaluation =
+        push.evaluation &&
+        (await evaluate({ session, spec: featureSpec, rewrites: served.rewrites, request: push.evaluation }));
       const objectName = modelObjectName(name, version);
       const rewritten = served.rewrites.length > 0;
       if (rewritten) await this.artifacts.putBlob({ name: originalObjectName(name, version) }, push.onnx);
@@ -186,15 +188,23 @@ async function servableGraph(upload: Uint8Array): Promise<GraphRewrite> {
   return rewrite;
 }
 
-/** Scores the version on labelled records; the gate's verdict is recorded, not thrown, so a rejected version keeps its figures. */
-async function evaluate(
-  session: ModelSession,
-  spec: FeatureSpec | undefined,
-  request: NonNullable<ModelPush['evaluation']>,
-): Promise<NonNullable<ModelManifest['evaluation']>> {
-  if (!spec) throw invalid('evaluating a version needs its feature spec (--spec) to read the labelled records');
+/**
+ * Scores the version on labelled records, through its feature spec or, without one, its inputs and label output; the
+ * gate's verdict is recorded, not thrown, so a rejected version keeps its figures.
+ */
+async function evaluate({
+  session,
+  spec,
+  rewrites,
+  request,
+}: {
+  session: ModelSession;
+  spec: FeatureSpec | undefined;
+  rewrites: readonly OutputRewrite[];
+  request: NonNullable<ModelPush['evaluation']>;
+}): Promise<NonNullable<ModelManifest['evaluation']>> {
   if (request.gate !== undefined) parseGate(request.gate); // a malformed gate fails before any scoring
-  const { rows, metrics } = await evaluateClassifier({ scorer: session, spec, records: request.records });
+  const { rows, metrics } = await evaluateVersion({ scorer: session, spec, rewrites, records: request.records });
   const figures = metrics as unknown as Record<string, unknown>;
   return {
     source: request.source,

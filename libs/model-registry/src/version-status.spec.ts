@@ -94,6 +94,7 @@ describe('summarizeVersions', () => {
       state: 'rejected',
       readyReplicas: 0,
       reason: 'quality gate: auc 0.61 fails >= 0.7',
+      evaluation: { rows: 100, metrics: { auc: 0.61 } },
     });
   });
 

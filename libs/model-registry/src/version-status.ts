@@ -19,6 +19,8 @@ export interface VersionSummary {
   reason?: string;
   sha256: string;
   metrics: Record<string, unknown>;
+  /** Figures measured at push on a labelled set (`push --eval`), with the gate they were held to. */
+  evaluation?: ModelManifest['evaluation'];
 }
 
 export function summarizeVersions(
@@ -29,6 +31,7 @@ export function summarizeVersions(
   return [...manifests]
     .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version))
     .map((m) => {
+      const facts = { sha256: m.sha256, metrics: m.metrics, ...(m.evaluation && { evaluation: m.evaluation }) };
       const rejected = gateFailures(m);
       if (rejected)
         return {
@@ -37,8 +40,7 @@ export function summarizeVersions(
           state: 'rejected' as const,
           readyReplicas: 0,
           reason: `quality gate: ${rejected}`,
-          sha256: m.sha256,
-          metrics: m.metrics,
+          ...facts,
         };
       const views = replicas.flatMap((r) => r.versions.filter((v) => v.model === m.name && v.version === m.version));
       const readyReplicas = views.filter((v) => v.state === 'ready').length;
@@ -59,8 +61,7 @@ export function summarizeVersions(
         state,
         readyReplicas,
         ...(state === 'failed' && { reason: failures.join('; ') }),
-        sha256: m.sha256,
-        metrics: m.metrics,
+        ...facts,
       };
     });
 }

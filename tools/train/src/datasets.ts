@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
-export interface LabelledDataset {
+/** A label is a class name for a classifier, a number for a regressor. */
+export interface LabelledDataset<L extends string | number = string | number> {
   /** File inside vega-datasets/data. */
   file: string;
   /** vega-datasets package version the file came from. */
@@ -14,12 +15,13 @@ export interface LabelledDataset {
   /** Rows left out because their label is missing. */
   droppedRows: number;
   records: Record<string, unknown>[];
-  labels: string[];
+  labels: L[];
 }
 
 export const DATASETS = {
   'flights-20k': () => loadFlights('flights-20k.json'),
   penguins: loadPenguins,
+  cars: loadCars,
 } satisfies Record<string, () => LabelledDataset>;
 
 export type DatasetName = keyof typeof DATASETS;
@@ -45,7 +47,18 @@ const penguinRowSchema = z.object({
   Sex: z.string().nullable(),
 });
 
-function loadFlights(file: string): LabelledDataset {
+const carRowSchema = z.object({
+  Miles_per_Gallon: z.number().nullable(),
+  Cylinders: z.number(),
+  Displacement: z.number(),
+  Horsepower: z.number().nullable(),
+  Weight_in_lbs: z.number(),
+  Acceleration: z.number(),
+  Year: z.string().regex(/^\d{4}-/, 'a model year such as "1970-01-01"'),
+  Origin: z.string(),
+});
+
+function loadFlights(file: string): LabelledDataset<string> {
   const rows = readRows(file, flightRowSchema);
   return {
     ...source(file),
@@ -57,23 +70,58 @@ function loadFlights(file: string): LabelledDataset {
 }
 
 /** Field names become snake_case inputs a caller can type; values (including the data's "." sex) stay as recorded. */
-function loadPenguins(): LabelledDataset {
-  const file = 'penguins.json';
-  const rows = readRows(file, penguinRowSchema);
-  const labelled = rows.filter((row): row is typeof row & { Species: string } => row.Species !== null);
-  return {
-    ...source(file),
-    totalRows: rows.length,
-    droppedRows: rows.length - labelled.length,
-    records: labelled.map((row) => ({
+function loadPenguins(): LabelledDataset<string> {
+  return withoutUnlabelled(
+    'penguins.json',
+    penguinRowSchema,
+    (row) => row.Species,
+    (row) => ({
       island: row.Island,
       beak_length_mm: row['Beak Length (mm)'],
       beak_depth_mm: row['Beak Depth (mm)'],
       flipper_length_mm: row['Flipper Length (mm)'],
       body_mass_g: row['Body Mass (g)'],
       sex: row.Sex,
-    })),
-    labels: labelled.map((row) => row.Species),
+    }),
+  );
+}
+
+/**
+ * Cars of model years 1970–1982; the label is fuel economy in miles per gallon, and rows without one are dropped.
+ * Inputs become snake_case; the model year (a date on January 1st in the data) becomes a plain number such as 1976.
+ */
+function loadCars(): LabelledDataset<number> {
+  return withoutUnlabelled(
+    'cars.json',
+    carRowSchema,
+    (row) => row.Miles_per_Gallon,
+    (row) => ({
+      cylinders: row.Cylinders,
+      displacement: row.Displacement,
+      horsepower: row.Horsepower,
+      weight_lbs: row.Weight_in_lbs,
+      acceleration: row.Acceleration,
+      model_year: Number(row.Year.slice(0, 4)),
+      origin: row.Origin,
+    }),
+  );
+}
+
+/** Reads a file's rows, drops those whose label is missing, and turns the rest into raw records and labels. */
+function withoutUnlabelled<T extends z.ZodType, L extends string | number>(
+  file: string,
+  row: T,
+  labelOf: (row: z.infer<T>) => L | null,
+  recordOf: (row: z.infer<T>) => Record<string, unknown>,
+): LabelledDataset<L> {
+  const rows = readRows(file, row);
+  const labelled = rows.filter((r) => labelOf(r) !== null);
+  return {
+    ...source(file),
+    totalRows: rows.length,
+    droppedRows: rows.length - labelled.length,
+    records: labelled.map(recordOf),
+    labels: labelled.map((r) => labelOf(r) as L),
   };
 }
 

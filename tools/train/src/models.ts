@@ -1,18 +1,28 @@
 // The demo models: which data, which feature pipeline, which training settings. Versions of one model share the
 // dataset, the split and the raw input contract, so a rollout can send the same records to either version.
-import type { PipelineDefinition } from '@aviary/features';
+import type { ClassifierPredictionSpec, PipelineDefinition, RegressionPredictionSpec } from '@aviary/features';
 import type { DatasetName } from './datasets';
 import type { TrainingOptions } from './linear-classifier';
+import type { RidgeOptions } from './linear-regressor';
 import type { SplitOptions } from './split';
 
-export interface ModelRecipe {
+interface RecipeOf<P, T> {
   name: string;
   version: number;
   dataset: DatasetName;
   split: SplitOptions;
-  definition: PipelineDefinition;
-  training: TrainingOptions;
+  definition: PipelineDefinition & { prediction: P };
+  training: T;
 }
+
+/** Softmax (or, for two classes, logistic) regression trained by Adam. */
+export type ClassifierRecipe = RecipeOf<ClassifierPredictionSpec, TrainingOptions>;
+/** Ridge regression solved in closed form. */
+export type RegressorRecipe = RecipeOf<RegressionPredictionSpec, RidgeOptions>;
+export type ModelRecipe = ClassifierRecipe | RegressorRecipe;
+
+export const isRegressor = (recipe: ModelRecipe): recipe is RegressorRecipe =>
+  recipe.definition.prediction.task === 'regression';
 
 const SPLIT: SplitOptions = { seed: 20010114, testFraction: 0.2 };
 
@@ -23,7 +33,7 @@ const flightInputs: PipelineDefinition['inputs'] = [
   { name: 'destination', type: 'string', description: 'IATA code of the arrival airport, e.g. "LAX"' },
 ];
 
-const flightPrediction: PipelineDefinition['prediction'] = {
+const flightPrediction: ClassifierPredictionSpec = {
   task: 'binary',
   classes: ['on-time', 'late'],
   labelOutput: 'label',
@@ -104,5 +114,33 @@ export const MODELS: ModelRecipe[] = [
       },
     },
     training: { epochs: 200, batchSize: 32, learningRate: 0.05, l2: 1e-3, seed: 7 },
+  },
+  {
+    name: 'car-mpg',
+    version: 1,
+    dataset: 'cars',
+    split: SPLIT,
+    definition: {
+      inputs: [
+        { name: 'cylinders', type: 'number' },
+        { name: 'displacement', type: 'number', description: 'engine displacement in cubic inches' },
+        { name: 'horsepower', type: 'number', required: false },
+        { name: 'weight_lbs', type: 'number', description: 'weight in pounds' },
+        { name: 'acceleration', type: 'number', description: 'seconds from 0 to 60 mph' },
+        { name: 'model_year', type: 'number', description: 'e.g. 1976' },
+        { name: 'origin', type: 'string', description: 'USA, Europe or Japan' },
+      ],
+      transforms: [
+        { kind: 'numeric', input: 'cylinders' },
+        { kind: 'numeric', input: 'displacement', log1p: true },
+        { kind: 'numeric', input: 'horsepower', log1p: true },
+        { kind: 'numeric', input: 'weight_lbs', log1p: true },
+        { kind: 'numeric', input: 'acceleration' },
+        { kind: 'numeric', input: 'model_year' },
+        { kind: 'categorical', input: 'origin' },
+      ],
+      prediction: { task: 'regression', valueOutput: 'value' },
+    },
+    training: { l2: 1e-4 },
   },
 ];

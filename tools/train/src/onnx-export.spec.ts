@@ -2,7 +2,8 @@ import { fitFeatureSpec } from '@aviary/features';
 import * as ort from 'onnxruntime-node';
 import { predictProbabilities, trainLinearClassifier } from './linear-classifier';
 import { syntheticSet } from './testing/synthetic-data';
-import { exportLinearClassifier } from './onnx-export';
+import { exportLinearClassifier, exportLinearRegressor } from './onnx-export';
+import { predictValues, trainLinearRegressor } from './linear-regressor';
 import { checkOnnxRuntimeAgrees } from './ort-check';
 
 const options = { epochs: 10, batchSize: 16, learningRate: 0.05, l2: 1e-4, seed: 3 };
@@ -89,5 +90,46 @@ describe('exportLinearClassifier', () => {
     expect(() => exportLinearClassifier(model, exportOptions(['a', 'b', 'c']))).toThrow(
       'the model has 2 classes, 3 class names were given',
     );
+  });
+});
+
+describe('exportLinearRegressor', () => {
+  const data = syntheticSet(100, 2, 6);
+  const model = trainLinearRegressor(
+    { features: data.features, targets: Float64Array.from(data.labels, (y) => 10 * y + 3), inputs: 2 },
+    { l2: 1e-3 },
+  );
+  const onnx = exportLinearRegressor(model, {
+    modelName: 'toy',
+    modelVersion: 1,
+    inputName: 'features',
+    valueOutput: 'value',
+  });
+
+  it('writes features [N, D] → MatMul → Add → value [N, 1] that ONNX Runtime runs to the trainer’s values', async () => {
+    const session = await ort.InferenceSession.create(onnx);
+    try {
+      expect(session.outputMetadata).toEqual([
+        expect.objectContaining({ name: 'value', type: 'float32', shape: ['N', 1] }),
+      ]);
+      const out = await session.run({ features: new ort.Tensor('float32', data.features, [100, 2]) });
+      expect(out.value.dims).toEqual([100, 1]);
+      const expected = predictValues(model, data.features);
+      Array.from(out.value.data as Float32Array).forEach((v, row) =>
+        expect(Math.abs(v - expected[row])).toBeLessThan(1e-5),
+      );
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('gives identical bytes for an identical model', () => {
+    const again = exportLinearRegressor(model, {
+      modelName: 'toy',
+      modelVersion: 1,
+      inputName: 'features',
+      valueOutput: 'value',
+    });
+    expect(Buffer.from(again).equals(Buffer.from(onnx))).toBe(true);
   });
 });

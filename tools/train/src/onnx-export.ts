@@ -1,16 +1,21 @@
-// Writes a LinearClassifier as a small ONNX graph: features [N, D] → MatMul → Add → Softmax → probabilities [N, C],
-// plus ArgMax → label [N] (int64 class index). Encoding is deterministic: the same model gives the same bytes.
+// Writes the trained linear models as small ONNX graphs. A LinearClassifier: features [N, D] → MatMul → Add → Softmax
+// → probabilities [N, C], plus ArgMax → label [N] (int64 class index). A LinearRegressor: features [N, D] → MatMul →
+// Add → value [N, 1]. Encoding is deterministic: the same model gives the same bytes.
 import { onnx } from 'onnx-proto';
 import type { LinearClassifier } from './linear-classifier';
+import type { LinearRegressor } from './linear-regressor';
 
 export const OPSET_VERSION = 13;
 export const IR_VERSION = 8;
 
-export interface OnnxExportOptions {
+interface ModelIdentity {
   /** Graph name and model metadata. */
   modelName: string;
   modelVersion: number;
   inputName: string;
+}
+
+export interface OnnxExportOptions extends ModelIdentity {
   probabilityOutput: string;
   labelOutput: string;
   classes: readonly string[];
@@ -24,11 +29,9 @@ export function exportLinearClassifier(model: LinearClassifier, options: OnnxExp
   if (options.classes.length !== c)
     throw new Error(`the model has ${c} classes, ${options.classes.length} class names were given`);
   const graph: onnx.IGraphProto = {
-    name: options.modelName,
     initializer: [floatTensor('weights', [d, c], model.weights), floatTensor('bias', [c], model.bias)],
     node: [
-      { opType: 'MatMul', name: 'matmul', input: [options.inputName, 'weights'], output: ['scores'] },
-      { opType: 'Add', name: 'add_bias', input: ['scores', 'bias'], output: ['logits'] },
+      ...affineNodes(options.inputName, 'logits'),
       {
         opType: 'Softmax',
         name: 'softmax',
@@ -47,14 +50,50 @@ export function exportLinearClassifier(model: LinearClassifier, options: OnnxExp
     input: [valueInfo(options.inputName, FLOAT, ['N', d])],
     output: [valueInfo(options.probabilityOutput, FLOAT, ['N', c]), valueInfo(options.labelOutput, INT64, ['N'])],
   };
+  return encodeModel(graph, options, {
+    docString: `${options.modelName} v${options.modelVersion}: softmax regression over ${d} features; label indexes classes`,
+    metadataProps: [{ key: 'aviary.classes', value: JSON.stringify(options.classes) }],
+  });
+}
+
+export function exportLinearRegressor(
+  model: LinearRegressor,
+  options: ModelIdentity & { valueOutput: string },
+): Uint8Array {
+  const d = model.inputs;
+  const graph: onnx.IGraphProto = {
+    initializer: [
+      floatTensor('weights', [d, 1], model.weights),
+      floatTensor('bias', [1], new Float32Array([model.bias])),
+    ],
+    node: affineNodes(options.inputName, options.valueOutput),
+    input: [valueInfo(options.inputName, FLOAT, ['N', d])],
+    output: [valueInfo(options.valueOutput, FLOAT, ['N', 1])],
+  };
+  return encodeModel(graph, options, {
+    docString: `${options.modelName} v${options.modelVersion}: linear regression over ${d} features`,
+  });
+}
+
+/** input · weights + bias, reading the initializers named "weights" and "bias". */
+const affineNodes = (input: string, output: string): onnx.INodeProto[] => [
+  { opType: 'MatMul', name: 'matmul', input: [input, 'weights'], output: ['scores'] },
+  { opType: 'Add', name: 'add_bias', input: ['scores', 'bias'], output: [output] },
+];
+
+function encodeModel(
+  graph: onnx.IGraphProto,
+  { modelName, modelVersion }: ModelIdentity,
+  { docString, metadataProps }: Pick<onnx.IModelProto, 'docString' | 'metadataProps'>,
+): Uint8Array {
   const proto: onnx.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET_VERSION }],
     producerName: 'aviary-train',
-    modelVersion: options.modelVersion,
-    docString: `${options.modelName} v${options.modelVersion}: softmax regression over ${d} features; label indexes classes`,
-    graph,
-    metadataProps: [{ key: 'aviary.classes', value: JSON.stringify(options.classes) }],
+    modelVersion,
+    docString,
+    graph: { ...graph, name: modelName },
+    metadataProps,
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(proto)).finish();
 }

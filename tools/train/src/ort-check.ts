@@ -1,46 +1,58 @@
 // Proves an exported model serves what was trained: ONNX Runtime runs the ONNX bytes on the held-out features, and
-// its outputs, read through the feature spec exactly as serving reads them, must match the trainer's probabilities.
+// its outputs, read through the feature spec exactly as serving reads them, must match the trainer's own answers.
 import { Tensor } from '@aviary/contracts';
-import { FeatureSpec, interpretOutputs } from '@aviary/features';
-import * as ort from 'onnxruntime-node';
+import {
+  ClassifierPredictionSpec,
+  ClassPrediction,
+  classPredictions,
+  FeatureSpec,
+  valuePredictions,
+} from '@aviary/features';
+import { ModelSession } from '@aviary/inference-engine';
 
 export interface OrtCheck {
   onnx: Uint8Array;
   spec: FeatureSpec;
   /** Row-major [N, D], as applyFeatureSpec produced them. */
   features: Float32Array;
-  /** The trainer's own probabilities for the same rows, row-major [N, C]. */
+  /** The trainer's own answers for the same rows: class probabilities row-major [N, C], or values [N]. */
   expected: Float64Array;
   tolerance: number;
 }
 
-/** Returns the largest absolute probability difference; throws when it exceeds the tolerance or a label disagrees. */
+/**
+ * Returns the largest absolute difference (probability, or value); throws when it exceeds the tolerance or a label
+ * disagrees.
+ */
 export async function checkOnnxRuntimeAgrees({ onnx, spec, features, expected, tolerance }: OrtCheck): Promise<number> {
-  const { classes, labelOutput, probabilityOutput } = spec.prediction;
   const width = spec.featureNames.length;
-  const rows = features.length / width;
-  const session = await ort.InferenceSession.create(onnx);
-  let results: ort.InferenceSession.OnnxValueMapType;
+  const session = await ModelSession.load(onnx);
+  let outputs: Tensor[];
   try {
-    results = await session.run({ [spec.output.name]: new ort.Tensor('float32', features, [rows, width]) });
+    outputs = await session.run([
+      { name: spec.output.name, datatype: 'FP32', shape: [features.length / width, width], data: features },
+    ]);
   } finally {
     await session.release();
   }
-  const outputs: Tensor[] = [
-    {
-      name: probabilityOutput,
-      datatype: 'FP32',
-      shape: [...results[probabilityOutput].dims],
-      data: results[probabilityOutput].data as Float32Array,
-    },
-    {
-      name: labelOutput,
-      datatype: 'INT64',
-      shape: [...results[labelOutput].dims],
-      data: results[labelOutput].data as BigInt64Array,
-    },
-  ];
-  const predictions = interpretOutputs(spec, outputs);
+  const worst =
+    spec.prediction.task === 'regression'
+      ? valuePredictions(spec.prediction, outputs).reduce(
+          (most, { value }, row) => Math.max(most, Math.abs(value - expected[row])),
+          0,
+        )
+      : worstClassDifference(spec.prediction, classPredictions(spec.prediction, outputs), expected, tolerance);
+  if (!(worst <= tolerance))
+    throw new Error(`ONNX Runtime and the trainer disagree by up to ${worst} (tolerance ${tolerance})`);
+  return worst;
+}
+
+function worstClassDifference(
+  { classes }: ClassifierPredictionSpec,
+  predictions: readonly ClassPrediction[],
+  expected: Float64Array,
+  tolerance: number,
+): number {
   let worst = 0;
   predictions.forEach((prediction, row) => {
     const own = expected.subarray(row * classes.length, (row + 1) * classes.length);
@@ -54,7 +66,5 @@ export async function checkOnnxRuntimeAgrees({ onnx, spec, features, expected, t
       throw new Error(`row ${row}: ONNX Runtime predicts "${prediction.label}", the trainer "${classes[ownBest]}"`);
     }
   });
-  if (!(worst <= tolerance))
-    throw new Error(`ONNX Runtime and the trainer disagree by up to ${worst} (tolerance ${tolerance})`);
   return worst;
 }

@@ -1,7 +1,7 @@
 // `aviary models compare NAME V1 V2 --eval data.jsonl`: both versions scored on the same labelled records,
-// each through its own feature spec and ONNX Runtime, side by side.
-import { AviaryError, ModelManifest } from '@aviary/contracts';
-import { Evaluation, evaluateClassifier, parseJsonLines } from '@aviary/evaluation';
+// each through its own feature spec (or, without one, its inputs and label output) and ONNX Runtime, side by side.
+import { ModelManifest } from '@aviary/contracts';
+import { Evaluation, evaluateVersion, parseJsonLines } from '@aviary/evaluation';
 import { parseFeatureSpec } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { ModelRegistry } from '@aviary/model-registry';
@@ -12,15 +12,10 @@ export async function evaluateStored(
   manifest: ModelManifest,
   records: unknown[],
 ): Promise<Evaluation> {
-  if (manifest.featureSpec === undefined) {
-    throw new AviaryError(
-      `${manifest.name} version ${manifest.version} has no feature spec; evaluation needs one to read the records`,
-      'FAILED_PRECONDITION',
-    );
-  }
+  const spec = manifest.featureSpec === undefined ? undefined : parseFeatureSpec(manifest.featureSpec);
   const session = await ModelSession.load(await registry.fetchModel(manifest));
   try {
-    return await evaluateClassifier({ scorer: session, spec: parseFeatureSpec(manifest.featureSpec), records });
+    return await evaluateVersion({ scorer: session, spec, rewrites: manifest.rewrites, records });
   } finally {
     await session.release();
   }

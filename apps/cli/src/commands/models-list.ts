@@ -7,7 +7,7 @@ const HEADINGS = ['MODEL', 'VERSION', 'STATE', 'REPLICAS', 'SHA256', 'METRICS', 
 const heldOut = (metrics: Record<string, unknown>) =>
   typeof metrics.test === 'object' && metrics.test !== null ? (metrics.test as Record<string, unknown>) : metrics;
 
-const SHOWN_METRICS = ['auc', 'accuracy', 'logLoss', 'macroF1', 'rmse'];
+const SHOWN_METRICS = ['auc', 'accuracy', 'logLoss', 'macroF1', 'rmse', 'r2'];
 
 export function formatTable(rows: readonly VersionSummary[]): string {
   const cells = rows.map((r) => [
@@ -16,7 +16,8 @@ export function formatTable(rows: readonly VersionSummary[]): string {
     r.state,
     String(r.readyReplicas),
     r.sha256.slice(0, 12),
-    Object.entries(heldOut(r.metrics))
+    // A push evaluation wins over the trainer's figures: the platform measured it, on the set the gate saw.
+    Object.entries(r.evaluation?.metrics ?? heldOut(r.metrics))
       .filter(([k, v]) => typeof v === 'number' && SHOWN_METRICS.includes(k))
       .map(([k, v]) => `${k}=${Number(v).toFixed(3)}`)
       .join(' '),
