@@ -393,7 +393,9 @@ describe('REST gateway', () => {
         body: 'a=1',
       });
       expect(infer.status).toBe(415);
-      expect((await infer.json()).error).toMatch(/application\/json or application\/octet-stream/);
+      expect(((await infer.json()) as { error: string }).error).toMatch(
+        /application\/json or application\/octet-stream/,
+      );
     });
 
     it('refuses a JSON body that sets __proto__ with 400', async () => {
@@ -420,7 +422,7 @@ describe('REST gateway', () => {
         duplex: 'half',
       } as RequestInit);
       expect(response.status).toBe(413);
-      expect((await response.json()).error).toMatch(/AVIARY_MAX_BODY_BYTES/);
+      expect(((await response.json()) as { error: string }).error).toMatch(/AVIARY_MAX_BODY_BYTES/);
     });
 
     it('reads percent-encoded names and ignores a query string on the predict and infer routes', async () => {
