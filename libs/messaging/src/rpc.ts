@@ -120,7 +120,7 @@ export class NatsRpc {
         const body = await handler({ subject: msg.subject, data: msg.data, op, headers: msg.headers }, span);
         if (msg.reply) msg.respond(body);
       } catch (thrown) {
-        const error = toAviaryError(thrown);
+        const error = replyFailure(thrown, subject);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         const hdrs = natsHeaders();
         hdrs.set(ERROR_HEADER, error.code);
@@ -130,6 +130,17 @@ export class NatsRpc {
       }
     });
   }
+}
+
+/** A reply refused for its size is the caller's to fix (ask for less at once), not a fault of this service. */
+function replyFailure(error: unknown, subject: string): AviaryError {
+  if (error instanceof NatsError && error.code === NatsErrorCode.MaxPayloadExceeded) {
+    return new AviaryError(
+      `the reply on ${subject} is larger than the NATS server's max_payload; send smaller batches`,
+      'PAYLOAD_TOO_LARGE',
+    );
+  }
+  return toAviaryError(error);
 }
 
 function natsFailure(error: unknown, subject: string, timeoutMs: number): AviaryError {
