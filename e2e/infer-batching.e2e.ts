@@ -3,7 +3,7 @@
 // to the last bit's rounding), BYTES and several inputs included, and a bad request in a burst fails alone.
 import { Tensor } from '@aviary/contracts';
 import { generateInputs } from '@aviary/onnx-graph';
-import { connectInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
+import { connectReadyInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,10 +47,7 @@ describe('OIP infer micro-batching', () => {
     stack = await startStack({ services: ['inference', 'preprocessor', 'gateway'] });
     url = stack.gateway.httpUrl;
     await stack.waitForModel('flight-delay');
-    client = connectInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
-    await new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
-    );
+    client = await connectReadyInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
   }, 120_000);
 
   afterAll(async () => {
