@@ -44,6 +44,8 @@ export interface GrpcOutput {
 
 export interface GrpcInferResponse {
   model_name: string;
+  model_version: string;
+  id: string;
   outputs: GrpcOutput[];
   raw_output_contents: Buffer[];
 }

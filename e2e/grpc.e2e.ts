@@ -1,7 +1,7 @@
 // The gRPC door against the real stack: a plain @grpc/grpc-js client on the KServe V2 proto, as any KServe or
 // Triton client would call it; answers agree between typed contents, raw contents and REST.
 import { fromRawBytes, toRawBytes } from '@aviary/contracts';
-import { connectInferenceClient, startStack, Stack, waitFor } from '@aviary/testing';
+import { connectReadyInferenceClient, startStack, Stack, waitFor } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { OtlpReceiver } from './otlp-receiver';
 import { postJson } from './support';
@@ -28,8 +28,6 @@ interface InferResponse {
   outputs: InferOutput[];
   raw_output_contents: Buffer[];
 }
-
-const connect = (address: string) => connectInferenceClient<InferenceClient>(address);
 
 describe('gRPC gateway', () => {
   const receiver = new OtlpReceiver();
@@ -71,11 +69,7 @@ describe('gRPC gateway', () => {
     await stack.waitForModel('flight-delay');
     await stack.waitForModel('flight-delay', '1');
     await stack.waitForModel('penguin-species');
-    client = connect(stack.gateway.grpcAddress);
-    // The gRPC port opens right after the HTTP one the stack waited for.
-    await new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
-    );
+    client = await connectReadyInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
     width = Number((await call('ModelMetadata', { name: 'flight-delay' })).inputs[0].shape[1]);
   });
 

@@ -9,6 +9,8 @@ export interface ReceivedSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  /** Spans this one links to (e.g. a batch span to each request it served). */
+  links: { traceId: string; spanId: string }[];
 }
 
 interface OtlpAttribute {
@@ -19,7 +21,16 @@ interface OtlpAttribute {
 interface OtlpExport {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number }[] }[];
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        links?: { traceId: string; spanId: string }[];
+      }[];
+    }[];
   }[];
 }
 
@@ -61,6 +72,7 @@ export class OtlpReceiver {
             parentSpanId: s.parentSpanId || undefined,
             name: s.name,
             kind: s.kind,
+            links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
           });
         }
       }

@@ -5,7 +5,7 @@ import { Tensor } from '@aviary/contracts';
 import { tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { generateInputs, rewriteZipMapOutputs } from '@aviary/onnx-graph';
-import { connectInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
+import { connectReadyInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,10 +129,7 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       if (pushed.code !== 0) throw new Error(`pushing ${file} failed:\n${pushed.stdout}${pushed.stderr}`);
     }
     for (const { file } of FIXTURES) await stack.waitForModel(modelName(file));
-    client = connectInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
-    await new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
-    );
+    client = await connectReadyInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
   }, 180_000);
 
   afterAll(async () => {

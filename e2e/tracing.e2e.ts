@@ -1,8 +1,8 @@
 // One predict request is one trace across gateway, preprocessor and inference, with correct parent/child links,
-// as exported over OTLP/HTTP by the real services.
+// as exported over OTLP/HTTP by the real services; requests that share a batch are linked from its span.
 import { startStack, Stack, waitFor } from '@aviary/testing';
 import { OtlpReceiver, ReceivedSpan } from './otlp-receiver';
-import { FLIGHT, postJson } from './support';
+import { FLIGHT, getJson, postJson } from './support';
 
 // OTLP span kinds: 2 = SERVER, 3 = CLIENT, 5 = CONSUMER.
 const SERVER = 2;
@@ -64,5 +64,56 @@ describe('tracing', () => {
       10_000,
     );
     expect(receiver.trace(traceId).find((s) => s.kind === SERVER)!.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  describe('Open Inference Protocol infer', () => {
+    let width: number;
+    const infer = (traceId: string, row: number) =>
+      postJson(
+        `${stack.gateway.httpUrl}/v2/models/flight-delay/versions/2/infer`,
+        { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, width], data: new Array(width).fill(row) }] },
+        { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      );
+    const traceIdOf = (n: number) => n.toString(16).padStart(32, 'a');
+
+    beforeAll(async () => {
+      width = (await getJson(`${stack.gateway.httpUrl}/v2/models/flight-delay/versions/2`)).body.inputs[0].shape[1];
+    });
+
+    it('keeps a lone request one trace of plain parent/child links', async () => {
+      const traceId = traceIdOf(1);
+      expect((await infer(traceId, 0.5)).status).toBe(200);
+      const find = (service: string, kind: number) =>
+        receiver.trace(traceId).find((s) => s.service === service && s.kind === kind);
+      await waitFor('the infer spans', async () => !!find('inference', CONSUMER), 10_000);
+      const root = find('gateway', SERVER) as ReceivedSpan;
+      const toInference = find('gateway', CLIENT) as ReceivedSpan;
+      expect(root.parentSpanId).toBe('00f067aa0ba902b7');
+      expect(toInference).toMatchObject({ name: 'send aviary.v1.infer.flight-delay.2', parentSpanId: root.spanId });
+      expect(find('inference', CONSUMER)?.parentSpanId).toBe(toInference.spanId);
+    });
+
+    it('runs requests that share a call under one batch span linked to every request it served', async () => {
+      const isBatch = (s: ReceivedSpan) => s.service === 'gateway' && s.name === 'infer batch flight-delay.2';
+      // Whether requests share a batch depends on how they arrive, so bursts repeat (bounded) until some do.
+      for (let burst = 0; burst < 5 && !receiver.spans.some(isBatch); burst++) {
+        const responses = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => infer(traceIdOf(100 * (burst + 1) + i), i)),
+        );
+        expect(responses.map((r) => r.status)).toEqual(new Array(20).fill(200));
+        await new Promise((resolve) => setTimeout(resolve, 500)); // one OTLP export period and then some
+      }
+      const batch = receiver.spans.find(isBatch) as ReceivedSpan;
+      expect(batch).toBeDefined();
+      expect(batch.links.length).toBeGreaterThan(1);
+      const requests = batch.links.map(
+        (link) =>
+          receiver.trace(link.traceId).find((s) => s.service === 'gateway' && s.kind === SERVER) as ReceivedSpan,
+      );
+      expect(batch.links.map((l) => l.spanId)).toEqual(requests.map((r) => r?.spanId));
+      expect(batch).toMatchObject({ traceId: requests[0].traceId, parentSpanId: requests[0].spanId });
+      const toInference = receiver.spans.find((s) => s.kind === CLIENT && s.parentSpanId === batch.spanId);
+      expect(toInference?.name).toBe('send aviary.v1.infer.flight-delay.2');
+    });
   });
 });

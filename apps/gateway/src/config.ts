@@ -11,6 +11,8 @@ const schema = z.object({
   AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
   /** Most records that concurrent predict requests for one version share in a single downstream call. */
   AVIARY_PREDICT_MAX_BATCH: positiveInt(64),
+  /** Most rows that concurrent OIP infer requests for one version share in a single inference call. */
+  AVIARY_INFER_MAX_BATCH: positiveInt(64),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -1,6 +1,21 @@
 // Open Inference Protocol use cases, shared by the REST and gRPC doors: they differ only in encoding.
+// Concurrent infer requests for one version are concatenated along dimension 0 into one inference call.
 import { ModelManifest, Tensor, TensorMetadata } from '@aviary/contracts';
-import { Injectable } from '@nestjs/common';
+import {
+  batchesAlongRows,
+  batchKey,
+  checkInferRequest,
+  concatRows,
+  IncompatibleBatchError,
+  MicroBatcher,
+  rowsOf,
+  splitRows,
+  tensorBytes,
+} from '@aviary/inference-engine';
+import { batchSizeCounter, runForRequests } from '@aviary/telemetry';
+import { Inject, Injectable } from '@nestjs/common';
+import { Context, context } from '@opentelemetry/api';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelCatalog } from './model-catalog';
 import { ModelServices } from './model-services';
 
@@ -32,12 +47,40 @@ export interface InferResult {
   outputs: Tensor[];
 }
 
+const batchedRequests = batchSizeCounter(
+  'aviary_infer_batched_requests_total',
+  'OIP infer requests by the size of the batch they joined',
+);
+
+interface InferItem {
+  manifest: ModelManifest;
+  inputs: Tensor[];
+  outputs?: string[];
+  rows: number;
+  /** The request's trace context: a lone request runs in it, a batch span links it. */
+  context: Context;
+}
+
 @Injectable()
 export class InferenceService {
+  private readonly batcher: MicroBatcher<InferItem, Tensor[]>;
+  /** Versions whose outputs turned out not to follow their input rows: they run unbatched. */
+  private readonly notRowWise = new Set<string>();
+
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly services: ModelServices,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.batcher = new MicroBatcher((items) => this.runBatch(items), {
+      keyOf: (item) => `${versionKey(item.manifest)}|${batchKey(item.inputs, item.outputs)}`,
+      limits: [
+        { max: config.AVIARY_INFER_MAX_BATCH, weigh: (item) => item.rows },
+        // Half a message leaves room for the envelope header and for replies larger than their requests.
+        { max: services.maxMessageBytes() / 2, weigh: (item) => tensorBytes(item.inputs) },
+      ],
+    });
+  }
 
   serverMetadata() {
     return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data'] };
@@ -72,7 +115,50 @@ export class InferenceService {
 
   async infer(command: InferCommand): Promise<InferResult> {
     const manifest: ModelManifest = this.catalog.resolve(command.model, command.version);
-    const outputs = await this.services.infer(manifest.name, manifest.version, command.inputs, command.outputs);
+    const outputs = await this.outputsOf(manifest, command);
     return { model: manifest.name, version: manifest.version, id: command.id, outputs };
   }
+
+  private outputsOf(manifest: ModelManifest, { inputs, outputs }: InferCommand): Promise<Tensor[]> {
+    const alone = () => this.services.infer(manifest.name, manifest.version, inputs, outputs);
+    if (!batchesAlongRows(manifest) || this.notRowWise.has(versionKey(manifest))) return alone();
+    // Checked here as the replica would, so a bad request fails on its own rather than failing a batch.
+    checkInferRequest(manifest, inputs, outputs);
+    const rows = rowsOf(inputs);
+    if (!rows) return alone();
+    return this.batcher.submit({
+      manifest,
+      inputs,
+      outputs: outputs?.length ? outputs : undefined,
+      rows,
+      context: context.active(),
+    });
+  }
+
+  private runBatch(items: InferItem[]): Promise<Tensor[][]> {
+    batchedRequests.observe(items.length);
+    const [{ manifest, outputs }] = items;
+    const infer = (inputs: readonly Tensor[]) => this.services.infer(manifest.name, manifest.version, inputs, outputs);
+    return runForRequests(
+      `infer batch ${manifest.name}.${manifest.version}`,
+      items.map((i) => i.context),
+      async () => {
+        if (items.length === 1) return [await infer(items[0].inputs)];
+        const combined = await infer(concatRows(items.map((i) => i.inputs)));
+        try {
+          return splitRows(
+            combined,
+            items.map((i) => i.rows),
+          );
+        } catch (error) {
+          // Outputs that do not follow the input rows never will for this version: stop batching it.
+          if (error instanceof IncompatibleBatchError) this.notRowWise.add(versionKey(manifest));
+          throw error;
+        }
+      },
+    );
+  }
 }
+
+/** Manifests are immutable per sha256, so this names what a batch runs. */
+const versionKey = (manifest: ModelManifest) => `${manifest.sha256}.${manifest.name}.${manifest.version}`;

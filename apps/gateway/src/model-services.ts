@@ -6,6 +6,8 @@ import { GATEWAY_CONFIG, GatewayConfig } from './config';
 
 /** Probes are short: a replica that is up answers in microseconds. */
 const PROBE_TIMEOUT_MS = 1000;
+/** The NATS server's default max_payload, for when the connection has not said its own. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 @Injectable()
 export class ModelServices {
@@ -27,6 +29,11 @@ export class ModelServices {
       timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
     });
     return decodeTensors(reply).tensors;
+  }
+
+  /** The largest message the NATS server takes, in bytes. */
+  maxMessageBytes(): number {
+    return this.rpc.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   }
 
   /** True when some inference replica has this version loaded and warm. */

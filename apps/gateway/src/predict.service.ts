@@ -10,9 +10,9 @@ import {
   tensorsToRecords,
 } from '@aviary/features';
 import { MicroBatcher } from '@aviary/inference-engine';
-import { counter, currentTraceId, scoreHistogram } from '@aviary/telemetry';
+import { batchSizeCounter, counter, currentTraceId, runForRequests, scoreHistogram } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { context, Link, trace } from '@opentelemetry/api';
+import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelCatalog } from './model-catalog';
 import { ModelServices } from './model-services';
@@ -28,16 +28,15 @@ const predictionScore = scoreHistogram(
   'Probability of the predicted label (binary: of the positive class)',
   ['model', 'version'],
 );
-const batchRequests = counter(
+const batchRequests = batchSizeCounter(
   'aviary_predict_batched_requests_total',
   'Predict requests by the size of the batch they joined',
-  ['batch'],
 );
 
 interface PredictItem {
   records: unknown[];
-  /** The request's span, linked from the batch span when the batch holds several requests. */
-  link?: Link;
+  /** The request's trace context: a lone request runs in it, a batch span links it. */
+  context: Context;
 }
 
 @Injectable()
@@ -53,11 +52,7 @@ export class PredictService {
 
   async predict(model: string, instances: unknown[], version?: string): Promise<PredictResponse> {
     const manifest = this.catalog.resolve(model, version);
-    const spanContext = trace.getSpanContext(context.active());
-    const predictions = await this.batcherOf(manifest).submit({
-      records: instances,
-      link: spanContext && { context: spanContext },
-    });
+    const predictions = await this.batcherOf(manifest).submit({ records: instances, context: context.active() });
     for (const p of predictions) {
       if (!isClassification(p)) continue;
       predictionsTotal.inc({ model: manifest.name, version: manifest.version, label: p.label });
@@ -71,8 +66,7 @@ export class PredictService {
     if (!batcher) {
       const spec = manifest.featureSpec === undefined ? undefined : parseFeatureSpec(manifest.featureSpec);
       batcher = new MicroBatcher((items) => this.runBatch(manifest, spec, items), {
-        maxWeight: this.config.AVIARY_PREDICT_MAX_BATCH,
-        weigh: (item) => (item as PredictItem).records.length,
+        limits: [{ max: this.config.AVIARY_PREDICT_MAX_BATCH, weigh: (item) => item.records.length }],
       });
       this.batchers.set(manifest.sha256 + manifest.name + manifest.version, batcher);
     }
@@ -84,7 +78,7 @@ export class PredictService {
     spec: FeatureSpec | undefined,
     items: PredictItem[],
   ): Promise<PredictionRecord[][]> {
-    batchRequests.inc({ batch: String(Math.min(items.length, 16)) + (items.length >= 16 ? '+' : '') });
+    batchRequests.observe(items.length);
     const call = async () => {
       const inputs = await this.services.preprocess(
         manifest.name,
@@ -97,22 +91,11 @@ export class PredictService {
       let offset = 0;
       return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
     };
-    if (items.length === 1) return call();
-    // Several requests share the downstream calls: one batch span, linked to every request it serves.
-    const links = items.flatMap((i) => (i.link ? [i.link] : []));
-    return trace
-      .getTracer('aviary')
-      .startActiveSpan(
-        `predict batch ${manifest.name}.${manifest.version}`,
-        { links, attributes: { 'aviary.batch.requests': items.length } },
-        async (span) => {
-          try {
-            return await call();
-          } finally {
-            span.end();
-          }
-        },
-      );
+    return runForRequests(
+      `predict batch ${manifest.name}.${manifest.version}`,
+      items.map((i) => i.context),
+      call,
+    );
   }
 }
 

@@ -100,45 +100,16 @@ describe('ModelSession with the flight-delay demo model', () => {
     expect(error.message).toBe('input "features" must be FP32, got FP64');
   });
 
-  it.each<[string, number[]]>([
-    ['too few columns', [1, 2]],
-    ['no batch dimension', [3]],
-    ['an extra dimension', [1, 3, 1]],
-  ])('rejects an input with %s, showing the shape it expects', async (_case, shape) => {
-    const count = shape.reduce((n, d) => n * d, 1);
-    const error = await rejection(() =>
-      session.run([{ name: 'features', datatype: 'FP32', shape, data: new Float32Array(count) }]),
-    );
-    expect(error.code).toBe('INVALID_ARGUMENT');
-    expect(error.message).toBe(
-      `input "features" has shape [${shape.join(',')}]; the model expects [-1,3] (-1 = any size)`,
-    );
-  });
-
-  it('rejects a request without the input the model takes', async () => {
+  it('rejects a request without the input the model takes, before ONNX Runtime sees it', async () => {
     const error = await rejection(() => session.run([]));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toBe('missing input "features"; the model takes "features" FP32 [-1,3]');
-  });
-
-  it('rejects an input the model does not take', async () => {
-    const extra: Tensor = { name: 'distance', datatype: 'FP32', shape: [1], data: new Float32Array(1) };
-    const error = await rejection(() => session.run([features([[0, 0, 1]]), extra]));
-    expect(error.code).toBe('INVALID_ARGUMENT');
-    expect(error.message).toBe('unexpected input "distance"; the model takes "features" FP32 [-1,3]');
-  });
-
-  it('rejects the same input given twice', async () => {
-    const error = await rejection(() => session.run([features([[0, 0, 1]]), features([[1, 1, 1]])]));
-    expect(error.message).toBe('input "features" is given twice');
   });
 
   it('rejects an output the model does not have, listing the ones it has', async () => {
     const error = await rejection(() => session.run([features([[0, 0, 1]])], ['score']));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toMatch(/^unknown output "score"; the model returns /);
-    expect(error.message).toContain('label');
-    expect(error.message).toContain('probabilities');
   });
 
   it('rejects data whose length does not match its shape as INVALID_ARGUMENT', async () => {

@@ -2,24 +2,19 @@
 import { allocate, AviaryError, elementCount, invalid, Tensor, TensorData, TensorMetadata } from '@aviary/contracts';
 import * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, ortTypeFor } from './datatypes';
+import { checkInferRequest, ModelSignature } from './model-signature';
 
 export interface SessionOptions {
   /** Threads for one inference; 1 keeps small models fast and leaves cores to other requests. */
   intraOpThreads?: number;
 }
 
-export class ModelSession {
-  private readonly inputsByName: Map<string, TensorMetadata>;
-  private readonly outputNames: Set<string>;
-
+export class ModelSession implements ModelSignature {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly inputs: TensorMetadata[],
     readonly outputs: TensorMetadata[],
-  ) {
-    this.inputsByName = new Map(inputs.map((i) => [i.name, i]));
-    this.outputNames = new Set(outputs.map((o) => o.name));
-  }
+  ) {}
 
   /** Loads ONNX bytes; anything ONNX Runtime refuses becomes INVALID_ARGUMENT with its reason. */
   static async load(onnx: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
@@ -42,19 +37,14 @@ export class ModelSession {
 
   /** Runs the model; inputs are checked against the model's names, datatypes and shapes first. */
   async run(inputs: readonly Tensor[], outputNames?: readonly string[]): Promise<Tensor[]> {
+    const wanted = checkInferRequest(this, inputs, outputNames);
     const feeds: Record<string, ort.Tensor> = {};
     for (const tensor of inputs) {
-      const expected = this.inputsByName.get(tensor.name);
-      if (!expected) throw invalid(`unexpected input "${tensor.name}"; the model takes ${this.describeInputs()}`);
-      if (feeds[tensor.name]) throw invalid(`input "${tensor.name}" is given twice`);
-      checkTensor(tensor, expected);
-      feeds[tensor.name] = new ort.Tensor(ortTypeFor(tensor.datatype) as 'float32', tensor.data as Float32Array, tensor.shape);
-    }
-    const missing = [...this.inputsByName.keys()].filter((name) => !feeds[name]);
-    if (missing.length) throw invalid(`missing input ${missing.map((m) => `"${m}"`).join(', ')}; the model takes ${this.describeInputs()}`);
-    const wanted = outputNames?.length ? [...outputNames] : [...this.outputNames];
-    for (const name of wanted) {
-      if (!this.outputNames.has(name)) throw invalid(`unknown output "${name}"; the model returns ${[...this.outputNames].join(', ')}`);
+      feeds[tensor.name] = new ort.Tensor(
+        ortTypeFor(tensor.datatype) as 'float32',
+        tensor.data as Float32Array,
+        tensor.shape,
+      );
     }
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
@@ -75,36 +65,20 @@ export class ModelSession {
   async release(): Promise<void> {
     await this.session.release();
   }
-
-  private describeInputs(): string {
-    return this.inputs.map((i) => `"${i.name}" ${i.datatype} [${i.shape.join(',')}]`).join(', ');
-  }
 }
 
 function describe(m: ort.InferenceSession.ValueMetadata, kind: string): TensorMetadata {
   if (!m.isTensor) throw invalid(`${kind} "${m.name}" is not a tensor; only tensor inputs are supported`);
   const datatype = datatypeFromOrt(m.type);
-  if (!datatype) throw invalid(`${kind} "${m.name}" has element type ${m.type}, which the Open Inference Protocol cannot carry`);
+  if (!datatype)
+    throw invalid(`${kind} "${m.name}" has element type ${m.type}, which the Open Inference Protocol cannot carry`);
   return { name: m.name, datatype, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
-}
-
-function checkTensor(tensor: Tensor, expected: TensorMetadata): void {
-  const count = elementCount(tensor.shape);
-  if (tensor.data.length !== count) {
-    throw invalid(`input "${tensor.name}": shape [${tensor.shape.join(',')}] needs ${count} elements, got ${tensor.data.length}`);
-  }
-  if (tensor.datatype !== expected.datatype) {
-    throw invalid(`input "${tensor.name}" must be ${expected.datatype}, got ${tensor.datatype}`);
-  }
-  const fits = tensor.shape.length === expected.shape.length && expected.shape.every((d, i) => d === -1 || d === tensor.shape[i]);
-  if (!fits) {
-    throw invalid(`input "${tensor.name}" has shape [${tensor.shape.join(',')}]; the model expects [${expected.shape.join(',')}] (-1 = any size)`);
-  }
 }
 
 function fromOrt(name: string, value: ort.Tensor): Tensor {
   const datatype = datatypeFromOrt(value.type);
-  if (!datatype) throw new AviaryError(`output "${name}" has element type ${value.type}, which OIP cannot carry`, 'INTERNAL');
+  if (!datatype)
+    throw new AviaryError(`output "${name}" has element type ${value.type}, which OIP cannot carry`, 'INTERNAL');
   return { name, datatype, shape: [...value.dims], data: value.data as TensorData };
 }
 

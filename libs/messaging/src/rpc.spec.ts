@@ -121,6 +121,14 @@ describe('NatsRpc against a real nats-server', () => {
     expect(error.message).toMatch(/max_payload/);
   });
 
+  it("answers PAYLOAD_TOO_LARGE when the reply exceeds the server's max_payload", async () => {
+    const s = subject();
+    await serve(s, 'spec', async () => new Uint8Array((server.connection.info?.max_payload ?? 0) + 1));
+    const error = await rejection(client.request(s, new Uint8Array(0), { timeoutMs: 2_000 }));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.message).toBe(`the reply on ${s} is larger than the NATS server's max_payload; send smaller batches`);
+  });
+
   it('answers DEADLINE_EXCEEDED when the handler does not reply within timeoutMs', async () => {
     const s = subject();
     const held = gate();

@@ -1,7 +1,15 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
 import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import {
+  ErrorCode as NatsErrorCode,
+  headers as natsHeaders,
+  Msg,
+  MsgHdrs,
+  NatsConnection,
+  NatsError,
+  Subscription,
+} from 'nats';
 import { extractContext, injectContext } from './headers';
 import { ReplyInbox } from './reply-inbox';
 
@@ -91,27 +99,25 @@ export class NatsRpc {
 
   private async handle(subject: string, msg: Msg, handler: RequestHandler): Promise<void> {
     const parent = extractContext(context.active(), msg.headers);
-    const span = trace
-      .getTracer('aviary')
-      .startSpan(
-        `process ${subject}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'nats',
-            'messaging.destination.name': subject,
-            'messaging.operation.type': 'process',
-          },
+    const span = trace.getTracer('aviary').startSpan(
+      `process ${subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': subject,
+          'messaging.operation.type': 'process',
         },
-        parent,
-      );
+      },
+      parent,
+    );
     await context.with(trace.setSpan(parent, span), async () => {
       try {
         const op = msg.headers?.get(OP_HEADER) || undefined;
         const body = await handler({ subject: msg.subject, data: msg.data, op, headers: msg.headers }, span);
         if (msg.reply) msg.respond(body);
       } catch (thrown) {
-        const error = toAviaryError(thrown);
+        const error = replyFailure(thrown, subject);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         const hdrs = natsHeaders();
         hdrs.set(ERROR_HEADER, error.code);
@@ -121,6 +127,17 @@ export class NatsRpc {
       }
     });
   }
+}
+
+/** A reply refused for its size is the caller's to fix (ask for less at once), not a fault of this service. */
+function replyFailure(error: unknown, subject: string): AviaryError {
+  if (error instanceof NatsError && error.code === NatsErrorCode.MaxPayloadExceeded) {
+    return new AviaryError(
+      `the reply on ${subject} is larger than the NATS server's max_payload; send smaller batches`,
+      'PAYLOAD_TOO_LARGE',
+    );
+  }
+  return toAviaryError(error);
 }
 
 export { EMPTY as EMPTY_BODY };

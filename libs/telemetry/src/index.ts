@@ -1,4 +1,5 @@
 export * from './tracing';
+export * from './batch-span';
 export * from './logger';
 export * from './metrics';
 export * from './health';

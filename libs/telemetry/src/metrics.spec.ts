@@ -1,4 +1,4 @@
-import { counter, initMetrics, LATENCY_BUCKETS, latencyHistogram, metricsRegistry } from './metrics';
+import { batchSizeCounter, counter, initMetrics, LATENCY_BUCKETS, latencyHistogram, metricsRegistry } from './metrics';
 
 /** The value of one sample in the registry, found by metric name and labels (label order does not matter). */
 async function sample(name: string, labels: Record<string, string | number>): Promise<number | undefined> {
@@ -24,6 +24,15 @@ async function sample(name: string, labels: Record<string, string | number>): Pr
 describe('metrics', () => {
   beforeAll(() => {
     initMetrics('metrics-spec');
+  });
+
+  it('counts requests by the size of the batch they joined, with every batch of 16 or more as "16+"', async () => {
+    const batched = batchSizeCounter('spec_batched_requests_total', 'Requests by the size of the batch they joined');
+    [1, 3, 16, 40].forEach((size) => batched.observe(size));
+    const labels = { service: 'metrics-spec' };
+    expect(await sample('spec_batched_requests_total', { ...labels, batch: '1' })).toBe(1);
+    expect(await sample('spec_batched_requests_total', { ...labels, batch: '3' })).toBe(3);
+    expect(await sample('spec_batched_requests_total', { ...labels, batch: '16+' })).toBe(56);
   });
 
   it('registers counters on the process registry, labelled with the service name', async () => {

@@ -22,6 +22,18 @@ export function counter(name: string, help: string, labelNames: string[]): Count
   return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
 }
 
+/** Batches this large and larger share one label value, so the label stays a handful of series. */
+const LARGEST_BATCH_LABEL = 16;
+
+/** Counts requests by the size of the micro-batch they joined: label `batch` is 1 to 15, then "16+". */
+export function batchSizeCounter(name: string, help: string): { observe(requests: number): void } {
+  const requests = counter(name, help, ['batch']);
+  return {
+    observe: (size) =>
+      requests.inc({ batch: size >= LARGEST_BATCH_LABEL ? `${LARGEST_BATCH_LABEL}+` : String(size) }, size),
+  };
+}
+
 /** A histogram of scores in [0, 1] (predicted probabilities), in tenths: enough to see a distribution shift. */
 export function scoreHistogram(name: string, help: string, labelNames: string[]): Histogram<string> {
   const buckets = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);

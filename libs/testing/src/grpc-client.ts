@@ -18,3 +18,12 @@ export function connectInferenceClient<Client>(address: string): Client {
   };
   return new inference.GRPCInferenceService(address, grpc.credentials.createInsecure());
 }
+
+/** The client once its channel is connected: the gateway opens its gRPC port right after the HTTP one. */
+export async function connectReadyInferenceClient<Client extends grpc.Client>(address: string): Promise<Client> {
+  const client = connectInferenceClient<Client>(address);
+  await new Promise<void>((resolve, reject) =>
+    client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
+  );
+  return client;
+}

@@ -74,6 +74,7 @@ const config = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   AVIARY_GRPC_PORT: 0,
   AVIARY_MAX_BODY_BYTES: 64 * 1024,
   AVIARY_PREDICT_MAX_BATCH: 64,
+  AVIARY_INFER_MAX_BATCH: 64,
   AVIARY_REQUEST_TIMEOUT_MS: 2000,
   ...overrides,
 });
