@@ -117,7 +117,7 @@ export function formatReport(results: BenchResults): string {
   );
   out.push(
     table(
-      ['planned', 'sent', 'ok', 'errors', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'send lag p99 ms'],
+      ['planned', 'sent', 'ok', 'errors', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'send lag p50 / p99 ms'],
       [
         [
           open.planned,
@@ -129,7 +129,7 @@ export function formatReport(results: BenchResults): string {
           ms(open.latency.p90),
           ms(open.latency.p99),
           ms(open.latency.max),
-          ms(open.sendLag.p99),
+          `${ms(open.sendLag.p50)} / ${ms(open.sendLag.p99)}`,
         ].map(String),
       ],
     ),
