@@ -256,6 +256,23 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       expect(rest[titanic.label].data).toEqual(plain(label));
     });
 
+    // What bounds a string is the NATS server's max_payload (1 MiB here), well under AVIARY_MAX_BODY_BYTES.
+    it('answers a 1 MB string, and refuses one past max_payload with 413 / RESOURCE_EXHAUSTED', async () => {
+      const row = (sex: string) => passengers([{ pclass: '1', sex, embarked: 'S' }]);
+      const fits = row('x'.repeat(1_000_000));
+      const rest = await restInfer(name, fits);
+      expect(rest[titanic.label].shape).toEqual([1]);
+      expectSameAnswer(readGrpcOutputs(await modelInfer(rawRequest(name, fits))), rest, titanic);
+
+      const tooLarge = row('x'.repeat(1_100_000));
+      const response = await postJson(`${url}/v2/models/${name}/infer`, { inputs: toOipJson(tooLarge) });
+      expect(response.status).toBe(413);
+      expect(response.body.error).toMatch(/larger than the NATS server's max_payload/);
+      const grpcTooLarge = await grpcFailure(modelInfer(typedRequest(name, tooLarge)));
+      expect(grpcTooLarge.code).toBe('RESOURCE_EXHAUSTED');
+      expect(grpcTooLarge.details).toMatch(/max_payload/);
+    });
+
     it('refuses a number sent for a string input with 400 naming the input', async () => {
       const body = { inputs: toOipJson(passengers([{ pclass: '1', sex: 'male', embarked: 'S' }])) };
       body.inputs[1] = { name: 'sex', datatype: 'BYTES', shape: [1, 1], data: [1] };
