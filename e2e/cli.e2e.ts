@@ -178,14 +178,12 @@ describe('aviary CLI', () => {
     const cars = (parseJsonLines(readFileSync(holdoutFile, 'utf8'), 'holdout.jsonl') as Record<string, unknown>[])
       .slice(0, 12)
       .map(({ label: _label, ...car }) => car);
+    /** Pushes the car-mpg bundle's graph under a model name and version, with extra CLI flags. */
+    const pushCarGraph = (name: string, version: string, ...flags: string[]) =>
+      stack.cli(['models', 'push', join(carBundle, 'model.onnx'), '--name', name, '--version', version, ...flags]);
     const pushCarMpg = (version: string, gate: string) =>
-      stack.cli([
-        'models',
-        'push',
-        join(carBundle, 'model.onnx'),
-        '--name',
+      pushCarGraph(
         'car-mpg',
-        '--version',
         version,
         '--spec',
         join(carBundle, 'feature-spec.json'),
@@ -193,7 +191,7 @@ describe('aviary CLI', () => {
         holdoutFile,
         '--gate',
         gate,
-      ]);
+      );
     const predictCars = (version: string) =>
       postJson(`${stack.gateway.httpUrl}/v1/models/car-mpg/versions/${version}/predict`, { instances: cars });
 
@@ -271,19 +269,7 @@ describe('aviary CLI', () => {
       }
       let evalSet: string;
       const pushBare = (version: string, gate: string) =>
-        stack.cli([
-          'models',
-          'push',
-          join(carBundle, 'model.onnx'),
-          '--name',
-          'bare-car-mpg',
-          '--version',
-          version,
-          '--eval',
-          evalSet,
-          '--gate',
-          gate,
-        ]);
+        pushCarGraph('bare-car-mpg', version, '--eval', evalSet, '--gate', gate);
 
       beforeAll(() => {
         evalSet = writeFeatureRecords();
