@@ -1,7 +1,7 @@
 // The `aviary` CLI as a user runs it: push a new version and see it serve without restarting anything;
 // bad pushes are rejected with the reason and never become routable.
 import { parseJsonLines } from '@aviary/evaluation';
-import { applyFeatureSpec, parseFeatureSpec } from '@aviary/features';
+import { applyFeatureSpec, parseFeatureSpec, tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -178,14 +178,12 @@ describe('aviary CLI', () => {
     const cars = (parseJsonLines(readFileSync(holdoutFile, 'utf8'), 'holdout.jsonl') as Record<string, unknown>[])
       .slice(0, 12)
       .map(({ label: _label, ...car }) => car);
+    /** Pushes the car-mpg bundle's graph under a model name and version, with extra CLI flags. */
+    const pushCarGraph = (name: string, version: string, ...flags: string[]) =>
+      stack.cli(['models', 'push', join(carBundle, 'model.onnx'), '--name', name, '--version', version, ...flags]);
     const pushCarMpg = (version: string, gate: string) =>
-      stack.cli([
-        'models',
-        'push',
-        join(carBundle, 'model.onnx'),
-        '--name',
+      pushCarGraph(
         'car-mpg',
-        '--version',
         version,
         '--spec',
         join(carBundle, 'feature-spec.json'),
@@ -193,7 +191,7 @@ describe('aviary CLI', () => {
         holdoutFile,
         '--gate',
         gate,
-      ]);
+      );
     const predictCars = (version: string) =>
       postJson(`${stack.gateway.httpUrl}/v1/models/car-mpg/versions/${version}/predict`, { instances: cars });
 
@@ -249,6 +247,77 @@ describe('aviary CLI', () => {
         /the gate needs auc, which this evaluation does not measure; it measures: rmse, mae, r2, meanBaselineRmse/,
       );
       expect(stack.cli(['models', 'list']).stdout).not.toMatch(/car-mpg\s+4\s/);
+    });
+
+    describe('pushed without a feature spec', () => {
+      /**
+       * The held-out cars as the graph alone reads them, {"features": [10 numbers], "label": mpg}, written through the
+       * bundle's spec, so the figures must be the ones the bundle scores with its spec.
+       */
+      function writeFeatureRecords(): string {
+        const spec = parseFeatureSpec(JSON.parse(readFileSync(join(carBundle, 'feature-spec.json'), 'utf8')));
+        const held = parseJsonLines(readFileSync(holdoutFile, 'utf8'), 'holdout.jsonl') as Record<string, unknown>[];
+        const features = tensorsToRecords(
+          applyFeatureSpec(
+            spec,
+            held.map(({ label: _label, ...car }) => car),
+          ),
+        );
+        const file = join(mkdtempSync(join(tmpdir(), 'aviary-bare-car-mpg-')), 'features.jsonl');
+        writeFileSync(file, features.map((row, i) => JSON.stringify({ ...row, label: held[i].label })).join('\n'));
+        return file;
+      }
+      let evalSet: string;
+      const pushBare = (version: string, gate: string) =>
+        pushCarGraph('bare-car-mpg', version, '--eval', evalSet, '--gate', gate);
+
+      beforeAll(() => {
+        evalSet = writeFeatureRecords();
+      });
+
+      it('scores its one FP32 [N,1] output as a regressor, records keyed by its input, and passes an RMSE gate', async () => {
+        const pushed = pushBare('1', 'rmse <= 3.2');
+        expect(pushed.stderr).toBe('');
+        expect(pushed.stdout).toMatch(
+          new RegExp(`on 80 rows .* rmse=${heldOutRmse.toFixed(4)} .*gate "rmse <= 3.2" passed`),
+        );
+        await stack.waitForModel('bare-car-mpg', '1');
+        expect(stack.cli(['models', 'list']).stdout).toMatch(
+          /bare-car-mpg\s+1\s+ready\s+1\s+\S+\s+rmse=3\.136 r2=0\.844/,
+        );
+      });
+
+      it('stores a version that fails its RMSE gate as rejected and answers 409 for it', async () => {
+        const pushed = pushBare('2', 'rmse <= 3.0');
+        expect(pushed.code).toBe(1);
+        expect(pushed.stderr).toMatch(/rejected by its quality gate \(rmse <= 3.0\): rmse 3\.1358 fails <= 3/);
+        const features = Array.from({ length: 10 }, () => 0);
+        const explicit = await postJson(`${stack.gateway.httpUrl}/v1/models/bare-car-mpg/versions/2/predict`, {
+          instances: [{ features }],
+        });
+        expect(explicit).toMatchObject({
+          status: 409,
+          body: { error: expect.stringMatching(/rejected by its quality gate/) },
+        });
+      });
+
+      it('refuses a gate on a classifier figure, naming the regression ones, and stores nothing', () => {
+        const pushed = pushBare('3', 'accuracy >= 0.5');
+        expect(pushed.code).toBe(1);
+        expect(pushed.stderr).toMatch(
+          /the gate needs accuracy, which this evaluation does not measure; it measures: rmse, mae, r2, meanBaselineRmse/,
+        );
+        expect(stack.cli(['models', 'list']).stdout).not.toMatch(/bare-car-mpg\s+3\s/);
+      });
+
+      it('compares two versions by their regression figures', () => {
+        const result = stack.cli(['models', 'compare', 'bare-car-mpg', '1', '2', '--eval', evalSet]);
+        expect(result.stderr).toBe('');
+        expect(result.stdout).toMatch(/metric\s+bare-car-mpg v1\s+bare-car-mpg v2/);
+        expect(result.stdout).toMatch(/rmse\s+3\.1358\s+3\.1358/);
+        expect(result.stdout).toMatch(/r2\s+0\.84\d\d\s+0\.84\d\d/);
+        expect(result.stdout).toMatch(/rows\s+80\s+80/);
+      });
     });
   });
 });

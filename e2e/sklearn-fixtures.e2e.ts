@@ -50,9 +50,23 @@ interface OipOutput {
   data: (number | string)[];
 }
 
-type Callback = (error: grpc.ServiceError | null, response: GrpcInferResponse) => void;
+type Callback<Response> = (error: grpc.ServiceError | null, response: Response) => void;
+interface GrpcModelMetadata {
+  parameters: Record<string, { string_param?: string }>;
+}
 type InferenceClient = grpc.Client & {
-  ModelInfer(request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback): void;
+  ModelInfer(
+    request: object,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: Callback<GrpcInferResponse>,
+  ): void;
+  ModelMetadata(
+    request: object,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: Callback<GrpcModelMetadata>,
+  ): void;
 };
 
 async function runInProcess(onnx: Uint8Array, inputs: Tensor[]): Promise<Tensor[]> {
@@ -72,6 +86,13 @@ maybe('scikit-learn ONNX exports served end to end', () => {
   const modelInfer = (request: object): Promise<GrpcInferResponse> =>
     new Promise((resolve, reject) =>
       client.ModelInfer(request, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+
+  const modelMetadata = (name: string): Promise<GrpcModelMetadata> =>
+    new Promise((resolve, reject) =>
+      client.ModelMetadata({ name }, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (error, response) =>
         error ? reject(error) : resolve(response),
       ),
     );
@@ -153,6 +174,16 @@ maybe('scikit-learn ONNX exports served end to end', () => {
       if (model.body.parameters) expect(model.body.parameters.classes).toHaveLength(classes);
     },
   );
+
+  it.each(FIXTURES)('gives $file the same class labels over gRPC ModelMetadata as over REST', async ({ file }) => {
+    const name = modelName(file);
+    const rest = (await getJson(`${url}/v2/models/${name}`)).body.parameters;
+    const { parameters } = await modelMetadata(name);
+    expect(Object.keys(parameters)).toEqual(Object.keys(rest ?? {}));
+    // InferParameter has no list type: the labels come as the JSON text of the array.
+    const classes = parameters.classes?.string_param;
+    expect(classes === undefined ? undefined : JSON.parse(classes)).toEqual(rest?.classes);
+  });
 
   it.each(FIXTURES)(
     'answers $file over REST with the labels ONNX Runtime gives on the original and the same probabilities',

@@ -1,10 +1,10 @@
 import { Tensor, TensorMetadata } from '@aviary/contracts';
-import { parseFeatureSpec } from '@aviary/features';
+import { applyFeatureSpec, parseFeatureSpec, tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { rejection, workspaceRoot } from '@aviary/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluateVersion, parseJsonLines, Scorer } from './evaluate';
+import { evaluateVersion, parseJsonLines, Scorer, specLessRegression } from './evaluate';
 
 const bundle = (name: string, version: string) => join(workspaceRoot(), 'models', name, version);
 
@@ -178,9 +178,76 @@ describe('evaluateVersion without a feature spec', () => {
     expect((await rejection(evaluateVersion({ scorer: threshold, records: unknown }))).message).toBe(
       'unknown input "y" (row 0); expected: x',
     );
-    const regressor = fakeScorer([{ name: 'variable', datatype: 'FP32', shape: [-1, 1] }], (x) => ({ variable: x }));
-    expect((await rejection(evaluateVersion({ scorer: regressor, records }))).message).toBe(
-      'evaluating a model without a feature spec needs exactly one label output (integer or string, one per row); it returns "variable" FP32 [-1,1]',
+    const scores = fakeScorer([{ name: 'scores', datatype: 'FP32', shape: [-1, 2] }], (x) => ({ scores: [x, -x] }));
+    expect((await rejection(evaluateVersion({ scorer: scores, records }))).message).toBe(
+      'evaluating a model without a feature spec needs exactly one label output (integer or string, one per row) for a classifier, or a single FP32 or FP64 output with one value per row for a regressor; it returns "scores" FP32 [-1,2]',
     );
+  });
+});
+
+describe('specLessRegression: when a model pushed without a feature spec is scored as a regressor', () => {
+  const value = (datatype: TensorMetadata['datatype'], shape: number[]): TensorMetadata => ({
+    name: 'variable',
+    datatype,
+    shape,
+  });
+
+  it('takes a model whose only output is FP32 or FP64 with one value per row, [N] or [N, 1], for a regressor', () => {
+    for (const output of [value('FP32', [-1, 1]), value('FP32', [-1]), value('FP64', [-1, 1]), value('FP32', [5, 1])])
+      expect(specLessRegression([output])).toEqual({ task: 'regression', valueOutput: 'variable' });
+  });
+
+  it('takes anything else for a classifier: a label output, several outputs, several values per row, class labels', () => {
+    expect(specLessRegression([value('INT64', [-1])])).toBeUndefined();
+    expect(specLessRegression([value('BYTES', [-1, 1])])).toBeUndefined();
+    expect(specLessRegression([value('FP32', [-1, 2])])).toBeUndefined();
+    expect(specLessRegression([value('FP16', [-1, 1])])).toBeUndefined();
+    expect(specLessRegression([value('FP32', [-1, 1]), { ...value('FP32', [-1, 1]), name: 'other' }])).toBeUndefined();
+    const rewrites = [{ output: 'variable', from: 'ZipMap' as const, classLabels: ['only'] }];
+    expect(specLessRegression([value('FP32', [-1, 1])], rewrites)).toBeUndefined();
+  });
+});
+
+describe('evaluateVersion of a regressor without a feature spec', () => {
+  // The model answers 2x; labels 1, 2, 3, 6 against predictions 2, 2, 1, 6, as in the regression spec above.
+  const doubling = () =>
+    fakeScorer([{ name: 'variable', datatype: 'FP32', shape: [-1, 1] }], (x) => ({ variable: 2 * x }));
+  const records = [
+    { x: [1], label: 1 },
+    { x: [1], label: 2 },
+    { x: [0.5], label: 3 },
+    { x: [3], label: 6 },
+  ];
+
+  it('reports RMSE, MAE, R² and the mean baseline from its one output, records keyed by its inputs', async () => {
+    expect(await evaluateVersion({ scorer: doubling(), records })).toEqual({
+      rows: 4,
+      metrics: { rmse: Math.sqrt(5 / 4), mae: 3 / 4, r2: 1 - 5 / 14, meanBaselineRmse: Math.sqrt(14 / 4) },
+    });
+  });
+
+  it('names a label that is not a number and an input the model does not have', async () => {
+    expect(
+      (await rejection(evaluateVersion({ scorer: doubling(), records: [{ x: [1], label: 'high' }] }))).message,
+    ).toBe('evaluation row 0: "label" is "high", expected a number');
+    expect((await rejection(evaluateVersion({ scorer: doubling(), records: [{ y: [1], label: 1 }] }))).message).toBe(
+      'unknown input "y" (row 0); expected: x',
+    );
+  });
+
+  it('scores the car-mpg graph pushed alone, on its features, as through its spec, through ONNX Runtime', async () => {
+    const { scorer, spec, records, reported } = await load('car-mpg', '1');
+    const cars = records as Record<string, unknown>[];
+    // The records the graph alone reads: {"features": [10 numbers], "label": mpg}.
+    const features = tensorsToRecords(
+      applyFeatureSpec(
+        spec,
+        cars.map(({ label: _label, ...car }) => car),
+      ),
+    );
+    const labelled = features.map((row, i) => ({ ...row, label: cars[i].label }));
+    const { rows, metrics } = await evaluateVersion({ scorer, records: labelled });
+    expect(rows).toBe(80);
+    expect(metrics).toMatchObject({ rmse: expect.closeTo(reported.rmse, 5), r2: expect.closeTo(reported.r2, 5) });
   });
 });

@@ -1,5 +1,6 @@
 // Scores a model version on labelled records, through the same feature spec (or, without one, the same record-to-input
-// matching) and ONNX Runtime session it serves with.
+// matching) and ONNX Runtime session it serves with. A model without a spec is scored as a regressor or a classifier
+// by the outputs it declares (specLessRegression).
 import {
   AviaryError,
   describeValue,
@@ -57,12 +58,31 @@ export async function evaluateVersion(request: EvaluationRequest): Promise<Evalu
   const { scorer, spec, records } = request;
   const job: ScoringJob = { scorer, records, labelField: request.labelField ?? 'label' };
   const metrics = !spec
-    ? await scoreRawClassifier(job, request.rewrites)
+    ? await scoreSpecLess(job, request.rewrites)
     : spec.prediction.task === 'regression'
-      ? await scoreRegressor(job, spec, spec.prediction)
+      ? await scoreRegressor(job, (fields) => applyFeatureSpec(spec, fields), spec.prediction)
       : await scoreClassifier(job, spec, spec.prediction);
   return { rows: records.length, metrics };
 }
+
+/**
+ * Whether a model pushed without a feature spec is a regressor, and its value output: it is when it has no class
+ * labels and a single output, FP32 or FP64 with one value per row, as scikit-learn, XGBoost and LightGBM export
+ * regressors. Anything else is a classifier, scored by its label output; classifiers export a label (an integer or
+ * string tensor), so none is taken for a regressor.
+ */
+export function specLessRegression(
+  outputs: readonly TensorMetadata[],
+  rewrites: readonly OutputRewriteRecord[] = [],
+): RegressionPredictionSpec | undefined {
+  if (rewrites.length > 0 || outputs.length !== 1) return undefined;
+  const [value] = outputs;
+  const float = value.datatype === 'FP32' || value.datatype === 'FP64';
+  return float && oneValuePerRow(value) ? { task: 'regression', valueOutput: value.name } : undefined;
+}
+
+/** One value per row: shape [N] or [N, 1]. */
+const oneValuePerRow = ({ shape }: TensorMetadata) => shape.length === 1 || (shape.length === 2 && shape[1] === 1);
 
 interface ScoringJob {
   scorer: Scorer;
@@ -87,26 +107,34 @@ async function scoreClassifier(
   return task === 'binary' ? binaryMetrics(probabilities, indices) : multiclassMetrics(probabilities, indices, width);
 }
 
+/** A record's keys are the model's input names, as in spec-less predict. */
+function scoreSpecLess(job: ScoringJob, rewrites: readonly OutputRewriteRecord[] = []): Promise<Metrics> {
+  const regression = specLessRegression(job.scorer.outputs, rewrites);
+  return regression
+    ? scoreRegressor(job, (fields) => recordsToTensors(job.scorer.inputs, fields), regression)
+    : scoreRawClassifier(job, rewrites);
+}
+
 async function scoreRegressor(
   { scorer, records, labelField }: ScoringJob,
-  spec: FeatureSpec,
+  toInputs: (fields: Record<string, unknown>[]) => Tensor[],
   prediction: RegressionPredictionSpec,
 ): Promise<Metrics> {
   const { fields, labels } = labelledRows(records, labelField, numericLabel);
   const predicted = new Float64Array(fields.length);
-  await runInBatches(scorer, applyFeatureSpec(spec, fields), [prediction.valueOutput], (outputs, start) =>
+  await runInBatches(scorer, toInputs(fields), [prediction.valueOutput], (outputs, start) =>
     valuePredictions(prediction, outputs).forEach(({ value }, row) => (predicted[start + row] = value)),
   );
   return regressionMetrics(predicted, labels);
 }
 
 /**
- * A model pushed without a feature spec: its label output is compared with the true label (as text, so 1 and "1"
+ * A classifier pushed without a feature spec: its label output is compared with the true label (as text, so 1 and "1"
  * agree); a rewritten ZipMap gives its probability columns class labels, which adds log-loss (and AUC for two).
  */
 async function scoreRawClassifier(
   { scorer, records, labelField }: ScoringJob,
-  rewrites: readonly OutputRewriteRecord[] = [],
+  rewrites: readonly OutputRewriteRecord[],
 ): Promise<RawClassifierMetrics> {
   const rewrite = rewrites.length === 1 ? rewrites[0] : undefined;
   const classes = rewrite?.classLabels.map(String);
@@ -145,12 +173,12 @@ function findLabelOutput(outputs: readonly TensorMetadata[], probabilityOutput: 
     (o) =>
       o.name !== probabilityOutput &&
       (o.datatype === 'BYTES' || o.datatype.startsWith('INT') || o.datatype.startsWith('UINT')) &&
-      (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)),
+      oneValuePerRow(o),
   );
   if (candidates.length !== 1) {
     const described = outputs.map((o) => `"${o.name}" ${o.datatype} [${o.shape.join(',')}]`).join(', ');
     throw invalid(
-      `evaluating a model without a feature spec needs exactly one label output (integer or string, one per row); it returns ${described}`,
+      `evaluating a model without a feature spec needs exactly one label output (integer or string, one per row) for a classifier, or a single FP32 or FP64 output with one value per row for a regressor; it returns ${described}`,
     );
   }
   return candidates[0];

@@ -189,8 +189,9 @@ async function servableGraph(upload: Uint8Array): Promise<GraphRewrite> {
 }
 
 /**
- * Scores the version on labelled records, through its feature spec or, without one, its inputs and label output; the
- * gate's verdict is recorded, not thrown, so a rejected version keeps its figures.
+ * Scores the version on labelled records, through its feature spec or, without one, its inputs and its label output
+ * (a classifier) or value output (a regressor); the gate's verdict is recorded, not thrown, so a rejected version
+ * keeps its figures.
  */
 async function evaluate({
   session,

@@ -1,5 +1,6 @@
 // `aviary models compare NAME V1 V2 --eval data.jsonl`: both versions scored on the same labelled records,
-// each through its own feature spec (or, without one, its inputs and label output) and ONNX Runtime, side by side.
+// each through its own feature spec (or, without one, its inputs and its label or value output) and ONNX Runtime,
+// side by side.
 import { ModelManifest } from '@aviary/contracts';
 import { Evaluation, evaluateVersion, parseJsonLines } from '@aviary/evaluation';
 import { parseFeatureSpec } from '@aviary/features';

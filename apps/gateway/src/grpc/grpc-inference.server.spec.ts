@@ -97,6 +97,7 @@ function fakeUseCases(overrides: Partial<OipUseCases> = {}): OipUseCases {
         platform: 'onnxruntime_onnx',
         inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 17] }],
         outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }],
+        parameters: { classes: ['on-time', 'late'] },
       };
     },
     modelReady: async (model, version) => {
@@ -171,10 +172,34 @@ describe('GrpcInferenceServer', () => {
       platform: 'onnxruntime_onnx',
       inputs: [{ name: 'features', datatype: 'FP32', shape: ['-1', '17'] }],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: ['-1', '2'] }],
+      parameters: { classes: { string_param: '["on-time","late"]', parameter_choice: 'string_param' } },
     });
     expect(await call(subject.client, 'ModelMetadata', { name: 'flight-delay', version: '1' })).toMatchObject({
       versions: ['1'],
     });
+  });
+
+  it('answers model parameters as InferParameters: booleans, integers and strings as such, anything else as JSON text', async () => {
+    const metadata = fakeUseCases().modelMetadata('flight-delay');
+    const parameters = { calibrated: true, trees: 300, task: 'binary', threshold: 0.5, classes: [0, 1] };
+    const { server, client } = await startServer(fakeUseCases({ modelMetadata: () => ({ ...metadata, parameters }) }));
+    expect((await call(client, 'ModelMetadata', { name: 'flight-delay' })).parameters).toEqual({
+      calibrated: { bool_param: true, parameter_choice: 'bool_param' },
+      trees: { int64_param: '300', parameter_choice: 'int64_param' },
+      task: { string_param: 'binary', parameter_choice: 'string_param' },
+      threshold: { string_param: '0.5', parameter_choice: 'string_param' },
+      classes: { string_param: '[0,1]', parameter_choice: 'string_param' },
+    });
+    client.close();
+    await server.stop();
+  });
+
+  it('answers empty parameters for a model that has none', async () => {
+    const metadata = { ...fakeUseCases().modelMetadata('flight-delay'), parameters: undefined };
+    const { server, client } = await startServer(fakeUseCases({ modelMetadata: () => metadata }));
+    expect((await call(client, 'ModelMetadata', { name: 'flight-delay' })).parameters).toEqual({});
+    client.close();
+    await server.stop();
   });
 
   it('answers NOT_FOUND for the metadata or readiness of an unknown model or version', async () => {

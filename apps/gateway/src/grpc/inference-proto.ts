@@ -108,4 +108,5 @@ export interface ModelMetadataResponse {
   platform: string;
   inputs: TensorMetadataMessage[];
   outputs: TensorMetadataMessage[];
+  parameters: Record<string, InferParameter>;
 }

@@ -3,6 +3,7 @@ import { AviaryError, invalid, TensorMetadata } from '@aviary/contracts';
 import { InferenceService } from '../inference.service';
 import { inferCommandFrom, inferResponseFrom } from './infer-messages';
 import {
+  InferParameter,
   ModelInferRequest,
   ModelInferResponse,
   ModelMetadataResponse,
@@ -40,9 +41,18 @@ export class OipGrpcHandlers {
     return this.inference.serverMetadata();
   }
 
+  /** The same metadata REST answers, parameters included (ModelMetadataResponse field 6, as MLServer numbers it). */
   modelMetadata(request: ModelRequest): ModelMetadataResponse {
-    const metadata = this.inference.modelMetadata(modelName(request), request.version || undefined);
-    return { ...metadata, inputs: metadata.inputs.map(tensorMetadata), outputs: metadata.outputs.map(tensorMetadata) };
+    const { parameters = {}, ...metadata } = this.inference.modelMetadata(
+      modelName(request),
+      request.version || undefined,
+    );
+    return {
+      ...metadata,
+      inputs: metadata.inputs.map(tensorMetadata),
+      outputs: metadata.outputs.map(tensorMetadata),
+      parameters: Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, inferParameter(value)])),
+    };
   }
 
   async modelInfer(request: ModelInferRequest): Promise<ModelInferResponse> {
@@ -61,3 +71,14 @@ const tensorMetadata = (t: TensorMetadata): TensorMetadataMessage => ({
   datatype: t.datatype,
   shape: t.shape,
 });
+
+/**
+ * InferParameter holds a bool, an int64 or a string: any other value (a list such as "classes", a fraction, an
+ * object) travels as string_param holding its JSON text, for the client to parse.
+ */
+function inferParameter(value: unknown): InferParameter {
+  if (typeof value === 'boolean') return { bool_param: value };
+  if (typeof value === 'string') return { string_param: value };
+  if (Number.isSafeInteger(value)) return { int64_param: String(value) };
+  return { string_param: JSON.stringify(value) };
+}
