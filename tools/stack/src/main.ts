@@ -1,13 +1,13 @@
 // `npm start`: the whole platform without Docker. Uses NATS_URL when set, otherwise starts nats-server
-// (JetStream in ./data/nats); pushes the demo models, starts every service with prefixed logs, and stops
+// (JetStream in $AVIARY_DATA_DIR/nats, ./data/nats by default); pushes the demo models, starts every service with prefixed logs, and stops
 // everything it started on Ctrl-C or SIGTERM.
 import { startStack, workspaceRoot } from '@aviary/testing';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 async function main(): Promise<void> {
   const root = workspaceRoot();
-  const natsStoreDir = join(root, 'data', 'nats');
+  const natsStoreDir = join(resolve(root, process.env.AVIARY_DATA_DIR ?? 'data'), 'nats');
   if (!process.env.NATS_URL) mkdirSync(natsStoreDir, { recursive: true });
   const httpPort = Number(process.env.AVIARY_HTTP_PORT ?? 8080);
   const grpcPort = Number(process.env.AVIARY_GRPC_PORT ?? 8081);
