@@ -10,6 +10,7 @@ import { FLIGHT, postJson } from './support';
 
 interface Started {
   child: ChildProcess;
+  pid: number;
   output: () => string;
   exited: Promise<number | null>;
   httpUrl: string;
@@ -34,7 +35,8 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  const started = { child, output: () => output, exited, httpUrl: `http://127.0.0.1:${httpPort}` };
+  if (child.pid === undefined) throw new Error('npm start did not spawn');
+  const started = { child, pid: child.pid, output: () => output, exited, httpUrl: `http://127.0.0.1:${httpPort}` };
   await waitFor('npm start to say it is up', async () => output.includes('aviary is up'), 90_000).catch(
     (error: Error) => {
       child.kill('SIGKILL');
@@ -71,7 +73,7 @@ describe('npm start', () => {
   let started: Started | undefined;
 
   afterEach(() => {
-    if (started?.child.pid && started.child.exitCode === null) process.kill(-started.child.pid, 'SIGKILL');
+    if (started && started.child.exitCode === null) process.kill(-started.pid, 'SIGKILL');
     started = undefined;
   });
 
@@ -80,17 +82,17 @@ describe('npm start', () => {
   it('starts nats-server and every service with prefixed logs, serves predict, and Ctrl-C stops all of it', async () => {
     const natsPort = await freePort();
     started = await npmStart({ AVIARY_NATS_PORT: String(natsPort), AVIARY_DATA_DIR: dataDir });
-    const { child, output } = started;
+    const { output } = started;
 
     for (const name of ['nats-server', 'inference', 'preprocessor', 'flags', 'rollout-controller', 'gateway'])
       expect(output()).toMatch(new RegExp(`^${name} *\\| `, 'm'));
     const predicted = await postJson(`${started.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
     expect(predicted.status).toBe(200);
     expect(predicted.body.predictions).toHaveLength(1);
-    const children = childrenOf(child.pid!);
+    const children = childrenOf(started.pid);
     expect(children.length).toBeGreaterThanOrEqual(6); // nats-server and the five services
 
-    process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C sends: the whole foreground process group
+    process.kill(-started.pid, 'SIGINT'); // what Ctrl-C sends: the whole foreground process group
     expect(await started.exited).toBe(0);
     expect(output()).toContain('stopping aviary');
     expect(children.filter(alive)).toEqual([]);
@@ -106,7 +108,7 @@ describe('npm start', () => {
       expect(started.output()).toContain(`NATS ${nats.url}`);
       const ready = await fetch(`${started.httpUrl}/v2/health/ready`);
       expect(ready.status).toBe(200);
-      const children = childrenOf(started.child.pid!);
+      const children = childrenOf(started.pid);
 
       started.child.kill('SIGTERM');
       expect(await started.exited).toBe(0);

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     // Services bind where the user asks (0.0.0.0 by default, like the containers); the stack only defaults to loopback for tests.
     env: { AVIARY_HOST: process.env.AVIARY_HOST ?? '0.0.0.0' },
   });
-  console.log(`\naviary is up: REST http://127.0.0.1:${httpPort}  gRPC 127.0.0.1:${grpcPort}  NATS ${stack.natsUrl}  (Ctrl-C stops it)\n`);
+  console.log(
+    `\naviary is up: REST http://127.0.0.1:${httpPort}  gRPC 127.0.0.1:${grpcPort}  NATS ${stack.natsUrl}  (Ctrl-C stops it)\n`,
+  );
 
   let stopping = false;
   const stop = async () => {
