@@ -16,4 +16,19 @@ describe('preciseClock', () => {
       await clock.close();
     }
   });
+
+  it('keeps the process alive while a sleep is pending, and only then', async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    const before = ports();
+    const clock = preciseClock();
+    try {
+      expect(ports()).toBe(before);
+      const sleeping = clock.sleep(20);
+      expect(ports()).toBe(before + 1);
+      await sleeping;
+      expect(ports()).toBe(before);
+    } finally {
+      await clock.close();
+    }
+  });
 });

@@ -26,19 +26,22 @@ const hrNow = () => Number(process.hrtime.bigint()) / 1e6;
 
 export function preciseClock(): PreciseClock {
   const worker = new Worker(WAITER, { eval: true });
-  worker.unref();
   const waiting = new Map<number, () => void>();
   let next = 0;
+  // Referenced only while a sleep is pending: a pending sleep keeps the process alive, as setTimeout would.
   worker.on('message', (id: number) => {
     waiting.get(id)?.();
     waiting.delete(id);
+    if (waiting.size === 0) worker.unref();
   });
+  worker.unref(); // after the listener, which would reference it again
   return {
     now: hrNow,
     /** Exact for one sleep at a time (the open loop's use); overlapping sleeps are served in call order. */
     sleep(milliseconds) {
       const id = next++;
       return new Promise<void>((resolve) => {
+        if (waiting.size === 0) worker.ref();
         waiting.set(id, resolve);
         worker.postMessage({ id, until: hrNow() + milliseconds });
       });
