@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compose smoke test (CI runs it): build the image, start the whole stack (docker-compose up -d), wait until
 # the gateway is ready, then one REST prediction and one gRPC ModelInfer through the ports published on
-# 127.0.0.1, check every container is healthy, and always `down -v` at the end.
+# 127.0.0.1, `run --rm cli models list`, check every container is healthy, and always `down -v` at the end.
 #
 #   bash deploy/docker/smoke-test.sh
 #
@@ -112,6 +112,13 @@ pass "REST predict flight-delay: ${out:0:300}"
 # ---- one gRPC ModelInfer through the published gRPC port ----
 node deploy/docker/smoke-grpc.js --target "127.0.0.1:$AVIARY_GRPC_PORT" --model flight-delay \
   || fail "gRPC ModelInfer through 127.0.0.1:$AVIARY_GRPC_PORT"
+
+# ---- the CLI inside the stack, as the README shows it: every demo version listed, flight-delay 2 serving ----
+t=$(date +%s)
+listed=$(compose run --rm cli models list 2>&1) || fail "compose run --rm cli models list: $listed"
+printf '%s\n' "$listed" | grep -Eq '^flight-delay +2 +serving' \
+  || fail "cli models list does not show flight-delay 2 serving: $listed"
+pass "compose run --rm cli models list ($(( $(date +%s) - t ))s): $(printf '%s\n' "$listed" | grep -E '^flight-delay +2' | tr -s ' ')"
 
 # ---- every container healthy (the scaled ones included; the gateway started last, so its Docker health
 # check may still be in its first interval) ----
