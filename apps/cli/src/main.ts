@@ -72,8 +72,8 @@ models
   .command('seed <dir>')
   .description('push every <dir>/<name>/<version>/ bundle that is not registered yet')
   .action(async (dir: string) => {
-    await withRegistry(nats(), async (registry, nc) =>
-      seedModels(registry, await ServingPointers.open(nc.jetstream(), registry), dir, (line) => console.log(line)),
+    await withRegistry(nats(), async (registry) =>
+      seedModels(registry, await ServingPointers.open(registry), dir, (line) => console.log(line)),
     );
   });
 

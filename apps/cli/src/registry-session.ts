@@ -13,5 +13,5 @@ export async function withNats<T>(natsUrl: string, run: (nc: NatsConnection) => 
 }
 
 export function withRegistry<T>(natsUrl: string, run: (registry: ModelRegistry, nc: NatsConnection) => Promise<T>): Promise<T> {
-  return withNats(natsUrl, async (nc) => run(await ModelRegistry.open(nc.jetstream()), nc));
+  return withNats(natsUrl, async (nc) => run(await ModelRegistry.open(nc), nc));
 }

@@ -2,7 +2,7 @@
 // whole; an invalid one is logged and ignored, so the last good set keeps answering.
 import { buckets, flagEvaluationRequestSchema, parseOrThrow, queueGroups, subjects, notFound } from '@aviary/contracts';
 import { FlagSet } from '@aviary/flags-engine';
-import { decodeJson, encodeJson, NatsRpc, openKv } from '@aviary/messaging';
+import { decodeJson, encodeJson, followBucket, NatsRpc, openKv } from '@aviary/messaging';
 import { createLogger } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
@@ -20,24 +20,33 @@ export class FlagSets implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationBootstrap(): Promise<void> {
     const kv = await openKv(this.rpc.connection.jetstream(), buckets.flags);
-    const watch = await kv.watch();
-    this.stopWatch = () => watch.stop();
-    void (async () => {
-      for await (const entry of watch) {
+    const watch = await followBucket(
+      kv,
+      this.rpc.connection,
+      (entry) => {
         if (entry.operation !== 'PUT') {
           this.sets.delete(entry.key);
-          continue;
+          return;
         }
         try {
           this.sets.set(entry.key, FlagSet.parse(fromUtf8.decode(entry.value)));
           log.info({ flagSet: entry.key, revision: entry.revision }, 'flag set loaded');
         } catch (e) {
-          log.error({ flagSet: entry.key, revision: entry.revision, reason: (e as Error).message }, 'flag set rejected; the last good one keeps serving');
+          log.error(
+            { flagSet: entry.key, revision: entry.revision, reason: (e as Error).message },
+            'flag set rejected; the last good one keeps serving',
+          );
         }
-      }
-    })();
+      },
+      (e) => log.error({ reason: e.message }, 'flag set watch ended'),
+    );
+    this.stopWatch = () => watch.stop();
     this.subscription = await this.rpc.serve(subjects.flagsEvaluate, queueGroups.flags, async (request) => {
-      const query = parseOrThrow(flagEvaluationRequestSchema, decodeJson(request.data, 'flag evaluation request'), 'flag evaluation request');
+      const query = parseOrThrow(
+        flagEvaluationRequestSchema,
+        decodeJson(request.data, 'flag evaluation request'),
+        'flag evaluation request',
+      );
       const set = this.sets.get(query.flagSet);
       if (!set) throw notFound(`flag set "${query.flagSet}" does not exist`);
       return encodeJson(set.evaluate(query.flag, query.context as never, query.type));

@@ -28,7 +28,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     this.manifests = new ManifestCache(
-      await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem)),
+      await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)),
     );
     this.manifests.onChange((change) => {
       const key =
@@ -42,7 +42,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
         this.probe(change.manifest.name, change.manifest.version);
     });
     await this.manifests.start();
-    const pointers = await ServingPointers.open(this.rpc.connection.jetstream(), this.manifests.registry);
+    const pointers = await ServingPointers.open(this.manifests.registry);
     this.pointerWatch = await pointers.watch((model, pointer) => {
       if (pointer) this.pointers.set(model, pointer);
       else this.pointers.delete(model);

@@ -1,4 +1,4 @@
-import { MessagingModule } from '@aviary/messaging';
+import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
 import { INFERENCE_CONFIG, InferenceConfig } from './config';
@@ -15,6 +15,7 @@ export class AppModule {
       providers: [
         { provide: INFERENCE_CONFIG, useValue: config },
         ModelHost,
+        NatsReadiness,
         InferenceReadiness,
         { provide: READINESS_CHECK, useExisting: InferenceReadiness },
       ],

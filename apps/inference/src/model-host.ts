@@ -55,7 +55,7 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.registry = await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem));
+    this.registry = await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem));
     this.statusSubscription = await this.rpc.serve(subjects.inferenceStatus, undefined, async () =>
       encodeJson(this.status()),
     );

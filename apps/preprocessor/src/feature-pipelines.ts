@@ -30,7 +30,7 @@ export class FeaturePipelines implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     this.manifests = new ManifestCache(
-      await ModelRegistry.open(this.rpc.connection.jetstream(), (problem) => log.warn(problem)),
+      await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)),
     );
     // A replaced or deleted version must not keep its old spec.
     this.manifests.onChange((change) =>

@@ -13,7 +13,7 @@ export class ServingStatus implements OnApplicationBootstrap, OnApplicationShutd
   constructor(private readonly rpc: NatsRpc) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const registry = await ModelRegistry.open(this.rpc.connection.jetstream());
+    const registry = await ModelRegistry.open(this.rpc.connection);
     this.subscription = await this.rpc.serve(subjects.rolloutStatus, queueGroups.rolloutController, async () => {
       return encodeJson({ models: servingReport(await versionStates(this.rpc.connection, registry, 300)) });
     });

@@ -4,3 +4,4 @@ export * from './json';
 export * from './connection';
 export * from './messaging.module';
 export * from './nats-readiness';
+export * from './kv-watch';

@@ -6,6 +6,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { headers as natsHeaders, NatsConnection } from 'nats';
 import { connectNats } from './connection';
+import { NatsReadiness } from './nats-readiness';
 import { IncomingRequest, NatsRpc } from './rpc';
 import { rejection } from '@aviary/testing';
 
@@ -305,5 +306,44 @@ describe('NatsRpc against a real nats-server', () => {
     await closed.close();
     const error = await rejection(new NatsRpc(closed).request(subject(), new Uint8Array(0), { timeoutMs: 2_000 }));
     expect(error.code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('NatsRpc while its nats-server restarts', () => {
+  it('fails requests at once while disconnected, fails the one in flight, and serves again after reconnecting', async () => {
+    let nats = await startNatsServer();
+    const server = new NatsRpc(await connectNats(nats.url, 'restart-server'));
+    const client = new NatsRpc(await connectNats(nats.url, 'restart-client'));
+    const readiness = new NatsReadiness(client);
+    const hold = gate();
+    try {
+      await server.serve('spec.restart.slow', 'spec', async () => {
+        await hold.opened;
+        return new Uint8Array(0);
+      });
+      await server.serve('spec.restart.echo', 'spec', async (request) => request.data);
+      const inFlight = rejection(client.request('spec.restart.slow', new Uint8Array(0), { timeoutMs: 20_000 }));
+      await client.connection.flush();
+
+      const port = nats.port;
+      await nats.process.stop();
+      const started = Date.now();
+      const lost = await inFlight;
+      expect(lost).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/connection lost/) });
+      const down = await rejection(client.request('spec.restart.echo', utf8.encode('x'), { timeoutMs: 20_000 }));
+      expect(down).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/NATS connection is down/) });
+      expect(Date.now() - started).toBeLessThan(5_000); // neither waited for its 20 s deadline
+      expect(await readiness.ready()).toEqual({ ready: false, reason: 'NATS connection down, reconnecting' });
+
+      nats = await startNatsServer({ port });
+      await waitFor('the client to reconnect', async () => client.connected && server.connected, 15_000);
+      expect(text(await client.request('spec.restart.echo', utf8.encode('back'), { timeoutMs: 5_000 }))).toBe('back');
+      expect(await readiness.ready()).toEqual({ ready: true });
+    } finally {
+      hold.open();
+      await client.drain().catch(() => undefined);
+      await server.drain().catch(() => undefined);
+      await nats.stop();
+    }
   });
 });

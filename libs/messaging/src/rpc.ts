@@ -41,6 +41,11 @@ export class NatsRpc {
     this.inbox = new ReplyInbox(connection);
   }
 
+  /** False while the NATS connection is down (nats.js reconnecting) or closed. */
+  get connected(): boolean {
+    return this.inbox.connected;
+  }
+
   /** Sends a request and returns the reply body; a NATS failure becomes UNAVAILABLE or DEADLINE_EXCEEDED at once. */
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
     const span = trace.getTracer('aviary').startSpan(`send ${subject}`, {

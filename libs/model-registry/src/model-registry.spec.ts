@@ -38,7 +38,7 @@ let bucketCount = 0;
 /** A registry on buckets of its own, so each test starts empty. */
 async function freshRegistry(): Promise<ModelRegistry> {
   const bucket = `spec_models_${++bucketCount}`;
-  return new ModelRegistry(await openKv(js, bucket), await openObjectStore(js, bucket));
+  return new ModelRegistry(nc, await openKv(js, bucket), await openObjectStore(js, bucket));
 }
 
 beforeAll(async () => {
@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('ModelRegistry', () => {
   it('opens the aviary_models KV bucket and object store', async () => {
-    const registry = await ModelRegistry.open(js);
+    const registry = await ModelRegistry.open(nc);
     await registry.push({ name: 'flight-delay', version: '1', onnx: flightV1.onnx });
     expect((await (await openKv(js, buckets.models)).get(manifestKey('flight-delay', '1')))?.operation).toBe('PUT');
     expect(
@@ -288,7 +288,7 @@ describe('ModelRegistry', () => {
   it('refuses to hand back stored bytes that no longer match the manifest checksum', async () => {
     const bucket = `spec_models_${++bucketCount}`;
     const store = await openObjectStore(js, bucket);
-    const registry = new ModelRegistry(await openKv(js, bucket), store);
+    const registry = new ModelRegistry(nc, await openKv(js, bucket), store);
     const { manifest } = await registry.push({ name: 'flight-delay', version: '1', onnx: flightV1.onnx });
     await store.putBlob({ name: manifest.objectName }, flightV2.onnx);
     const error = await rejection(registry.fetchModel(manifest));
@@ -344,7 +344,7 @@ describe('ModelRegistry', () => {
   it('keeps watching past a stored manifest it cannot read', async () => {
     const bucket = `spec_models_${++bucketCount}`;
     const kv = await openKv(js, bucket);
-    const registry = new ModelRegistry(kv, await openObjectStore(js, bucket));
+    const registry = new ModelRegistry(nc, kv, await openObjectStore(js, bucket));
     await kv.put('legacy.1', JSON.stringify({ name: 'legacy', version: '1', format: 'from an older release' }));
     const changes: ManifestChange[] = [];
     const watcher = await registry.watch((change) => changes.push(change));
@@ -396,7 +396,7 @@ withSklearnFixtures('ModelRegistry with scikit-learn exports whose probabilities
   it('keeps the upload, byte for byte, beside the served graph, and removes both together', async () => {
     const bucket = `spec_models_${++bucketCount}`;
     const store = await openObjectStore(js, bucket);
-    const registry = new ModelRegistry(await openKv(js, bucket), store);
+    const registry = new ModelRegistry(nc, await openKv(js, bucket), store);
     const upload = fixture('pipeline_titanic.onnx');
     await registry.push({ name: 'titanic', version: '1', onnx: upload });
     const original = await store.getBlob(originalObjectName('titanic', '1'));

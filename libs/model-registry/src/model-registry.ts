@@ -18,10 +18,10 @@ import {
 import { FeatureSpec, parseFeatureSpec } from '@aviary/features';
 import { checkGate, evaluateVersion, parseGate } from '@aviary/evaluation';
 import { ModelSession } from '@aviary/inference-engine';
-import { openKv, openObjectStore } from '@aviary/messaging';
+import { BucketWatch, followBucket, openKv, openObjectStore } from '@aviary/messaging';
 import { GraphRewrite, OutputRewrite, rewriteZipMapOutputs, verifyRewrite } from '@aviary/onnx-graph';
 import { createHash } from 'node:crypto';
-import { JetStreamClient, KV, KvEntry, ObjectStore } from 'nats';
+import { KV, KvEntry, NatsConnection, ObjectStore } from 'nats';
 import { checkSpecFitsModel } from './spec-compatibility';
 
 export interface ModelPush {
@@ -48,14 +48,18 @@ export const originalObjectName = (name: string, version: string) => `${name}/${
 
 export class ModelRegistry {
   constructor(
+    /** Watches start over when it reconnects; ServingPointers opens its bucket through it. */
+    readonly connection: NatsConnection,
     private readonly manifests: KV,
     private readonly artifacts: ObjectStore,
     /** Told about manifests that cannot be read; they are skipped so one bad entry never stops the others. */
     private readonly onUnreadable: (problem: string) => void = () => undefined,
   ) {}
 
-  static async open(js: JetStreamClient, onUnreadable?: (problem: string) => void): Promise<ModelRegistry> {
+  static async open(connection: NatsConnection, onUnreadable?: (problem: string) => void): Promise<ModelRegistry> {
+    const js = connection.jetstream();
     return new ModelRegistry(
+      connection,
       await openKv(js, buckets.models),
       await openObjectStore(js, objectStores.models),
       onUnreadable,
@@ -163,21 +167,21 @@ export class ModelRegistry {
     if (manifest.originalSha256) await this.artifacts.delete(originalObjectName(name, version));
   }
 
-  /** Every manifest now and every change after, until `stop` is called. */
-  async watch(onChange: (change: ManifestChange) => void): Promise<{ stop(): void }> {
-    const iterator = await this.manifests.watch();
-    const consume = async () => {
-      for await (const entry of iterator) {
+  /** Every manifest now and every change after, until `stop`; after a reconnect every manifest again. */
+  async watch(onChange: (change: ManifestChange) => void): Promise<BucketWatch> {
+    return followBucket(
+      this.manifests,
+      this.connection,
+      (entry) => {
         if (entry.operation === 'PUT') {
           for (const manifest of readable(entry, this.onUnreadable)) onChange({ kind: 'put', manifest });
         } else {
           const [name, version] = entry.key.split('.');
           onChange({ kind: 'delete', name, version });
         }
-      }
-    };
-    consume().catch((e: Error) => this.onUnreadable(`manifest watch ended: ${e.message}`));
-    return { stop: () => iterator.stop() };
+      },
+      (e) => this.onUnreadable(`manifest watch ended: ${e.message}`),
+    );
   }
 }
 

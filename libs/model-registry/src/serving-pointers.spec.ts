@@ -23,8 +23,8 @@ let pointers: ServingPointers;
 beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connectNats(nats.url, 'serving-pointers-spec');
-  registry = await ModelRegistry.open(nc.jetstream());
-  pointers = await ServingPointers.open(nc.jetstream(), registry);
+  registry = await ModelRegistry.open(nc);
+  pointers = await ServingPointers.open(registry);
   await registry.push({ name: 'm', version: '1', onnx });
   await registry.push({
     name: 'm',

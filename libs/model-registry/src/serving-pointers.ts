@@ -9,8 +9,8 @@ import {
   ServingPointer,
   servingPointerSchema,
 } from '@aviary/contracts';
-import { openKv } from '@aviary/messaging';
-import { JetStreamClient, KV, KvEntry } from 'nats';
+import { BucketWatch, followBucket, openKv } from '@aviary/messaging';
+import { KV, KvEntry } from 'nats';
 import { ModelRegistry } from './model-registry';
 
 const fromUtf8 = new TextDecoder();
@@ -21,8 +21,9 @@ export class ServingPointers {
     private readonly registry: ModelRegistry,
   ) {}
 
-  static async open(js: JetStreamClient, registry: ModelRegistry): Promise<ServingPointers> {
-    return new ServingPointers(await openKv(js, buckets.serving), registry);
+  /** On the registry's connection. */
+  static async open(registry: ModelRegistry): Promise<ServingPointers> {
+    return new ServingPointers(await openKv(registry.connection.jetstream(), buckets.serving), registry);
   }
 
   async serve(model: string, version: string, by: string): Promise<ServingPointer> {
@@ -55,22 +56,22 @@ export class ServingPointers {
     return pointers;
   }
 
-  /** Every pointer now and every move after; `undefined` when a model's pointer is removed. */
-  async watch(onChange: (model: string, pointer: ServingPointer | undefined) => void): Promise<{ stop(): void }> {
-    const iterator = await this.kv.watch();
-    const consume = async () => {
-      for await (const entry of iterator) {
+  /** Every pointer now and every move after (all of them again after a reconnect); `undefined` when removed. */
+  async watch(onChange: (model: string, pointer: ServingPointer | undefined) => void): Promise<BucketWatch> {
+    return followBucket(
+      this.kv,
+      this.registry.connection,
+      (entry) => {
         let pointer: ServingPointer | undefined;
         try {
           pointer = entry.operation === 'PUT' ? decode(entry) : undefined;
         } catch {
-          continue; // an unreadable pointer is ignored; the last good one keeps serving
+          return; // an unreadable pointer is ignored; the last good one keeps serving
         }
         onChange(entry.key, pointer);
-      }
-    };
-    void consume().catch(() => undefined);
-    return { stop: () => iterator.stop() };
+      },
+      () => undefined,
+    );
   }
 }
 

@@ -89,7 +89,7 @@ export async function versionStates(
   registry: ModelRegistry,
   waitMs = 500,
 ): Promise<VersionSummary[]> {
-  const pointers = await ServingPointers.open(connection.jetstream(), registry);
+  const pointers = await ServingPointers.open(registry);
   const [manifests, replicas, serving] = await Promise.all([
     registry.list(),
     collectReplicaStatus(connection, waitMs),

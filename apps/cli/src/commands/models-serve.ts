@@ -8,7 +8,7 @@ export async function serveVersion(
   name: string,
   version: string,
 ): Promise<string> {
-  const pointers = await ServingPointers.open(nc.jetstream(), registry);
+  const pointers = await ServingPointers.open(registry);
   const previous = await pointers.get(name);
   await pointers.serve(name, version, 'cli');
   return `serving: ${name} version ${version}${previous && previous.version !== version ? ` (was ${previous.version})` : ''}`;
