@@ -282,6 +282,17 @@ describe('REST gateway', () => {
     });
   });
 
+  describe('connections', () => {
+    // Fastify's 72 s, on the direct routes' server too: longer than load balancers' and client pools' idle timeouts,
+    // so a client never reuses a socket the gateway is closing (Node's own 5 s raced undici's 4 s pool under load).
+    it('keeps idle keep-alive connections for 72 s on every route', async () => {
+      const predict = await postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+      const metadata = await getJson(`${url}/v2`);
+      expect(predict.headers.get('keep-alive')).toBe('timeout=72');
+      expect(metadata.headers.get('keep-alive')).toBe('timeout=72');
+    });
+  });
+
   describe('bad input', () => {
     const infer = (body: unknown, model = 'flight-delay') =>
       postJson(`${url}/v2/models/${model}/versions/1/infer`, body);

@@ -16,7 +16,7 @@ import {
 } from '@aviary/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { context } from '@opentelemetry/api';
-import { FastifyServerFactory } from 'fastify';
+import { FastifyServerFactory, FastifyServerOptions } from 'fastify';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { InferenceService } from '../inference.service';
@@ -158,11 +158,25 @@ export class DirectRoutes {
 
 /** A Fastify serverFactory: the direct routes answer first (once Nest has built them), Fastify the rest. */
 export function serverWithDirectRoutes(routes: () => DirectRoutes | undefined): FastifyServerFactory {
-  return (fastify) =>
-    createServer((request, response) => {
+  return (fastify, rawOptions) => {
+    const options = rawOptions as ServerTimeouts; // Fastify passes its own options, defaults filled in
+    const server = createServer((request, response) => {
       if (!routes()?.handle(request, response)) fastify(request, response);
     });
+    // What Fastify sets on a server it creates itself and skips for a factory's. Without it Node's 5 s keep-alive
+    // applies, which clients pooling for about as long (undici: 4 s) race: a reused socket closes under a request.
+    server.keepAliveTimeout = options.keepAliveTimeout ?? server.keepAliveTimeout;
+    server.requestTimeout = options.requestTimeout ?? server.requestTimeout;
+    if (options.connectionTimeout) server.setTimeout(options.connectionTimeout);
+    if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+    return server;
+  };
 }
+
+type ServerTimeouts = Pick<
+  FastifyServerOptions,
+  'keepAliveTimeout' | 'requestTimeout' | 'connectionTimeout' | 'maxRequestsPerSocket'
+>;
 
 function decodeSegment(segment: string): string {
   try {
