@@ -11,8 +11,13 @@ export class ManifestCache {
 
   async start(): Promise<void> {
     this.watcher = await this.registry.watch((change) => {
-      if (change.kind === 'put') this.byKey.set(key(change.manifest.name, change.manifest.version), change.manifest);
-      else this.byKey.delete(key(change.name, change.version));
+      if (change.kind === 'put') {
+        const k = key(change.manifest.name, change.manifest.version);
+        // A watch started afresh after a reconnect replays every manifest; only a real change is news to listeners
+        // (the gateway would otherwise drop every version from routing until its probe answered again).
+        if (sameManifest(this.byKey.get(k), change.manifest)) return;
+        this.byKey.set(k, change.manifest);
+      } else if (!this.byKey.delete(key(change.name, change.version))) return;
       for (const listener of this.listeners) listener(change);
     });
   }
@@ -44,3 +49,7 @@ export class ManifestCache {
 }
 
 const key = (name: string, version: string) => `${name}.${version}`;
+
+/** Both parsed from the KV's JSON, so equal manifests serialise alike. */
+const sameManifest = (known: ModelManifest | undefined, next: ModelManifest) =>
+  known !== undefined && JSON.stringify(known) === JSON.stringify(next);
