@@ -14,6 +14,8 @@ import {
   applyFeatureSpec,
   ClassifierPredictionSpec,
   FeatureSpec,
+  isColumn,
+  isFloat,
   RegressionPredictionSpec,
   recordsToTensors,
   valuePredictions,
@@ -77,12 +79,8 @@ export function specLessRegression(
 ): RegressionPredictionSpec | undefined {
   if (rewrites.length > 0 || outputs.length !== 1) return undefined;
   const [value] = outputs;
-  const float = value.datatype === 'FP32' || value.datatype === 'FP64';
-  return float && oneValuePerRow(value) ? { task: 'regression', valueOutput: value.name } : undefined;
+  return isFloat(value) && isColumn(value) ? { task: 'regression', valueOutput: value.name } : undefined;
 }
-
-/** One value per row: shape [N] or [N, 1]. */
-const oneValuePerRow = ({ shape }: TensorMetadata) => shape.length === 1 || (shape.length === 2 && shape[1] === 1);
 
 interface ScoringJob {
   scorer: Scorer;
@@ -173,7 +171,7 @@ function findLabelOutput(outputs: readonly TensorMetadata[], probabilityOutput: 
     (o) =>
       o.name !== probabilityOutput &&
       (o.datatype === 'BYTES' || o.datatype.startsWith('INT') || o.datatype.startsWith('UINT')) &&
-      oneValuePerRow(o),
+      isColumn(o),
   );
   if (candidates.length !== 1) {
     const described = outputs.map((o) => `"${o.name}" ${o.datatype} [${o.shape.join(',')}]`).join(', ');

@@ -21,6 +21,6 @@ export type {
 export { fitFeatureSpec } from './fit';
 export { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';
 export type { CompiledFeatureSpec } from './apply';
-export { classPredictions, interpretOutputs, valuePredictions } from './predictions';
+export { classPredictions, interpretOutputs, isColumn, isFloat, valuePredictions } from './predictions';
 export type { ClassPrediction, Prediction, ValuePrediction } from './predictions';
 export { recordsToTensors, tensorsToRecords } from './raw-records';

@@ -61,10 +61,12 @@ export function valuePredictions(prediction: RegressionPredictionSpec, outputs: 
   return Array.from(values.data as Float32Array | Float64Array, (value) => ({ value }));
 }
 
-const isFloat = (t: Tensor) => t.datatype === 'FP32' || t.datatype === 'FP64';
+/** A tensor (or its metadata) of floats, as a regressor's value output must be. */
+export const isFloat = ({ datatype }: { datatype: string }) => datatype === 'FP32' || datatype === 'FP64';
 
 /** One value per row: shape [N] or [N, 1]. */
-const isColumn = (t: Tensor) => t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1);
+export const isColumn = ({ shape }: { shape: readonly number[] }) =>
+  shape.length === 1 || (shape.length === 2 && shape[1] === 1);
 
 function findOutput(outputs: readonly Tensor[], name: string): Tensor {
   const found = outputs.find((t) => t.name === name);
