@@ -54,7 +54,7 @@ models
   .description('every version with its state (loading / ready / failed, with the reason)')
   .option('--json', 'print JSON')
   .action(async (options: { json?: boolean }) => {
-    const rows = await withRegistry(nats(), (registry, nc) => versionStates(nc, registry));
+    const rows = await withRegistry(nats(), (registry) => versionStates(registry));
     console.log(options.json ? JSON.stringify(rows, null, 2) : formatTable(rows));
   });
 

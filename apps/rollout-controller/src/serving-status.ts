@@ -15,7 +15,7 @@ export class ServingStatus implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const registry = await ModelRegistry.open(this.rpc.connection);
     this.subscription = await this.rpc.serve(subjects.rolloutStatus, queueGroups.rolloutController, async () => {
-      return encodeJson({ models: servingReport(await versionStates(this.rpc.connection, registry, 300)) });
+      return encodeJson({ models: servingReport(await versionStates(registry, 300)) });
     });
   }
 

@@ -84,15 +84,11 @@ export async function collectReplicaStatus(connection: NatsConnection, waitMs = 
 }
 
 /** Every version's state right now: manifests, what the replicas report, and the serving pointers. */
-export async function versionStates(
-  connection: NatsConnection,
-  registry: ModelRegistry,
-  waitMs = 500,
-): Promise<VersionSummary[]> {
+export async function versionStates(registry: ModelRegistry, waitMs = 500): Promise<VersionSummary[]> {
   const pointers = await ServingPointers.open(registry);
   const [manifests, replicas, serving] = await Promise.all([
     registry.list(),
-    collectReplicaStatus(connection, waitMs),
+    collectReplicaStatus(registry.connection, waitMs),
     pointers.all(),
   ]);
   return summarizeVersions(manifests, replicas, serving);
