@@ -248,10 +248,15 @@ describe('REST gateway', () => {
       expect(metrics).toMatch(
         /aviary_request_duration_seconds_bucket\{le="0.005",service="gateway",route="\/v1\/models\/:model\/predict",model="flight-delay"\}/,
       );
-      expect(metrics).toMatch(
-        /aviary_predictions_total\{model="flight-delay",version="2",label="(late|on-time)",service="gateway"\} \d+/,
+      // The preprocessor interprets the outputs, so it counts the predictions per version.
+      const preprocessor = stack.processes.find((p) => p.service === 'preprocessor');
+      const predictionMetrics = await (await fetch(`${preprocessor?.httpUrl}/metrics`)).text();
+      expect(predictionMetrics).toMatch(
+        /aviary_predictions_total\{model="flight-delay",version="2",label="(late|on-time)",service="preprocessor"\} \d+/,
       );
-      expect(metrics).toMatch(/aviary_prediction_probability_count\{[^}]*model="flight-delay",version="2"[^}]*\} \d+/);
+      expect(predictionMetrics).toMatch(
+        /aviary_prediction_probability_count\{[^}]*model="flight-delay",version="2"[^}]*\} \d+/,
+      );
     });
 
     it('logs JSON lines that carry the trace id of the request', async () => {

@@ -24,7 +24,7 @@ describe('tracing', () => {
     await receiver.stop();
   });
 
-  it('links gateway -> preprocessor and gateway -> inference spans in one trace', async () => {
+  it('links gateway -> preprocessor -> inference spans in one trace', async () => {
     const response = await postJson(`${stack.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
     expect(response.status).toBe(200);
     const traceId: string = response.body.traceId;
@@ -35,19 +35,22 @@ describe('tracing', () => {
       'the spans of all three services',
       async () =>
         !!find('inference', CONSUMER, /infer/) &&
-        !!find('preprocessor', CONSUMER, /preprocess/) &&
+        !!find('preprocessor', CONSUMER, /predict/) &&
         !!find('gateway', SERVER, /predict/),
       10_000,
     );
 
     const root = find('gateway', SERVER, /^POST \/v1\/models\/:model\/predict$/) as ReceivedSpan;
     expect(root.parentSpanId).toBeUndefined();
-    const toPreprocessor = find('gateway', CLIENT, /^send aviary\.v1\.preprocess\.flight-delay\.2$/) as ReceivedSpan;
-    const toInference = find('gateway', CLIENT, /^send aviary\.v1\.infer\.flight-delay\.2$/) as ReceivedSpan;
+    const toPreprocessor = find('gateway', CLIENT, /^send aviary\.v1\.predict\.flight-delay\.2$/) as ReceivedSpan;
+    const inPreprocessor = find('preprocessor', CONSUMER, /^process aviary\.v1\.predict\.\*\.\*$/) as ReceivedSpan;
+    const toInference = find('preprocessor', CLIENT, /^send aviary\.v1\.infer\.flight-delay\.2$/) as ReceivedSpan;
     expect(toPreprocessor.parentSpanId).toBe(root.spanId);
-    expect(toInference.parentSpanId).toBe(root.spanId);
-    expect(find('preprocessor', CONSUMER, /preprocess/)!.parentSpanId).toBe(toPreprocessor.spanId);
+    expect(inPreprocessor.parentSpanId).toBe(toPreprocessor.spanId);
+    expect(toInference.parentSpanId).toBe(inPreprocessor.spanId);
     expect(find('inference', CONSUMER, /infer/)!.parentSpanId).toBe(toInference.spanId);
+    // The gateway no longer handles tensors on this path.
+    expect(receiver.trace(traceId).some((s) => s.service === 'gateway' && /infer/.test(s.name))).toBe(false);
   });
 
   it("continues the caller's trace when the request carries a traceparent header", async () => {

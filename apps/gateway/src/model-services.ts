@@ -1,6 +1,15 @@
 // The gateway's seam to the services behind it: preprocessor and inference replicas, over NATS.
-import { decodeTensors, encodeTensors, PreprocessRequest, subjects, Tensor } from '@aviary/contracts';
-import { encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
+import {
+  AviaryError,
+  decodeTensors,
+  encodeTensors,
+  parseOrThrow,
+  PredictRecords,
+  predictRecordsReplySchema,
+  subjects,
+  Tensor,
+} from '@aviary/contracts';
+import { decodeJson, encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 
@@ -16,12 +25,19 @@ export class ModelServices {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async preprocess(model: string, version: string, records: unknown[]): Promise<Tensor[]> {
-    const request: PreprocessRequest = { records };
-    const reply = await this.rpc.request(subjects.preprocess(model, version), encodeJson(request), {
+  /** One prediction per record, from the preprocessor (which calls inference itself). */
+  async predict(model: string, version: string, records: unknown[]): Promise<unknown[]> {
+    const request: PredictRecords = { records };
+    const reply = await this.rpc.request(subjects.predict(model, version), encodeJson(request), {
       timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
     });
-    return decodeTensors(reply).tensors;
+    const { predictions } = parseOrThrow(predictRecordsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
+    if (predictions.length !== records.length)
+      throw new AviaryError(
+        `the preprocessor answered ${predictions.length} predictions for ${records.length} records`,
+        'INTERNAL',
+      );
+    return predictions;
   }
 
   async infer(model: string, version: string, inputs: readonly Tensor[], outputs?: string[]): Promise<Tensor[]> {

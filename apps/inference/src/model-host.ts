@@ -9,6 +9,7 @@ import {
   ReplicaStatus,
   ReplicaVersionStatus,
   subjects,
+  versionKey,
 } from '@aviary/contracts';
 import { ModelSession } from '@aviary/inference-engine';
 import { encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
@@ -60,10 +61,7 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
       encodeJson(this.status()),
     );
     this.watcher = await this.registry.watch((change) => {
-      const key =
-        change.kind === 'put'
-          ? `${change.manifest.name}.${change.manifest.version}`
-          : `${change.name}.${change.version}`;
+      const key = versionKey(change.name, change.version);
       this.loading = this.loading.then(() => (change.kind === 'put' ? this.load(change.manifest) : this.unload(key)));
     });
   }
@@ -84,7 +82,7 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async load(manifest: ModelManifest): Promise<void> {
-    const key = `${manifest.name}.${manifest.version}`;
+    const key = versionKey(manifest.name, manifest.version);
     if (gateFailures(manifest)) return; // rejected by its quality gate: never loaded, so never routable
     const current = this.versions.get(key);
     if (current?.sha256 === manifest.sha256 && current.status.state === 'ready') return;

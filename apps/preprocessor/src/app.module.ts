@@ -1,9 +1,9 @@
 import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
-import { PreprocessorConfig } from './config';
-import { FeaturePipelines } from './feature-pipelines';
-
+import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
+import { PredictServer } from './predict.server';
+import { VersionPipelines } from './version-pipelines';
 
 @Module({})
 export class AppModule {
@@ -12,7 +12,13 @@ export class AppModule {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'preprocessor' })],
       controllers: [HealthController],
-      providers: [FeaturePipelines, NatsReadiness, { provide: READINESS_CHECK, useExisting: NatsReadiness }],
+      providers: [
+        { provide: PREPROCESSOR_CONFIG, useValue: config },
+        VersionPipelines,
+        PredictServer,
+        NatsReadiness,
+        { provide: READINESS_CHECK, useExisting: NatsReadiness },
+      ],
     };
   }
 }

@@ -1,8 +1,14 @@
 // Preprocessor configuration, from the environment.
-import { commonEnv, loadConfig, port } from '@aviary/contracts';
+import { commonEnv, loadConfig, port, positiveInt } from '@aviary/contracts';
 import { z } from 'zod';
 
-const schema = z.object({ ...commonEnv, AVIARY_HTTP_PORT: port(9101) });
+const schema = z.object({
+  ...commonEnv,
+  AVIARY_HTTP_PORT: port(9101),
+  /** How long the preprocessor waits for an inference replica before answering DEADLINE_EXCEEDED. */
+  AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
+});
 
 export type PreprocessorConfig = z.infer<typeof schema>;
+export const PREPROCESSOR_CONFIG = Symbol('PREPROCESSOR_CONFIG');
 export const loadPreprocessorConfig = () => loadConfig(schema);

@@ -3,8 +3,6 @@ import { z } from 'zod';
 
 export const predictRequestSchema = z.object({
   instances: z.array(z.unknown()).min(1, 'instances must hold at least one record'),
-  /** Evaluation context for flags (targetingKey etc.); used from the flags issue on. */
-  context: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type PredictRequest = z.infer<typeof predictRequestSchema>;
@@ -16,7 +14,10 @@ export interface PredictResponse {
   predictions: unknown[];
 }
 
-/** What the preprocessor is asked on subjects.preprocess(model, version). */
-export interface PreprocessRequest {
-  records: unknown[];
-}
+/** What the preprocessor is asked on subjects.predict(model, version): records, possibly of several requests. */
+export const predictRecordsSchema = z.object({ records: z.array(z.unknown()).min(1, 'at least one record is needed') });
+export type PredictRecords = z.infer<typeof predictRecordsSchema>;
+
+/** The preprocessor's answer: one prediction per record, in order. */
+export const predictRecordsReplySchema = z.object({ predictions: z.array(z.unknown()) });
+export type PredictRecordsReply = z.infer<typeof predictRecordsReplySchema>;

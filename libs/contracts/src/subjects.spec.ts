@@ -1,11 +1,11 @@
-import { manifestKey, modelNameSchema, modelObjectName, modelVersionSchema, subjects } from './subjects';
+import { versionKey, modelNameSchema, modelObjectName, modelVersionSchema, subjects } from './subjects';
 
 describe('subjects', () => {
-  it('puts model and version in the last two tokens of infer and preprocess subjects', () => {
+  it('puts model and version in the last two tokens of infer and predict subjects', () => {
     expect(subjects.infer('flight-delay', '2')).toBe('aviary.v1.infer.flight-delay.2');
-    expect(subjects.preprocess('flight-delay', '2')).toBe('aviary.v1.preprocess.flight-delay.2');
+    expect(subjects.predict('flight-delay', '2')).toBe('aviary.v1.predict.flight-delay.2');
     expect(subjects.modelAndVersion(subjects.infer('penguin_species', 'v1-rc'))).toEqual(['penguin_species', 'v1-rc']);
-    expect(subjects.modelAndVersion(subjects.preprocess('a', 'b'))).toEqual(['a', 'b']);
+    expect(subjects.modelAndVersion(subjects.predict('a', 'b'))).toEqual(['a', 'b']);
   });
 
   it('names a ping subject per service', () => {
@@ -13,7 +13,7 @@ describe('subjects', () => {
   });
 
   it('keys manifests and model objects by name and version', () => {
-    expect(manifestKey('flight-delay', '1')).toBe('flight-delay.1');
+    expect(versionKey('flight-delay', '1')).toBe('flight-delay.1');
     expect(modelObjectName('flight-delay', '1')).toBe('flight-delay/1/model.onnx');
   });
 });

@@ -5,14 +5,15 @@ const PREFIX = 'aviary.v1';
 
 export const subjects = {
   infer: (model: string, version: string) => `${PREFIX}.infer.${model}.${version}`,
-  preprocess: (model: string, version: string) => `${PREFIX}.preprocess.${model}.${version}`,
+  /** Served by the preprocessor: raw records in, predictions out (it calls inference itself). */
+  predict: (model: string, version: string) => `${PREFIX}.predict.${model}.${version}`,
   /** Every inference replica answers (no queue group): which versions it holds and in what state. */
   inferenceStatus: `${PREFIX}.inference.status`,
   flagsEvaluate: `${PREFIX}.flags.evaluate`,
   /** Answered by any replica of a service (its queue group): used by readiness checks. */
   ping: (service: string) => `${PREFIX}.ping.${service}`,
   rolloutStatus: `${PREFIX}.rollout.status`,
-  /** Model and version from a concrete infer/preprocess subject (its last two tokens). */
+  /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');
     return [tokens[tokens.length - 2], tokens[tokens.length - 1]];
@@ -46,5 +47,6 @@ export const modelVersionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'versions are 1-32 characters of A-Z, a-z, 0-9, "-" and "_"');
 
-export const manifestKey = (model: string, version: string) => `${model}.${version}`;
+/** A model version's one identity: the KV key of its manifest, and the key of every per-version map. */
+export const versionKey = (model: string, version: string) => `${model}.${version}`;
 export const modelObjectName = (model: string, version: string) => `${model}/${version}/model.onnx`;

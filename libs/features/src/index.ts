@@ -24,3 +24,5 @@ export type { CompiledFeatureSpec } from './apply';
 export { classPredictions, interpretOutputs, isColumn, isFloat, valuePredictions } from './predictions';
 export type { ClassPrediction, Prediction, ValuePrediction } from './predictions';
 export { recordsToTensors, tensorsToRecords } from './raw-records';
+export { isClassPrediction, versionPipeline } from './version-pipeline';
+export type { RecordPrediction, VersionPipeline } from './version-pipeline';

@@ -16,6 +16,12 @@ function fakeRegistry() {
 
 const manifest = (version: string, sha256: string) =>
   ({ name: 'm', version, sha256, inputs: [], outputs: [] }) as unknown as ModelManifest;
+const put = (version: string, sha256: string): ManifestChange => ({
+  kind: 'put',
+  name: 'm',
+  version,
+  manifest: manifest(version, sha256),
+});
 
 describe('ManifestCache', () => {
   it('tells listeners of real changes only, not of a watch replaying what it already holds', async () => {
@@ -27,12 +33,12 @@ describe('ManifestCache', () => {
     );
     await cache.start();
 
-    deliver({ kind: 'put', manifest: manifest('1', 'aa') });
-    deliver({ kind: 'put', manifest: manifest('2', 'bb') });
+    deliver(put('1', 'aa'));
+    deliver(put('2', 'bb'));
     // The watch starts over after a reconnect: the same manifests again, parsed anew.
-    deliver({ kind: 'put', manifest: manifest('1', 'aa') });
-    deliver({ kind: 'put', manifest: manifest('2', 'bb') });
-    deliver({ kind: 'put', manifest: manifest('2', 'cc') });
+    deliver(put('1', 'aa'));
+    deliver(put('2', 'bb'));
+    deliver(put('2', 'cc'));
     deliver({ kind: 'delete', name: 'm', version: '1' });
     deliver({ kind: 'delete', name: 'm', version: '1' });
 

@@ -1,5 +1,5 @@
 // A live, in-memory copy of every manifest, kept current by a KV watch; services read it on the hot path.
-import { ModelManifest } from '@aviary/contracts';
+import { ModelManifest, versionKey } from '@aviary/contracts';
 import { ManifestChange, ModelRegistry } from './model-registry';
 
 export class ManifestCache {
@@ -11,13 +11,13 @@ export class ManifestCache {
 
   async start(): Promise<void> {
     this.watcher = await this.registry.watch((change) => {
+      const k = versionKey(change.name, change.version);
       if (change.kind === 'put') {
-        const k = key(change.manifest.name, change.manifest.version);
         // A watch started afresh after a reconnect replays every manifest; only a real change is news to listeners
         // (the gateway would otherwise drop every version from routing until its probe answered again).
         if (sameManifest(this.byKey.get(k), change.manifest)) return;
         this.byKey.set(k, change.manifest);
-      } else if (!this.byKey.delete(key(change.name, change.version))) return;
+      } else if (!this.byKey.delete(k)) return;
       for (const listener of this.listeners) listener(change);
     });
   }
@@ -31,7 +31,7 @@ export class ManifestCache {
   }
 
   get(name: string, version: string): ModelManifest | undefined {
-    return this.byKey.get(key(name, version));
+    return this.byKey.get(versionKey(name, version));
   }
 
   /** Falls back to the registry for a version pushed a moment ago that the watch has not delivered yet. */
@@ -47,8 +47,6 @@ export class ManifestCache {
     return [...this.byKey.values()];
   }
 }
-
-const key = (name: string, version: string) => `${name}.${version}`;
 
 /** Both parsed from the KV's JSON, so equal manifests serialise alike. */
 const sameManifest = (known: ModelManifest | undefined, next: ModelManifest) =>

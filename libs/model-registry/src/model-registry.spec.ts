@@ -1,4 +1,4 @@
-import { AviaryError, buckets, manifestKey, ModelManifest, modelObjectName, objectStores } from '@aviary/contracts';
+import { AviaryError, buckets, versionKey, ModelManifest, modelObjectName, objectStores } from '@aviary/contracts';
 import { parseJsonLines } from '@aviary/evaluation';
 import { applyFeatureSpec, parseFeatureSpec } from '@aviary/features';
 import { connectNats, openKv, openObjectStore } from '@aviary/messaging';
@@ -56,7 +56,7 @@ describe('ModelRegistry', () => {
   it('opens the aviary_models KV bucket and object store', async () => {
     const registry = await ModelRegistry.open(nc);
     await registry.push({ name: 'flight-delay', version: '1', onnx: flightV1.onnx });
-    expect((await (await openKv(js, buckets.models)).get(manifestKey('flight-delay', '1')))?.operation).toBe('PUT');
+    expect((await (await openKv(js, buckets.models)).get(versionKey('flight-delay', '1')))?.operation).toBe('PUT');
     expect(
       await (await openObjectStore(js, objectStores.models)).info(modelObjectName('flight-delay', '1')),
     ).not.toBeNull();
@@ -329,12 +329,12 @@ describe('ModelRegistry', () => {
     const watcher = await registry.watch((change) => changes.push(change));
     try {
       await waitFor('the stored manifest', async () => changes.length === 1, 5_000);
-      expect(changes[0]).toMatchObject({ kind: 'put', manifest: { name: 'flight-delay', version: '1' } });
+      expect(changes[0]).toMatchObject({ kind: 'put', name: 'flight-delay', version: '1', manifest: { version: '1' } });
 
       await registry.push({ name: 'flight-delay', version: '2', onnx: flightV2.onnx });
       await registry.remove('flight-delay', '1');
       await waitFor('the new manifest and the deletion', async () => changes.length === 3, 5_000);
-      expect(changes[1]).toMatchObject({ kind: 'put', manifest: { name: 'flight-delay', version: '2' } });
+      expect(changes[1]).toMatchObject({ kind: 'put', name: 'flight-delay', version: '2', manifest: { version: '2' } });
       expect(changes[2]).toEqual({ kind: 'delete', name: 'flight-delay', version: '1' });
     } finally {
       watcher.stop();

@@ -5,7 +5,7 @@ import {
   AviaryError,
   buckets,
   invalid,
-  manifestKey,
+  versionKey,
   ModelManifest,
   modelManifestSchema,
   modelNameSchema,
@@ -36,8 +36,10 @@ export interface ModelPush {
   evaluation?: { source: string; records: unknown[]; gate?: string };
 }
 
-export type ManifestChange =
-  { kind: 'put'; manifest: ModelManifest } | { kind: 'delete'; name: string; version: string };
+/** Both kinds name the version, so a listener keys its per-version state the same way for either. */
+export type ManifestChange = { name: string; version: string } & (
+  { kind: 'put'; manifest: ModelManifest } | { kind: 'delete' }
+);
 
 const fromUtf8 = new TextDecoder();
 
@@ -117,7 +119,7 @@ export class ModelRegistry {
         }),
       };
       // The manifest is written last: readers never see a version whose bytes are not stored yet.
-      await this.manifests.put(manifestKey(name, version), JSON.stringify(manifest));
+      await this.manifests.put(versionKey(name, version), JSON.stringify(manifest));
       return { manifest, created: true };
     } finally {
       await session.release();
@@ -125,7 +127,7 @@ export class ModelRegistry {
   }
 
   async find(name: string, version: string): Promise<ModelManifest | undefined> {
-    const entry = await this.manifests.get(manifestKey(name, version));
+    const entry = await this.manifests.get(versionKey(name, version));
     return entry && entry.operation === 'PUT' ? decodeManifest(entry) : undefined;
   }
 
@@ -162,7 +164,7 @@ export class ModelRegistry {
 
   async remove(name: string, version: string): Promise<void> {
     const manifest = await this.get(name, version);
-    await this.manifests.delete(manifestKey(name, version));
+    await this.manifests.delete(versionKey(name, version));
     await this.artifacts.delete(modelObjectName(name, version));
     if (manifest.originalSha256) await this.artifacts.delete(originalObjectName(name, version));
   }
@@ -174,7 +176,8 @@ export class ModelRegistry {
       this.connection,
       (entry) => {
         if (entry.operation === 'PUT') {
-          for (const manifest of readable(entry, this.onUnreadable)) onChange({ kind: 'put', manifest });
+          for (const manifest of readable(entry, this.onUnreadable))
+            onChange({ kind: 'put', name: manifest.name, version: manifest.version, manifest });
         } else {
           const [name, version] = entry.key.split('.');
           onChange({ kind: 'delete', name, version });

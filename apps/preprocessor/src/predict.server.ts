@@ -1,0 +1,95 @@
+// Serves aviary.v1.predict.<model>.<version>: raw records → the version's input tensors → inference → one
+// prediction per record, as KServe's transformer does; the gateway never handles tensors on this path. The
+// preprocessor is inference's publisher, so a version no replica serves is UNAVAILABLE at once (no-responders).
+import {
+  decodeTensors,
+  encodeTensors,
+  parseOrThrow,
+  predictRecordsSchema,
+  PredictRecordsReply,
+  queueGroups,
+  subjects,
+} from '@aviary/contracts';
+import { isClassPrediction, RecordPrediction } from '@aviary/features';
+import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';
+import { counter, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
+import { VersionPipelines } from './version-pipelines';
+
+const records = counter('aviary_preprocessed_records_total', 'Records turned into tensors, by model and version', [
+  'model',
+  'version',
+]);
+const featureLatency = latencyHistogram(
+  'aviary_preprocess_duration_seconds',
+  'Time to apply a feature spec to one request',
+  ['model', 'version'],
+);
+// Per-version prediction metrics: what a rollout's analysis compares between a stable and a candidate version.
+const predictionsTotal = counter('aviary_predictions_total', 'Predictions by model, version and predicted label', [
+  'model',
+  'version',
+  'label',
+]);
+const predictionScore = scoreHistogram(
+  'aviary_prediction_probability',
+  'Probability of the predicted label (binary: of the positive class)',
+  ['model', 'version'],
+);
+
+@Injectable()
+export class PredictServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly rpc: NatsRpc,
+    private readonly pipelines: VersionPipelines,
+    @Inject(PREPROCESSOR_CONFIG) private readonly config: PreprocessorConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.pipelines.start();
+    this.subscription = await this.rpc.serve(subjects.predict('*', '*'), queueGroups.preprocessor, (request, span) => {
+      const [model, version] = subjects.modelAndVersion(request.subject);
+      span.setAttributes({ 'aviary.model': model, 'aviary.version': version });
+      return this.predict(model, version, request.data);
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.subscription) await this.rpc.unserve(this.subscription);
+    this.pipelines.stop();
+  }
+
+  private async predict(model: string, version: string, body: Uint8Array): Promise<Uint8Array> {
+    const labels = { model, version };
+    const request = parseOrThrow(predictRecordsSchema, decodeJson(body, 'predict request'), 'predict request');
+    const pipeline = await this.pipelines.of(model, version);
+    const stopTimer = featureLatency.startTimer(labels);
+    let inputs;
+    try {
+      inputs = pipeline.toTensors(request.records);
+    } finally {
+      stopTimer();
+    }
+    records.inc(labels, request.records.length);
+    const reply = await this.rpc.request(subjects.infer(model, version), encodeTensors(inputs), {
+      timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+    });
+    const predictions = pipeline.toPredictions(decodeTensors(reply).tensors);
+    observe(labels, predictions);
+    const answer: PredictRecordsReply = { predictions };
+    return encodeJson(answer);
+  }
+}
+
+function observe(labels: { model: string; version: string }, predictions: readonly RecordPrediction[]): void {
+  for (const p of predictions) {
+    // Regression values get no histogram: their range depends on the model, so no fixed buckets would fit.
+    if (!isClassPrediction(p)) continue;
+    predictionsTotal.inc({ ...labels, label: p.label });
+    predictionScore.observe(labels, p.probability);
+  }
+}
