@@ -1,6 +1,6 @@
 // Open Inference Protocol use cases, shared by the REST and gRPC doors: they differ only in encoding.
 // Concurrent infer requests for one version are concatenated along dimension 0 into one inference call.
-import { ModelManifest, Tensor, TensorMetadata } from '@aviary/contracts';
+import { gateFailures, ModelManifest, Tensor, TensorMetadata, versionKey } from '@aviary/contracts';
 import {
   batchesAlongRows,
   batchKey,
@@ -73,7 +73,7 @@ export class InferenceService {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
-      keyOf: (item) => `${versionKey(item.manifest)}|${batchKey(item.inputs, item.outputs)}`,
+      keyOf: (item) => `${versionOf(item.manifest)}|${batchKey(item.inputs, item.outputs)}`,
       limits: [
         { max: config.AVIARY_INFER_MAX_BATCH, weigh: (item) => item.rows },
         // Half a message leaves room for the envelope header and for replies larger than their requests.
@@ -96,8 +96,9 @@ export class InferenceService {
     return missing.length ? { ready: false, reason: `no answer from ${missing.join(' and ')}` } : { ready: true };
   }
 
+  /** Without a version: the serving version's, or while none serves the newest ready one's, with every version. */
   modelMetadata(model: string, version?: string): ModelMetadata {
-    const manifest = this.catalog.resolve(model, version);
+    const manifest = version === undefined ? this.catalog.metadataVersion(model) : this.catalog.resolve(model, version);
     return {
       name: manifest.name,
       versions: version === undefined ? this.catalog.versions(model) : [manifest.version],
@@ -108,9 +109,11 @@ export class InferenceService {
     };
   }
 
+  /** Without a version: whether the serving version is warm on a replica; false while none serves. */
   async modelReady(model: string, version?: string): Promise<boolean> {
-    const manifest = this.catalog.resolve(model, version);
-    return this.services.versionReady(manifest.name, manifest.version);
+    const asked = version === undefined ? this.catalog.servingVersion(model) : version;
+    if (asked === undefined || gateFailures(this.catalog.manifest(model, asked))) return false;
+    return this.services.versionReady(model, asked);
   }
 
   async infer(command: InferCommand): Promise<InferResult> {
@@ -121,7 +124,7 @@ export class InferenceService {
 
   private outputsOf(manifest: ModelManifest, { inputs, outputs }: InferCommand): Promise<Tensor[]> {
     const alone = () => this.services.infer(manifest.name, manifest.version, inputs, outputs);
-    if (!batchesAlongRows(manifest) || this.notRowWise.has(versionKey(manifest))) return alone();
+    if (!batchesAlongRows(manifest) || this.notRowWise.has(versionOf(manifest))) return alone();
     // Checked here as the replica would, so a bad request fails on its own rather than failing a batch.
     checkInferRequest(manifest, inputs, outputs);
     const rows = rowsOf(inputs);
@@ -152,7 +155,7 @@ export class InferenceService {
           );
         } catch (error) {
           // Outputs that do not follow the input rows never will for this version: stop batching it.
-          if (error instanceof IncompatibleBatchError) this.notRowWise.add(versionKey(manifest));
+          if (error instanceof IncompatibleBatchError) this.notRowWise.add(versionOf(manifest));
           throw error;
         }
       },
@@ -160,5 +163,5 @@ export class InferenceService {
   }
 }
 
-/** Manifests are immutable per sha256, so this names what a batch runs. */
-const versionKey = (manifest: ModelManifest) => `${manifest.sha256}.${manifest.name}.${manifest.version}`;
+/** What a batch runs: a deleted version may be pushed again with other bytes, so its sha256 is part of it. */
+const versionOf = (manifest: ModelManifest) => `${versionKey(manifest.name, manifest.version)}@${manifest.sha256}`;

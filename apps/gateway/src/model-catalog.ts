@@ -1,7 +1,7 @@
 // What the gateway knows about models: every manifest and serving pointer (live from KV), and which versions are
 // routable, i.e. have answered a readiness probe. A request that names no version goes to the version the model's
 // serving pointer names, and only once a replica has it warm.
-import { AviaryError, gateFailures, ModelManifest, notFound, ServingPointer } from '@aviary/contracts';
+import { AviaryError, gateFailures, ModelManifest, notFound, ServingPointer, versionKey } from '@aviary/contracts';
 import { NatsRpc } from '@aviary/messaging';
 import { compareVersions, ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { createLogger } from '@aviary/telemetry';
@@ -31,15 +31,11 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
       await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)),
     );
     this.manifests.onChange((change) => {
-      const key =
-        change.kind === 'put'
-          ? keyOf(change.manifest.name, change.manifest.version)
-          : keyOf(change.name, change.version);
+      const key = versionKey(change.name, change.version);
       this.routable.delete(key);
       this.stopProbe(key);
-      this.refreshDefault(change.kind === 'put' ? change.manifest.name : change.name);
-      if (change.kind === 'put' && !gateFailures(change.manifest))
-        this.probe(change.manifest.name, change.manifest.version);
+      this.refreshDefault(change.name);
+      if (change.kind === 'put' && !gateFailures(change.manifest)) this.probe(change.name, change.version);
     });
     await this.manifests.start();
     const pointers = await ServingPointers.open(this.manifests.registry);
@@ -58,18 +54,19 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The manifest for an explicit version, or for the serving version when none is named. */
   resolve(model: string, version?: string): ModelManifest {
-    const manifest = version === undefined ? this.defaults.get(model) : this.manifests.get(model, version);
-    const rejected = manifest && gateFailures(manifest);
-    if (rejected)
-      throw new AviaryError(
-        `${model} version ${version} was rejected by its quality gate: ${rejected}`,
-        'FAILED_PRECONDITION',
-      );
-    if (manifest) return manifest;
-    const versions = this.versions(model);
-    if (versions.length === 0) throw notFound(`unknown model "${model}"`);
-    if (version !== undefined)
-      throw notFound(`model "${model}" has no version "${version}"; it has ${versions.join(', ')}`);
+    if (version !== undefined) {
+      const manifest = this.manifest(model, version);
+      const rejected = gateFailures(manifest);
+      if (rejected)
+        throw new AviaryError(
+          `${model} version ${version} was rejected by its quality gate: ${rejected}`,
+          'FAILED_PRECONDITION',
+        );
+      return manifest;
+    }
+    const serving = this.defaults.get(model);
+    if (serving) return serving;
+    if (!this.has(model)) throw notFound(`unknown model "${model}"`);
     const pointer = this.pointers.get(model);
     if (!pointer) {
       throw new AviaryError(
@@ -81,6 +78,37 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
       `serving version ${pointer.version} of model "${model}" is not ready on any replica`,
       'UNAVAILABLE',
     );
+  }
+
+  /**
+   * What describes a model when no version is named: its serving version, or while none serves the newest ready
+   * one, else the newest that passed its gate, else the newest.
+   */
+  metadataVersion(model: string): ModelManifest {
+    const newestFirst = this.manifests.versionsOf(model).sort((a, b) => compareVersions(b.version, a.version));
+    if (newestFirst.length === 0) throw notFound(`unknown model "${model}"`);
+    const serving = this.pointers.get(model)?.version;
+    return (
+      newestFirst.find((m) => m.version === serving) ??
+      newestFirst.find((m) => this.isRoutable(m.name, m.version)) ??
+      newestFirst.find((m) => !gateFailures(m)) ??
+      newestFirst[0]
+    );
+  }
+
+  /** The version that takes the model's unversioned traffic, if one does; an unknown model is NOT_FOUND. */
+  servingVersion(model: string): string | undefined {
+    if (!this.has(model)) throw notFound(`unknown model "${model}"`);
+    return this.pointers.get(model)?.version;
+  }
+
+  /** The manifest of an explicit version, rejected or not; an unknown model or version is NOT_FOUND. */
+  manifest(model: string, version: string): ModelManifest {
+    const manifest = this.manifests.get(model, version);
+    if (manifest) return manifest;
+    const versions = this.versions(model);
+    if (versions.length === 0) throw notFound(`unknown model "${model}"`);
+    throw notFound(`model "${model}" has no version "${version}"; it has ${versions.join(', ')}`);
   }
 
   has(model: string): boolean {
@@ -99,11 +127,11 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   isRoutable(model: string, version: string): boolean {
-    return this.routable.has(keyOf(model, version));
+    return this.routable.has(versionKey(model, version));
   }
 
   private probe(model: string, version: string): void {
-    const key = keyOf(model, version);
+    const key = versionKey(model, version);
     const attempt = async () => {
       if (await this.services.versionReady(model, version)) {
         this.probes.delete(key);
@@ -126,7 +154,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   private refreshDefault(model: string): void {
     const version = this.pointers.get(model)?.version;
     const manifest = version === undefined ? undefined : this.manifests.get(model, version);
-    if (manifest && this.routable.has(keyOf(model, version as string))) this.defaults.set(model, manifest);
+    if (manifest && this.routable.has(versionKey(model, version as string))) this.defaults.set(model, manifest);
     else this.defaults.delete(model);
   }
 
@@ -135,5 +163,3 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     this.probes.delete(key);
   }
 }
-
-const keyOf = (model: string, version: string) => `${model}.${version}`;

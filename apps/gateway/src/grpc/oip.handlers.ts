@@ -1,5 +1,5 @@
 // Open Inference Protocol over gRPC: each KServe V2 method decoded, handed to the use cases REST shares, encoded.
-import { AviaryError, invalid, TensorMetadata } from '@aviary/contracts';
+import { invalid, TensorMetadata } from '@aviary/contracts';
 import { InferenceService } from '../inference.service';
 import { inferCommandFrom, inferResponseFrom } from './infer-messages';
 import {
@@ -27,14 +27,9 @@ export class OipGrpcHandlers {
     return { ready: (await this.inference.serverReady()).ready };
   }
 
-  /** An unknown model or version is NOT_FOUND; a known one with no ready replica is simply not ready. */
+  /** An unknown model or version is NOT_FOUND; a known one that no replica serves is simply not ready. */
   async modelReady(request: ModelRequest): Promise<{ ready: boolean }> {
-    try {
-      return { ready: await this.inference.modelReady(modelName(request), request.version || undefined) };
-    } catch (error) {
-      if (error instanceof AviaryError && error.code === 'UNAVAILABLE') return { ready: false };
-      throw error;
-    }
+    return { ready: await this.inference.modelReady(modelName(request), request.version || undefined) };
   }
 
   serverMetadata(): { name: string; version: string; extensions: string[] } {

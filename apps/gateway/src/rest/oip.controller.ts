@@ -43,10 +43,10 @@ export class OipController {
     return this.readiness(model, version);
   }
 
+  /** OIP carries readiness in the status code too: 4xx (as Triton answers, 400) for a known model that is not ready. */
   private async readiness(model: string, version?: string) {
-    const ready = await this.inference.modelReady(model, version);
-    if (!ready)
-      throw new HttpException({ name: model, ready: false, error: `model "${model}" has no ready replica` }, 503);
-    return { name: model, ready: true };
+    if (await this.inference.modelReady(model, version)) return { name: model, ready: true };
+    const what = version === undefined ? `model "${model}"` : `${model} version ${version}`;
+    throw new HttpException({ name: model, ready: false, error: `${what} is not ready on any replica` }, 400);
   }
 }
