@@ -3,17 +3,9 @@
 // entry and one timer per request and nothing else.
 // While the connection is down, requests fail at once with UNAVAILABLE instead of waiting in nats.js's reconnect
 // buffer until their deadline, and the ones in flight when it dropped fail too: their replies are lost.
-import { AviaryError, toAviaryError } from '@aviary/contracts';
-import {
-  createInbox,
-  ErrorCode as NatsErrorCode,
-  Events,
-  Msg,
-  MsgHdrs,
-  NatsConnection,
-  NatsError,
-  Subscription,
-} from 'nats';
+import { AviaryError } from '@aviary/contracts';
+import { createInbox, Events, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import { natsFailure } from './nats-failure';
 
 interface Pending {
   subject: string;
@@ -53,7 +45,7 @@ export class ReplyInbox {
         this.subscription ??= this.open();
         this.connection.publish(subject, data, { reply: this.prefix + token, headers: options.headers });
       } catch (error) {
-        reject(natsFailure(error, subject));
+        reject(natsFailure(error, `the message for ${subject}`));
         return;
       }
       const timer = setTimeout(() => {
@@ -104,23 +96,4 @@ export class ReplyInbox {
     this.failPending();
     this.subscription = undefined;
   }
-}
-
-function natsFailure(error: unknown, subject: string): AviaryError {
-  if (error instanceof NatsError) {
-    if (error.code === NatsErrorCode.MaxPayloadExceeded) {
-      return new AviaryError(
-        `the message for ${subject} is larger than the NATS server's max_payload; send smaller batches`,
-        'PAYLOAD_TOO_LARGE',
-      );
-    }
-    if (
-      error.code === NatsErrorCode.ConnectionClosed ||
-      error.code === NatsErrorCode.ConnectionDraining ||
-      error.code === NatsErrorCode.Disconnect
-    ) {
-      return new AviaryError(`NATS connection lost while calling ${subject}`, 'UNAVAILABLE');
-    }
-  }
-  return toAviaryError(error);
 }

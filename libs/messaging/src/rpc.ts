@@ -1,16 +1,9 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
-import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
+import { AviaryError, ERROR_HEADER, OP_HEADER } from '@aviary/contracts';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  ErrorCode as NatsErrorCode,
-  headers as natsHeaders,
-  Msg,
-  MsgHdrs,
-  NatsConnection,
-  NatsError,
-  Subscription,
-} from 'nats';
+import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { extractContext, injectContext } from './headers';
+import { natsFailure } from './nats-failure';
 import { ReplyInbox } from './reply-inbox';
 
 export interface RequestOptions {
@@ -122,7 +115,7 @@ export class NatsRpc {
         const body = await handler({ subject: msg.subject, data: msg.data, op, headers: msg.headers }, span);
         if (msg.reply) msg.respond(body);
       } catch (thrown) {
-        const error = replyFailure(thrown, subject);
+        const error = natsFailure(thrown, `the reply on ${subject}`);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         const hdrs = natsHeaders();
         hdrs.set(ERROR_HEADER, error.code);
@@ -132,17 +125,6 @@ export class NatsRpc {
       }
     });
   }
-}
-
-/** A reply refused for its size is the caller's to fix (ask for less at once), not a fault of this service. */
-function replyFailure(error: unknown, subject: string): AviaryError {
-  if (error instanceof NatsError && error.code === NatsErrorCode.MaxPayloadExceeded) {
-    return new AviaryError(
-      `the reply on ${subject} is larger than the NATS server's max_payload; send smaller batches`,
-      'PAYLOAD_TOO_LARGE',
-    );
-  }
-  return toAviaryError(error);
 }
 
 export { EMPTY as EMPTY_BODY };

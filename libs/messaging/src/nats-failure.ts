@@ -1,0 +1,22 @@
+// NATS client errors as typed Aviary errors: the one place that says what each means to a caller.
+import { AviaryError, toAviaryError } from '@aviary/contracts';
+import { ErrorCode as NatsErrorCode, NatsError } from 'nats';
+
+/** `what` names the message that failed, e.g. "the message for aviary.v1.infer.m.1" or "the reply on …". */
+export function natsFailure(error: unknown, what: string): AviaryError {
+  if (error instanceof NatsError) {
+    // A message refused for its size is the caller's to fix (ask for less at once), not a fault of a service.
+    if (error.code === NatsErrorCode.MaxPayloadExceeded)
+      return new AviaryError(
+        `${what} is larger than the NATS server's max_payload; send smaller batches`,
+        'PAYLOAD_TOO_LARGE',
+      );
+    if (
+      error.code === NatsErrorCode.ConnectionClosed ||
+      error.code === NatsErrorCode.ConnectionDraining ||
+      error.code === NatsErrorCode.Disconnect
+    )
+      return new AviaryError(`NATS connection lost: ${what} was not sent`, 'UNAVAILABLE');
+  }
+  return toAviaryError(error);
+}
