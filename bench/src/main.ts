@@ -1,6 +1,8 @@
 // `npm run build && npm run bench`: latency at a fixed rate and peak throughput of the online paths (REST predict,
-// REST OIP infer, gRPC ModelInfer) against an in-process baseline, checked against the issue's targets.
-// Usage: node dist/bench/src/main.js [--duration S] [--concurrency N] [--rate RPS] [--url URL [--grpc HOST:PORT]] [--json]
+// REST OIP infer, gRPC ModelInfer) against a peer (the one-process server a user could write instead) and an
+// in-process baseline, over several rounds, checked against the issue's targets on the medians.
+// Usage: node dist/bench/src/main.js [--rounds N] [--duration S] [--concurrency N] [--rate RPS]
+//        [--url URL [--grpc HOST:PORT]] [--json]
 //        [--cpu-prof DIR]  (services write V8 CPU profiles to DIR on exit; node dist/bench/src/profile-summary.js DIR)
 import { Stack, startStack, waitFor, workspaceRoot } from '@aviary/testing';
 import { cpus, platform, arch, totalmem } from 'node:os';
@@ -12,8 +14,19 @@ import { grpcInfer, GrpcInferTarget } from './grpc-client';
 import { fetchJson, jsonPost, JsonPostTarget, loopbackUrl } from './http-client';
 import { runClosedLoop, runOpenLoop, Send } from './load';
 import { preciseClock } from './precise-clock';
-import { BenchResults, checkTargets, failedScenarios, formatReport, FULL_PATH, PeakScenario } from './report';
-import { ObservedProcess, ScenarioUsage, UsageProbe } from './usage';
+import { Peer, startPeer } from './peer';
+import {
+  BenchResults,
+  checkTargets,
+  failedScenarios,
+  formatReport,
+  FULL_PATH,
+  PEER_PATH,
+  PeakScenario,
+  Round,
+  summarize,
+} from './report';
+import { ObservedProcess, processRssKiB, ScenarioUsage, UsageProbe } from './usage';
 
 const MODEL = 'flight-delay';
 const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
@@ -23,6 +36,7 @@ const WARM_UP_MS = 2000;
 const MAX_REQUESTS = 2_000_000;
 
 interface BenchOptions {
+  rounds: number;
   durationMs: number;
   concurrency: number;
   rate: number;
@@ -37,6 +51,7 @@ function parseOptions(args: string[]): BenchOptions {
   const { values } = parseArgs({
     args,
     options: {
+      rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '64' },
       rate: { type: 'string', default: '500' },
@@ -53,6 +68,7 @@ function parseOptions(args: string[]): BenchOptions {
       problems.push(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
     return value;
   };
+  const rounds = positive('rounds', values.rounds, true);
   const duration = positive('duration', values.duration, false);
   const concurrency = positive('concurrency', values.concurrency, true);
   const rate = positive('rate', values.rate, false);
@@ -71,6 +87,7 @@ function parseOptions(args: string[]): BenchOptions {
   if (problems.length) throw new Error(`bad options:\n  ${problems.join('\n  ')}`);
   const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolvePath(values['cpu-prof']);
   return {
+    rounds,
     durationMs: duration * 1000,
     concurrency,
     rate,
@@ -135,6 +152,17 @@ async function gatewayFor(options: BenchOptions, started: (stack: Stack) => void
   };
 }
 
+interface PredictAnswer {
+  version: string;
+  predictions: { label: string }[];
+}
+
+interface BenchPath {
+  name: string;
+  send?: Send;
+  skipped?: string;
+}
+
 interface ModelMetadata {
   versions?: string[];
   inputs: { name: string; datatype: string; shape: number[] }[];
@@ -143,6 +171,7 @@ interface ModelMetadata {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   let stack: Stack | undefined;
+  let peer: Peer | undefined;
   let grpcTarget: GrpcInferTarget | undefined;
   const targets: JsonPostTarget[] = [];
   const post = (url: URL, body: unknown) => {
@@ -150,9 +179,13 @@ async function main(): Promise<number> {
     targets.push(target);
     return target.send;
   };
+  const stopStarted = async () => {
+    await peer?.process.stop();
+    await stack?.stop();
+  };
   const interrupt = () => {
     progress('interrupted; stopping what the bench started');
-    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    void stopStarted().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -165,17 +198,11 @@ async function main(): Promise<number> {
     const metadata = await fetchJson<ModelMetadata>(`${httpUrl}/v2/models/${MODEL}`);
     const input = metadata.inputs[0];
     const width = input.shape[1];
-    const predicted = await fetchJson<{ version: string; predictions: { label: string }[] }>(
-      `${httpUrl}/v1/models/${MODEL}/predict`,
-      { instances: [RECORD] },
-    );
+    const predicted = await fetchJson<PredictAnswer>(`${httpUrl}/v1/models/${MODEL}/predict`, { instances: [RECORD] });
     if (!predicted.predictions?.[0]?.label)
       throw new Error(`predict answered without a prediction: ${JSON.stringify(predicted)}`);
-    const bundle = await loadBundle({
-      modelsDir: join(workspaceRoot(), 'models'),
-      model: MODEL,
-      version: predicted.version,
-    });
+    const modelsDir = join(workspaceRoot(), 'models');
+    const bundle = await loadBundle({ modelsDir, model: MODEL, version: predicted.version });
     const features = featuresOf(bundle, RECORD);
     if (features.length !== width) {
       throw new Error(
@@ -200,21 +227,28 @@ async function main(): Promise<number> {
         throw new Error(`gRPC ModelInfer answered without outputs: ${JSON.stringify(answer)}`);
     }
 
+    progress(`starting the peer on ${bundle.dir}`);
+    peer = await startPeer({ modelsDir, model: MODEL, version: predicted.version });
+    const peerPredictUrl = new URL(`${peer.httpUrl}/v1/models/${MODEL}/predict`);
+    const peerAnswer = await fetchJson<PredictAnswer>(peerPredictUrl.href, { instances: [RECORD] });
+    if (JSON.stringify(peerAnswer.predictions) !== JSON.stringify(predicted.predictions)) {
+      throw new Error(
+        `the peer and Aviary disagree on the same record: ${JSON.stringify(peerAnswer.predictions)} vs ${JSON.stringify(predicted.predictions)}`,
+      );
+    }
+    const observed: ObservedProcess[] = [...gateway.observed, { name: 'peer', pid: peer.process.child.pid }];
+
     const predictUrl = new URL(`${httpUrl}/v1/models/${MODEL}/predict`);
     const inferUrl = new URL(`${httpUrl}/v2/models/${MODEL}/infer`);
-    const paths: { name: string; send?: Send; skipped?: string }[] = [
-      {
-        name: FULL_PATH,
-        send: post(predictUrl, { instances: [RECORD] }),
-      },
-      {
-        name: 'REST OIP infer',
-        send: post(inferUrl, inferBody),
-      },
+    const aviaryPredict: BenchPath = { name: FULL_PATH, send: post(predictUrl, { instances: [RECORD] }) };
+    const peerPredict: BenchPath = { name: PEER_PATH, send: post(peerPredictUrl, { instances: [RECORD] }) };
+    const informational: BenchPath[] = [
+      { name: 'REST OIP infer', send: post(inferUrl, inferBody) },
       grpcTarget
         ? { name: 'gRPC ModelInfer', send: grpcTarget.send }
         : { name: 'gRPC ModelInfer', skipped: 'pass --grpc HOST:PORT with --url' },
     ];
+    const paths = [aviaryPredict, peerPredict, ...informational];
     const fixedRatePredict = post(predictUrl, { instances: [RECORD] });
 
     const warmUpMs = Math.min(WARM_UP_MS, options.durationMs);
@@ -228,8 +262,10 @@ async function main(): Promise<number> {
         maxRequests: MAX_REQUESTS,
       });
     }
+    await pause(500);
+    const idleMemory = observed.map((p) => ({ name: p.name, rssKiB: p.pid ? processRssKiB(p.pid) : undefined }));
 
-    const probe = new UsageProbe(gateway.observed, MODEL);
+    const probe = new UsageProbe(observed, MODEL);
     const measured = async <T>(what: string, run: () => Promise<T>): Promise<{ result: T; usage: ScenarioUsage }> => {
       await pause(500);
       progress(`${what} for ${options.durationMs / 1000} s`);
@@ -237,15 +273,10 @@ async function main(): Promise<number> {
       const result = await run();
       return { result, usage: await window.finish() };
     };
-
-    const peaks: PeakScenario[] = [];
-    for (const path of paths) {
-      if (!path.send) {
-        peaks.push({ name: path.name, skipped: path.skipped });
-        continue;
-      }
+    const peak = async (path: BenchPath, round: string): Promise<PeakScenario> => {
       const send = path.send;
-      const run = await measured(`${path.name} with ${options.concurrency} in flight`, () =>
+      if (!send) return { name: path.name, skipped: path.skipped };
+      const run = await measured(`${round}: ${path.name} with ${options.concurrency} in flight`, () =>
         runClosedLoop({
           concurrency: options.concurrency,
           durationMs: options.durationMs,
@@ -253,26 +284,42 @@ async function main(): Promise<number> {
           maxRequests: MAX_REQUESTS,
         }),
       );
-      peaks.push({ name: path.name, ...run });
-    }
-    // Latency at a fixed rate last: in their first ~20 s the services run V8's memory-reducing full GCs (20-50 ms
-    // each, measured with --trace-gc), a start-up cost that would otherwise land in this scenario's p99.
+      return { name: path.name, ...run };
+    };
+
     // setTimeout would add its own ~0.5 ms of lateness to every scheduled send.
     const clock = preciseClock();
-    await runOpenLoop({ rate: options.rate, durationMs: warmUpMs, send: fixedRatePredict, clock });
-    const fixedRate = await measured(`REST predict at ${options.rate} req/s`, () =>
-      runOpenLoop({
-        rate: options.rate,
-        durationMs: options.durationMs,
-        send: fixedRatePredict,
-        drainTimeoutMs: REQUEST_TIMEOUT_MS,
-        clock,
-      }),
-    );
+    const rounds: Round[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      const round = `round ${r + 1}/${options.rounds}`;
+      // Aviary and its peer back to back, the first of them swapped each round, so drifting load on the shared
+      // machine hits both; the baseline right after, for the per-round share of it.
+      const pair = r % 2 === 0 ? [aviaryPredict, peerPredict] : [peerPredict, aviaryPredict];
+      const byName = new Map<string, PeakScenario>();
+      for (const path of pair) byName.set(path.name, await peak(path, round));
+      const baseline = await measured(`${round}: in-process baseline`, () =>
+        runBaseline({ bundle, record: RECORD, durationMs: options.durationMs, warmUpOps: 500 }),
+      );
+      for (const path of informational) byName.set(path.name, await peak(path, round));
+      // Latency at a fixed rate last: in their first ~20 s the services run V8's memory-reducing full GCs (20-50 ms
+      // each, measured with --trace-gc), a start-up cost that would otherwise land in the first round's p99.
+      if (r === 0) await runOpenLoop({ rate: options.rate, durationMs: warmUpMs, send: fixedRatePredict, clock });
+      const fixedRate = await measured(`${round}: REST predict at ${options.rate} req/s`, () =>
+        runOpenLoop({
+          rate: options.rate,
+          durationMs: options.durationMs,
+          send: fixedRatePredict,
+          drainTimeoutMs: REQUEST_TIMEOUT_MS,
+          clock,
+        }),
+      );
+      rounds.push({
+        peaks: paths.map((p) => byName.get(p.name) ?? { name: p.name, skipped: p.skipped }),
+        baseline,
+        fixedRate,
+      });
+    }
     await clock.close();
-    const baseline = await measured('in-process baseline', () =>
-      runBaseline({ bundle, record: RECORD, durationMs: options.durationMs, warmUpOps: 500 }),
-    );
 
     const cpu = cpus();
     const results: BenchResults = {
@@ -285,14 +332,22 @@ async function main(): Promise<number> {
         date: new Date().toISOString(),
       },
       target: gateway.description,
+      peer: `one Fastify process (${peer.httpUrl}): the same feature spec and ONNX Runtime session settings, one request at a time`,
       model: `${MODEL} version ${predicted.version} (${bundle.dir}), input "${input.name}" FP32 [1, ${width}]`,
-      settings: { durationSeconds: options.durationMs / 1000, concurrency: options.concurrency, rate: options.rate },
-      fixedRate,
-      peaks,
-      baseline,
+      settings: {
+        rounds: options.rounds,
+        durationSeconds: options.durationMs / 1000,
+        concurrency: options.concurrency,
+        rate: options.rate,
+      },
+      idleMemory,
+      rounds,
     };
     console.log(formatReport(results));
-    if (options.json) console.log(JSON.stringify({ ...results, targets: checkTargets(results) }, null, 2));
+    if (options.json) {
+      const figures = summarize(results);
+      console.log(JSON.stringify({ ...results, figures, targets: checkTargets(results, figures) }, null, 2));
+    }
     const failed = failedScenarios(results);
     if (failed.length) {
       console.error(`\nbench failed: more than 1 % errors in ${failed.join('; ')}`);
@@ -302,10 +357,8 @@ async function main(): Promise<number> {
   } finally {
     grpcTarget?.close();
     for (const target of targets) target.close();
-    if (stack) {
-      progress('stopping the stack');
-      await stack.stop();
-    }
+    if (stack || peer) progress('stopping the peer and the stack');
+    await stopStarted();
   }
 }
 

@@ -58,6 +58,21 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/** The resident set (VmRSS) in KiB from the text of /proc/<pid>/status. */
+export function parseVmRssKiB(status: string): number | undefined {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A process's resident memory in KiB, or undefined when /proc does not have it (exited, or not Linux). */
+export function processRssKiB(pid: number): number | undefined {
+  try {
+    return parseVmRssKiB(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU ms of every process on the machine, by pid. */
 function everyProcessCpuMs(): Map<number, number> {
   const cpu = new Map<number, number>();
