@@ -3,14 +3,13 @@
 // to the last bit's rounding), BYTES and several inputs included, and a bad request in a burst fails alone.
 import { Tensor } from '@aviary/contracts';
 import { generateInputs } from '@aviary/onnx-graph';
-import { connectReadyInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
+import { connectReadyInferenceClient, describeWithFixtures, sklearnFixturesDir, Stack, startStack, workspaceRoot } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrpcInferResponse, rawRequest, readGrpcOutputs, toOipJson } from './fixture-inputs';
 import { getJson, JsonResponse, postJson } from './support';
 
-const fixtures = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
+const fixtures = sklearnFixturesDir();
 const BURST = 40;
 /** Whether requests share a batch depends on how they arrive, so bursts repeat (bounded) until some do. */
 const MAX_BURSTS = 5;
@@ -131,7 +130,7 @@ describe('OIP infer micro-batching', () => {
     });
   });
 
-  (existsSync(fixtures) ? describe : describe.skip)('a scikit-learn pipeline with BYTES and FP32 inputs', () => {
+  describeWithFixtures(fixtures, 'a scikit-learn pipeline with BYTES and FP32 inputs', () => {
     const model = 'pipeline-titanic';
 
     beforeAll(async () => {

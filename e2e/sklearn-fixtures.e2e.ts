@@ -5,9 +5,9 @@ import { Tensor } from '@aviary/contracts';
 import { tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { generateInputs, rewriteZipMapOutputs } from '@aviary/onnx-graph';
-import { connectReadyInferenceClient, startStack, Stack, workspaceRoot } from '@aviary/testing';
+import { connectReadyInferenceClient, describeWithFixtures, sklearnFixturesDir, Stack, startStack, workspaceRoot } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,8 +21,7 @@ import {
 } from './fixture-inputs';
 import { getJson, postJson } from './support';
 
-const fixtures = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
-const maybe = existsSync(fixtures) ? describe : describe.skip;
+const fixtures = sklearnFixturesDir();
 
 interface Fixture {
   file: string;
@@ -78,7 +77,7 @@ async function runInProcess(onnx: Uint8Array, inputs: Tensor[]): Promise<Tensor[
   }
 }
 
-maybe('scikit-learn ONNX exports served end to end', () => {
+describeWithFixtures(fixtures, 'scikit-learn ONNX exports served end to end', () => {
   let stack: Stack;
   let url: string;
   let client: InferenceClient;

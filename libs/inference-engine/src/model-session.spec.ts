@@ -1,13 +1,13 @@
 import { AviaryError, Tensor, TensorMetadata } from '@aviary/contracts';
-import { workspaceRoot } from '@aviary/testing';
-import { existsSync, readFileSync } from 'node:fs';
+import { describeWithFixtures, sklearnFixturesDir, workspaceRoot } from '@aviary/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datatypeFromOrt, ortTypeFor } from './datatypes';
 import { ModelSession } from './model-session';
 
 const demoModel = (name: string, version: string) =>
   readFileSync(join(workspaceRoot(), 'models', name, version, 'model.onnx'));
-const sklearnDir = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
+const sklearnDir = sklearnFixturesDir();
 const sklearnModel = (file: string) => readFileSync(join(sklearnDir, file));
 
 const features = (rows: number[][]): Tensor => ({
@@ -184,9 +184,8 @@ describe('datatype mapping', () => {
   });
 });
 
-const maybe = existsSync(sklearnDir) ? describe : describe.skip;
 
-maybe('ModelSession with models exported by scikit-learn (shared fixtures)', () => {
+describeWithFixtures(sklearnDir, 'ModelSession with models exported by scikit-learn (shared fixtures)', () => {
   it('takes string inputs as BYTES and int64 inputs as INT64 (titanic, no ZipMap)', async () => {
     const session = await ModelSession.load(sklearnModel('pipeline_titanic_nozipmap.onnx'));
     try {

@@ -1,14 +1,13 @@
 import { AviaryError } from '@aviary/contracts';
-import { workspaceRoot } from '@aviary/testing';
-import { existsSync, readFileSync } from 'node:fs';
+import { describeWithFixtures, sklearnFixturesDir, workspaceRoot } from '@aviary/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { generateInputs, verifyRewrite } from './rewrite-verification';
 import { rewriteZipMapOutputs } from './zipmap-rewrite';
 
-const fixtures = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
+const fixtures = sklearnFixturesDir();
 const fixture = (file: string) => new Uint8Array(readFileSync(join(fixtures, file)));
-const maybe = existsSync(fixtures) ? describe : describe.skip;
 
 const ZIPMAP_FIXTURES = [
   'logreg_iris.onnx',
@@ -18,7 +17,7 @@ const ZIPMAP_FIXTURES = [
   'pipeline_titanic.onnx',
 ];
 
-maybe('verifyRewrite on scikit-learn exports', () => {
+describeWithFixtures(fixtures, 'verifyRewrite on scikit-learn exports', () => {
   it.each(ZIPMAP_FIXTURES)('accepts the ZipMap rewrite of %s: same labels, one distribution per row', async (file) => {
     const original = fixture(file);
     await expect(verifyRewrite(original, rewriteZipMapOutputs(original))).resolves.toBeUndefined();

@@ -1,14 +1,13 @@
 import { AviaryError } from '@aviary/contracts';
 import { ModelSession } from '@aviary/inference-engine';
-import { workspaceRoot } from '@aviary/testing';
-import { existsSync, readFileSync } from 'node:fs';
+import { describeWithFixtures, sklearnFixturesDir, workspaceRoot } from '@aviary/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { classLabelsKey, inspectOutputs, rewriteZipMapOutputs } from './zipmap-rewrite';
 
-const fixtures = join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
+const fixtures = sklearnFixturesDir();
 const fixture = (file: string) => new Uint8Array(readFileSync(join(fixtures, file)));
-const maybe = existsSync(fixtures) ? describe : describe.skip;
 
 const ZIPMAP_FIXTURES: [string, number][] = [
   ['logreg_iris.onnx', 3],
@@ -27,7 +26,7 @@ function caught(action: () => unknown): AviaryError {
   throw new Error('expected an error');
 }
 
-maybe('rewriteZipMapOutputs on scikit-learn exports', () => {
+describeWithFixtures(fixtures, 'rewriteZipMapOutputs on scikit-learn exports', () => {
   it.each(ZIPMAP_FIXTURES)('reports %s as a label tensor plus a ZipMap sequence', (file) => {
     expect(inspectOutputs(fixture(file))).toEqual([
       { name: 'output_label', kind: 'tensor', producer: expect.objectContaining({}) },

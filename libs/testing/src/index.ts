@@ -5,3 +5,4 @@ export * from './workspace';
 export * from './stack';
 export * from './rejection';
 export * from './grpc-client';
+export * from './shared-fixtures';
