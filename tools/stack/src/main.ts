@@ -1,7 +1,7 @@
 // `npm start`: the whole platform without Docker. Uses NATS_URL when set, otherwise starts nats-server
 // (JetStream in $AVIARY_DATA_DIR/nats, ./data/nats by default); pushes the demo models, starts every service with prefixed logs, and stops
 // everything it started on Ctrl-C or SIGTERM.
-import { startStack, workspaceRoot } from '@aviary/testing';
+import { startStack, workspaceRoot } from '@aviary/supervisor';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
