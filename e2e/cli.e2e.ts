@@ -100,13 +100,12 @@ describe('aviary CLI', () => {
 
   describe('a model pushed for the first time', () => {
     const penguins = join(workspaceRoot(), 'models', 'penguin-species', '1');
-    const record = (() => {
-      const { label: _label, ...fields } = parseJsonLines(
-        readFileSync(join(penguins, 'holdout.jsonl'), 'utf8'),
-        'holdout.jsonl',
-      )[0] as Record<string, unknown>;
-      return fields;
-    })();
+    const [record] = (
+      parseJsonLines(readFileSync(join(penguins, 'holdout.jsonl'), 'utf8'), 'holdout.jsonl') as Record<
+        string,
+        unknown
+      >[]
+    ).map(({ label: _label, ...fields }) => fields);
     const pushPenguins = (name: string, version: string, ...flags: string[]) =>
       stack.cli([
         'models',
