@@ -98,6 +98,57 @@ describe('aviary CLI', () => {
     });
   });
 
+  describe('a model pushed for the first time', () => {
+    const penguins = join(workspaceRoot(), 'models', 'penguin-species', '1');
+    const [record] = (
+      parseJsonLines(readFileSync(join(penguins, 'holdout.jsonl'), 'utf8'), 'holdout.jsonl') as Record<
+        string,
+        unknown
+      >[]
+    ).map(({ label: _label, ...fields }) => fields);
+    const pushPenguins = (name: string, version: string, ...flags: string[]) =>
+      stack.cli([
+        'models',
+        'push',
+        join(penguins, 'model.onnx'),
+        '--name',
+        name,
+        '--version',
+        version,
+        '--spec',
+        join(penguins, 'feature-spec.json'),
+        ...flags,
+      ]);
+    const predictOn = (name: string) =>
+      postJson(`${stack.gateway.httpUrl}/v1/models/${name}/predict`, { instances: [record] });
+
+    it('answers without any serve command; a second version stays ready and the push says how to promote it', async () => {
+      const first = pushPenguins('new-penguins', '1');
+      expect(first.stderr).toBe('');
+      expect(first.stdout).toMatch(/^pushed: new-penguins version 1 .*; serving: new-penguins version 1$/m);
+      await waitFor('new-penguins to answer', async () => (await predictOn('new-penguins')).status === 200, 30_000);
+      expect((await predictOn('new-penguins')).body).toMatchObject({ model: 'new-penguins', version: '1' });
+
+      const second = pushPenguins('new-penguins', '2');
+      expect(second.stderr).toBe('');
+      expect(second.stdout).toMatch(
+        /^pushed: new-penguins version 2 .*; ready — promote with aviary models serve new-penguins 2$/m,
+      );
+      await stack.waitForModel('new-penguins', '2');
+      expect((await predictOn('new-penguins')).body.version).toBe('1');
+    });
+
+    it('stays unserved when pushed with --no-serve', async () => {
+      const pushed = pushPenguins('held-penguins', '1', '--no-serve');
+      expect(pushed.stderr).toBe('');
+      expect(pushed.stdout).toMatch(/; ready — promote with aviary models serve held-penguins 1$/m);
+      await stack.waitForModel('held-penguins', '1');
+      expect((await predictOn('held-penguins')).status).toBe(503);
+      const listed = JSON.parse(stack.cli(['models', 'list', '--json']).stdout) as { name: string; state: string }[];
+      expect(listed.find((v) => v.name === 'held-penguins')?.state).toBe('ready');
+    });
+  });
+
   it('compares two versions on the same labelled records', () => {
     const holdout = join(workspaceRoot(), 'models', 'flight-delay', '1', 'holdout.jsonl');
     const result = stack.cli(['models', 'compare', 'flight-delay', '1', '2', '--eval', holdout]);
@@ -275,7 +326,7 @@ describe('aviary CLI', () => {
         evalSet = writeFeatureRecords();
       });
 
-      it('scores its one FP32 [N,1] output as a regressor, records keyed by its input, and passes an RMSE gate', async () => {
+      it("scores its one FP32 [N,1] output as a regressor, records keyed by its input, passes an RMSE gate and serves as its model's first version", async () => {
         const pushed = pushBare('1', 'rmse <= 3.2');
         expect(pushed.stderr).toBe('');
         expect(pushed.stdout).toMatch(
@@ -283,7 +334,7 @@ describe('aviary CLI', () => {
         );
         await stack.waitForModel('bare-car-mpg', '1');
         expect(stack.cli(['models', 'list']).stdout).toMatch(
-          /bare-car-mpg\s+1\s+ready\s+1\s+\S+\s+rmse=3\.136 r2=0\.844/,
+          /bare-car-mpg\s+1\s+serving\s+1\s+\S+\s+rmse=3\.136 r2=0\.844/,
         );
       });
 

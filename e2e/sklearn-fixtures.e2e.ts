@@ -363,7 +363,7 @@ describeWithFixtures(fixtures, 'scikit-learn ONNX exports served end to end', ()
         /pushed: iris version 1 .*on 24 rows .*accuracy=0\.7500 logLoss=\d+\.\d{4}; gate .* passed/,
       );
       await stack.waitForModel('iris', '1');
-      expect(stack.cli(['models', 'list']).stdout).toMatch(/iris\s+1\s+ready\s+1\s+\S+\s+accuracy=0\.750 logLoss=/);
+      expect(stack.cli(['models', 'list']).stdout).toMatch(/iris\s+1\s+serving\s+1\s+\S+\s+accuracy=0\.750 logLoss=/);
       expect(evaluationOf('iris', '1')).toMatchObject({
         rows: 24,
         metrics: { accuracy: 0.75, logLoss: expect.any(Number) },

@@ -1,19 +1,20 @@
 // aviary: the command line for the model registry (talks to NATS directly, like the services do).
+// push, seed and compare load ONNX Runtime; they are imported when run, so every other command starts without it.
 import { Command } from 'commander';
 import { formatTable } from './commands/models-list';
-import { ServingPointers, versionStates } from '@aviary/model-registry';
+import { versionStates } from '@aviary/model-registry';
 import { serveVersion } from './commands/models-serve';
-import { pushModel } from './commands/models-push';
-import { seedModels } from './commands/models-seed';
-import { compareVersions } from './commands/models-compare';
 import { withNats, withRegistry } from './registry-session';
 import { evaluateFlag, putFlagSet } from './commands/flags';
 import { rolloutStatus } from './commands/rollout-status';
-import { DEFAULT_FLAG_SET } from '@aviary/contracts';
+import { ConfigError, DEFAULT_FLAG_SET } from '@aviary/contracts';
+import { loadCliConfig } from './config';
+
+const config = loadOrExit();
 
 const program = new Command('aviary')
   .description('Aviary: from an ONNX file to live traffic')
-  .option('--nats <url>', 'NATS server URL', process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
+  .option('--nats <url>', 'NATS server URL', config.NATS_URL);
 
 const nats = () => program.opts<{ nats: string }>().nats;
 const models = program.command('models').description('push and inspect model versions');
@@ -34,11 +35,13 @@ models
     '--gate <expression>',
     'quality gate on those scores, e.g. "auc >= 0.70"; a failing version is stored as rejected',
   )
-  .option('--serve', 'make it the serving version of the model once pushed (otherwise: aviary models serve)')
+  .option('--serve', 'make it the serving version of the model, whatever served before')
+  .option('--no-serve', 'leave the serving version alone, even when the model has none yet')
   .action(async (file: string, options) => {
-    await withRegistry(nats(), async (registry, nc) => {
-      console.log(await pushModel(registry, file, options));
-      if (options.serve) console.log(await serveVersion(registry, nc, options.name, options.version));
+    const { cliPushPipeline, nextStep, pushModel } = await import('./commands/models-push');
+    await withRegistry(nats(), async (registry) => {
+      const { outcome, line } = await pushModel(await cliPushPipeline(registry), file, options);
+      console.log(`${line}; ${nextStep(outcome)}`);
     });
   });
 
@@ -63,6 +66,7 @@ models
   .description('score versions of a model on the same labelled records (JSON Lines with a "label" field), side by side')
   .requiredOption('--eval <file>', 'labelled records, one JSON object per line')
   .action(async (name: string, versions: string[], options: { eval: string }) => {
+    const { compareVersions } = await import('./commands/models-compare');
     console.log(
       await withRegistry(nats(), (registry) => compareVersions(registry, { name, versions, eval: options.eval })),
     );
@@ -72,9 +76,8 @@ models
   .command('seed <dir>')
   .description('push every <dir>/<name>/<version>/ bundle that is not registered yet')
   .action(async (dir: string) => {
-    await withRegistry(nats(), async (registry) =>
-      seedModels(registry, await ServingPointers.open(registry), dir, (line) => console.log(line)),
-    );
+    const { seedModels } = await import('./commands/models-seed');
+    await withRegistry(nats(), (registry) => seedModels(registry, dir, (line) => console.log(line)));
   });
 
 const flags = program.command('flags').description('flagd flag sets');
@@ -105,6 +108,16 @@ program
   .action(async () => {
     console.log(JSON.stringify(await withNats(nats(), rolloutStatus), null, 2));
   });
+
+function loadOrExit(): ReturnType<typeof loadCliConfig> {
+  try {
+    return loadCliConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`aviary: ${e.message}`);
+    process.exit(1);
+  }
+}
 
 program.parseAsync().catch((error: Error) => {
   console.error(`aviary: ${error.message}`);

@@ -6,5 +6,5 @@ import { loadFlagsConfig } from './config';
 
 runService('flags', () => {
   const config = loadFlagsConfig();
-  return { module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
+  return { config, module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
 });

@@ -11,6 +11,7 @@ runService('gateway', () => {
   const config = loadGatewayConfig();
   let direct: DirectRoutes | undefined;
   return {
+    config,
     module: AppModule.register(config),
     port: config.AVIARY_HTTP_PORT,
     host: config.AVIARY_HOST,

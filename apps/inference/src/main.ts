@@ -6,5 +6,5 @@ import { loadInferenceConfig } from './config';
 
 runService('inference', () => {
   const config = loadInferenceConfig();
-  return { module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
+  return { config, module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
 });

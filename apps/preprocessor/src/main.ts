@@ -6,5 +6,5 @@ import { loadPreprocessorConfig } from './config';
 
 runService('preprocessor', () => {
   const config = loadPreprocessorConfig();
-  return { module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
+  return { config, module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
 });

@@ -6,5 +6,5 @@ import { loadRolloutControllerConfig } from './config';
 
 runService('rollout-controller', () => {
   const config = loadRolloutControllerConfig();
-  return { module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
+  return { config, module: AppModule.register(config), port: config.AVIARY_HTTP_PORT, host: config.AVIARY_HOST };
 });

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       NATS_URL: 'nats://127.0.0.1:4222',
       AVIARY_HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
+      OTEL_BSP_SCHEDULE_DELAY: 1000,
       AVIARY_HTTP_PORT: 8080,
       AVIARY_BATCH: 16,
     });
@@ -46,5 +47,51 @@ describe('loadConfig', () => {
   it('rejects a port that is not a whole number', () => {
     expect(configError({ AVIARY_HTTP_PORT: 'eighty' })).toContain('AVIARY_HTTP_PORT: ');
     expect(configError({ AVIARY_HTTP_PORT: '80.5' })).toContain('AVIARY_HTTP_PORT: ');
+  });
+
+  it('takes NATS server URLs, comma-separated, with or without a scheme', () => {
+    const config = loadConfig(schema, { NATS_URL: 'nats://a:4222, tls://b:4443,c:4222,ws://d' });
+    expect(config.NATS_URL).toBe('nats://a:4222, tls://b:4443,c:4222,ws://d');
+  });
+
+  it.each(['', 'http://a:4222', 'nats://a:port', 'nats://a:4222,', 'nats://'])(
+    'refuses NATS_URL=%j, saying what it expects',
+    (value) => {
+      expect(configError({ NATS_URL: value })).toContain(
+        'NATS_URL: expected NATS server URL(s), comma-separated, e.g. nats://127.0.0.1:4222',
+      );
+    },
+  );
+
+  it('reads the OTEL variables Aviary uses itself: the OTLP endpoint as a URL, the batch delay as a number', () => {
+    const config = loadConfig(schema, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_SERVICE_NAME: 'edge-gateway',
+    });
+    expect(config).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_BSP_SCHEDULE_DELAY: 200,
+      OTEL_SERVICE_NAME: 'edge-gateway',
+    });
+  });
+
+  it('counts an empty OTLP endpoint or service name as unset, as compose and kustomize write them', () => {
+    const config = loadConfig(schema, { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SERVICE_NAME: '' });
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(config.OTEL_SERVICE_NAME).toBeUndefined();
+  });
+
+  it('refuses an OTLP endpoint that is not an http(s) URL and a batch delay that is not a whole number', () => {
+    const message = configError({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318',
+      OTEL_BSP_SCHEDULE_DELAY: 'soon',
+    });
+    expect(message).toContain('OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL');
+    expect(message).toContain('OTEL_BSP_SCHEDULE_DELAY: ');
+  });
+
+  it('refuses a log level pino does not have', () => {
+    expect(configError({ LOG_LEVEL: 'verbose' })).toMatch(/^ {2}LOG_LEVEL: /m);
   });
 });

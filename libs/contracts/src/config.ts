@@ -4,11 +4,37 @@ import { z } from 'zod';
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const NATS_SCHEMES = ['nats:', 'tls:', 'ws:', 'wss:'];
+
+/** One server as the nats client takes it: a URL of one of its schemes, or host[:port]. */
+function isNatsServer(server: string): boolean {
+  try {
+    const url = new URL(server.includes('://') ? server : `nats://${server}`);
+    return NATS_SCHEMES.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** NATS server(s), comma-separated. */
+export const natsUrl = z.string().refine((value) => value.split(',').every((server) => isNatsServer(server.trim())), {
+  message: 'expected NATS server URL(s), comma-separated, e.g. nats://127.0.0.1:4222',
+});
+
+/** An optional variable; empty counts as unset, as compose and kustomize write an unset one. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
 /** Variables every service reads. */
 export const commonEnv = {
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_URL: natsUrl.default('nats://127.0.0.1:4222'),
   AVIARY_HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** OTLP/HTTP endpoint; unset, no spans are exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
+  /** Delay between span export batches, in ms. */
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).default(1000),
+  OTEL_SERVICE_NAME: optional(z.string()),
 };
 
 export class ConfigError extends Error {}

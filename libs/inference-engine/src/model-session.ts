@@ -1,6 +1,6 @@
 // One loaded model version: an ONNX Runtime session plus the OIP view of its inputs and outputs.
 import { allocate, AviaryError, elementCount, invalid, Tensor, TensorData, TensorMetadata } from '@aviary/contracts';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, ortTypeFor } from './datatypes';
 import { checkInferRequest, ModelSignature } from './model-signature';
 
@@ -11,6 +11,7 @@ export interface SessionOptions {
 
 export class ModelSession implements ModelSignature {
   private constructor(
+    private readonly runtime: typeof ort,
     private readonly session: ort.InferenceSession,
     readonly inputs: TensorMetadata[],
     readonly outputs: TensorMetadata[],
@@ -18,9 +19,12 @@ export class ModelSession implements ModelSignature {
 
   /** Loads ONNX bytes; anything ONNX Runtime refuses becomes INVALID_ARGUMENT with its reason. */
   static async load(onnx: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
+    // The native runtime is loaded with the first session, not at import: the gateway imports this library for its
+    // batching and tensor checks only.
+    const runtime = await import('onnxruntime-node');
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(onnx, {
+      session = await runtime.InferenceSession.create(onnx, {
         intraOpNumThreads: options.intraOpThreads ?? 1,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
@@ -32,7 +36,7 @@ export class ModelSession implements ModelSignature {
     // Non-tensor outputs (e.g. scikit-learn's ZipMap) cannot be returned by onnxruntime-node; they are left out.
     const outputs = session.outputMetadata.filter((m) => m.isTensor).map((m) => describe(m, 'output'));
     if (outputs.length === 0) throw invalid('the model has no tensor outputs that ONNX Runtime can return');
-    return new ModelSession(session, inputs, outputs);
+    return new ModelSession(runtime, session, inputs, outputs);
   }
 
   /** Runs the model; inputs are checked against the model's names, datatypes and shapes first. */
@@ -40,7 +44,7 @@ export class ModelSession implements ModelSignature {
     const wanted = checkInferRequest(this, inputs, outputNames);
     const feeds: Record<string, ort.Tensor> = {};
     for (const tensor of inputs) {
-      feeds[tensor.name] = new ort.Tensor(
+      feeds[tensor.name] = new this.runtime.Tensor(
         ortTypeFor(tensor.datatype) as 'float32',
         tensor.data as Float32Array,
         tensor.shape,

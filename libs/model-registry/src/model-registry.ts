@@ -1,39 +1,27 @@
-// Model versions on JetStream: ONNX bytes in the object store, manifests in KV. A version becomes visible
-// (its manifest is written) only after ONNX Runtime has loaded and run it, and versions are immutable. Outputs that
-// ONNX Runtime cannot return (scikit-learn's ZipMap) are rewritten before storing; the upload is kept beside.
+// Model versions on JetStream: ONNX bytes in the object store, manifests in KV. The store only: validating a version
+// (ONNX Runtime, ZipMap rewrite, evaluation) is @aviary/model-push's job, so readers never load the ML runtime.
 import {
   AviaryError,
   buckets,
-  invalid,
   versionKey,
   ModelManifest,
   modelManifestSchema,
-  modelNameSchema,
   modelObjectName,
-  modelVersionSchema,
   notFound,
   objectStores,
   parseOrThrow,
 } from '@aviary/contracts';
-import { FeatureSpec, parseFeatureSpec } from '@aviary/features';
-import { checkGate, evaluateVersion, parseGate } from '@aviary/evaluation';
-import { ModelSession } from '@aviary/inference-engine';
 import { BucketWatch, followBucket, openKv, openObjectStore } from '@aviary/messaging';
-import { GraphRewrite, OutputRewrite, rewriteZipMapOutputs, verifyRewrite } from '@aviary/onnx-graph';
 import { createHash } from 'node:crypto';
 import { KV, KvEntry, NatsConnection, ObjectStore } from 'nats';
-import { checkSpecFitsModel } from './spec-compatibility';
 
-export interface ModelPush {
-  name: string;
-  version: string;
-  onnx: Uint8Array;
-  featureSpec?: unknown;
-  metrics?: Record<string, unknown>;
-  /** When given, the upload must hash to this value. */
-  expectedSha256?: string;
-  /** Labelled records to score the version on before it is stored; with a gate, a failing score rejects it. */
-  evaluation?: { source: string; records: unknown[]; gate?: string };
+/** A version that has passed the push pipeline, ready to store. */
+export interface ValidatedVersion {
+  manifest: ModelManifest;
+  /** The graph to serve, stored under manifest.objectName; manifest.sha256 is its hash. */
+  served: Uint8Array;
+  /** The upload, kept beside the served graph when that was rewritten from it (manifest.originalSha256). */
+  original?: Uint8Array;
 }
 
 /** Both kinds name the version, so a listener keys its per-version state the same way for either. */
@@ -68,62 +56,12 @@ export class ModelRegistry {
     );
   }
 
-  /** Validates and stores a version; pushing identical bytes again is a no-op that returns the stored manifest. */
-  async push(push: ModelPush): Promise<{ manifest: ModelManifest; created: boolean }> {
-    const name = parseOrThrow(modelNameSchema, push.name, 'model name');
-    const version = parseOrThrow(modelVersionSchema, push.version, 'model version');
-    const digest = sha256(push.onnx);
-    if (push.expectedSha256 && push.expectedSha256.toLowerCase() !== digest) {
-      throw invalid(`checksum mismatch: expected sha256 ${push.expectedSha256}, the upload hashes to ${digest}`);
-    }
-    const existing = await this.find(name, version);
-    if (existing) {
-      if ((existing.originalSha256 ?? existing.sha256) === digest) return { manifest: existing, created: false };
-      throw new AviaryError(
-        `${name} version ${version} already exists with another sha256; versions are immutable, push a new version`,
-        'FAILED_PRECONDITION',
-      );
-    }
-    const served = await servableGraph(push.onnx);
-    const session = await ModelSession.load(served.bytes);
-    try {
-      await session.warmUp().catch((e: Error) => {
-        throw invalid(`the model loads but fails to run on zero inputs: ${e.message}`);
-      });
-      const featureSpec = push.featureSpec === undefined ? undefined : parseFeatureSpec(push.featureSpec);
-      if (featureSpec) checkSpecFitsModel(featureSpec, session.inputs);
-      const evaluation =
-        push.evaluation &&
-        (await evaluate({ session, spec: featureSpec, rewrites: served.rewrites, request: push.evaluation }));
-      const objectName = modelObjectName(name, version);
-      const rewritten = served.rewrites.length > 0;
-      if (rewritten) await this.artifacts.putBlob({ name: originalObjectName(name, version) }, push.onnx);
-      await this.artifacts.putBlob({ name: objectName }, served.bytes);
-      const manifest: ModelManifest = {
-        name,
-        version,
-        platform: 'onnxruntime',
-        objectName,
-        sha256: rewritten ? sha256(served.bytes) : digest,
-        sizeBytes: served.bytes.byteLength,
-        inputs: session.inputs,
-        outputs: session.outputs,
-        metrics: push.metrics ?? {},
-        featureSpec,
-        createdAt: new Date().toISOString(),
-        ...(evaluation && { evaluation }),
-        ...(rewritten && {
-          originalSha256: digest,
-          rewrites: served.rewrites,
-          ...(served.rewrites.length === 1 && { parameters: { classes: served.rewrites[0].classLabels } }),
-        }),
-      };
-      // The manifest is written last: readers never see a version whose bytes are not stored yet.
-      await this.manifests.put(versionKey(name, version), JSON.stringify(manifest));
-      return { manifest, created: true };
-    } finally {
-      await session.release();
-    }
+  /** Stores a validated version; its manifest is written last, so readers never see a version without its bytes. */
+  async store({ manifest, served, original }: ValidatedVersion): Promise<void> {
+    if (manifest.originalSha256 && original)
+      await this.artifacts.putBlob({ name: originalObjectName(manifest.name, manifest.version) }, original);
+    await this.artifacts.putBlob({ name: manifest.objectName }, served);
+    await this.manifests.put(versionKey(manifest.name, manifest.version), JSON.stringify(manifest));
   }
 
   async find(name: string, version: string): Promise<ModelManifest | undefined> {
@@ -186,40 +124,6 @@ export class ModelRegistry {
       (e) => this.onUnreadable(`manifest watch ended: ${e.message}`),
     );
   }
-}
-
-/** The graph to serve: ZipMap outputs become probability tensors, checked against the upload in ONNX Runtime. */
-async function servableGraph(upload: Uint8Array): Promise<GraphRewrite> {
-  const rewrite = rewriteZipMapOutputs(upload);
-  if (rewrite.rewrites.length > 0) await verifyRewrite(upload, rewrite);
-  return rewrite;
-}
-
-/**
- * Scores the version on labelled records, through its feature spec or, without one, its inputs and its label output
- * (a classifier) or value output (a regressor); the gate's verdict is recorded, not thrown, so a rejected version
- * keeps its figures.
- */
-async function evaluate({
-  session,
-  spec,
-  rewrites,
-  request,
-}: {
-  session: ModelSession;
-  spec: FeatureSpec | undefined;
-  rewrites: readonly OutputRewrite[];
-  request: NonNullable<ModelPush['evaluation']>;
-}): Promise<NonNullable<ModelManifest['evaluation']>> {
-  if (request.gate !== undefined) parseGate(request.gate); // a malformed gate fails before any scoring
-  const { rows, metrics } = await evaluateVersion({ scorer: session, spec, rewrites, records: request.records });
-  const figures = metrics as unknown as Record<string, unknown>;
-  return {
-    source: request.source,
-    rows,
-    metrics: figures,
-    ...(request.gate !== undefined && { gate: checkGate(request.gate, figures) }),
-  };
 }
 
 function readable(entry: KvEntry, onUnreadable: (problem: string) => void): ModelManifest[] {

@@ -1,19 +1,35 @@
+import { ModelManifest, modelObjectName } from '@aviary/contracts';
 import { connectNats } from '@aviary/messaging';
-import { NatsServer, rejection, startNatsServer, waitFor, workspaceRoot } from '@aviary/testing';
+import { NatsServer, rejection, startNatsServer, waitFor } from '@aviary/testing';
 import { NatsConnection } from 'nats';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ModelRegistry } from './model-registry';
+import { ModelRegistry, sha256 } from './model-registry';
 import { ServingPointers } from './serving-pointers';
 
-const bundle = join(workspaceRoot(), 'models', 'flight-delay', '2');
-const onnx = readFileSync(join(bundle, 'model.onnx'));
-const featureSpec = JSON.parse(readFileSync(join(bundle, 'feature-spec.json'), 'utf8'));
-const records = readFileSync(join(bundle, 'holdout.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(0, 400)
-  .map((l) => JSON.parse(l));
+const onnx = new TextEncoder().encode('the store does not look inside');
+const manifest = (name: string, version: string, gatePassed?: boolean): ModelManifest => ({
+  name,
+  version,
+  platform: 'onnxruntime',
+  objectName: modelObjectName(name, version),
+  sha256: sha256(onnx),
+  sizeBytes: onnx.byteLength,
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 3] }],
+  outputs: [{ name: 'label', datatype: 'INT64', shape: [-1] }],
+  metrics: {},
+  createdAt: new Date().toISOString(),
+  ...(gatePassed !== undefined && {
+    evaluation: {
+      source: 'holdout',
+      rows: 400,
+      metrics: { auc: 0.6 },
+      gate: {
+        expression: 'auc >= 0.99',
+        passed: gatePassed,
+        checks: [{ metric: 'auc', operator: '>=', threshold: 0.99, value: 0.6, passed: gatePassed }],
+      },
+    },
+  }),
+});
 
 let nats: NatsServer;
 let nc: NatsConnection;
@@ -25,15 +41,10 @@ beforeAll(async () => {
   nc = await connectNats(nats.url, 'serving-pointers-spec');
   registry = await ModelRegistry.open(nc);
   pointers = await ServingPointers.open(registry);
-  await registry.push({ name: 'm', version: '1', onnx });
-  await registry.push({
-    name: 'm',
-    version: '2',
-    onnx,
-    featureSpec,
-    evaluation: { source: 'holdout', records, gate: 'auc >= 0.99' },
-  });
-  await registry.push({ name: 'other', version: '1', onnx });
+  for (const stored of [manifest('m', '1'), manifest('m', '2', false), manifest('other', '1'), manifest('c', '1')])
+    await registry.store({ manifest: stored, served: onnx });
+  for (let version = 1; version <= 8; version++)
+    await registry.store({ manifest: manifest('race', String(version)), served: onnx });
 });
 
 afterAll(async () => {
@@ -73,6 +84,43 @@ describe('ServingPointers', () => {
       expect(seen).toContain('m=1');
     } finally {
       watch.stop();
+    }
+  });
+
+  it('claims a model that has no serving version, and leaves one that has alone', async () => {
+    expect(await pointers.claim('c', '1', 'push')).toMatchObject({
+      claimed: true,
+      pointer: { version: '1', by: 'push' },
+    });
+    expect(await pointers.claim('m', '1', 'push')).toMatchObject({
+      claimed: false,
+      pointer: { version: '1', by: 'spec' },
+    });
+    expect((await rejection(pointers.claim('fresh', '1', 'push'))).code).toBe('NOT_FOUND');
+  });
+
+  it('never lets a rejected version claim a model', async () => {
+    expect((await rejection(pointers.claim('m', '2', 'push'))).code).toBe('FAILED_PRECONDITION');
+  });
+
+  it('lets exactly one of many concurrent claims win, each on its own connection', async () => {
+    const connections = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => connectNats(nats.url, `serving-pointers-spec-${i}`)),
+    );
+    try {
+      const claims = await Promise.all(
+        connections.map(async (connection, i) => {
+          const own = await ServingPointers.open(await ModelRegistry.open(connection));
+          return own.claim('race', String(i + 1), `claimer-${i + 1}`);
+        }),
+      );
+      const winners = claims.filter((c) => c.claimed);
+      expect(winners).toHaveLength(1);
+      const serving = (await pointers.get('race'))?.version;
+      expect(winners[0].pointer.version).toBe(serving);
+      expect(claims.every((c) => c.pointer.version === serving)).toBe(true);
+    } finally {
+      await Promise.all(connections.map((c) => c.close()));
     }
   });
 });

@@ -1,6 +1,6 @@
 // The serving pointer of each model (KV aviary_serving, key = model name): the version that takes the model's
-// unversioned traffic. A version can be pushed and warm (ready) without serving; only an explicit command or the
-// rollout controller moves the pointer, and never to a version its quality gate rejected.
+// unversioned traffic. The first version pushed while a model has none takes it (claim); after that only an explicit
+// command or the rollout controller moves it, and never to a version its quality gate rejected.
 import {
   AviaryError,
   buckets,
@@ -26,7 +26,31 @@ export class ServingPointers {
     return new ServingPointers(await openKv(registry.connection.jetstream(), buckets.serving), registry);
   }
 
+  /** Points the model at the version, whatever served before. */
   async serve(model: string, version: string, by: string): Promise<ServingPointer> {
+    const pointer = await this.pointerTo(model, version, by);
+    await this.kv.put(model, JSON.stringify(pointer));
+    return pointer;
+  }
+
+  /**
+   * Points the model at the version only if no version serves it yet: a KV create, so of two versions claiming at
+   * once exactly one wins. Answers the pointer that serves afterwards, and whether this claim set it.
+   */
+  async claim(model: string, version: string, by: string): Promise<{ pointer: ServingPointer; claimed: boolean }> {
+    const pointer = await this.pointerTo(model, version, by);
+    try {
+      await this.kv.create(model, JSON.stringify(pointer));
+      return { pointer, claimed: true };
+    } catch (e) {
+      // The create fails when a pointer exists; any other failure leaves none behind and is rethrown.
+      const current = await this.get(model);
+      if (!current) throw e;
+      return { pointer: current, claimed: false };
+    }
+  }
+
+  private async pointerTo(model: string, version: string, by: string): Promise<ServingPointer> {
     const manifest = await this.registry.get(model, version);
     const rejected = gateFailures(manifest);
     if (rejected)
@@ -34,9 +58,7 @@ export class ServingPointers {
         `${model} version ${version} was rejected by its quality gate (${rejected}); it cannot serve`,
         'FAILED_PRECONDITION',
       );
-    const pointer: ServingPointer = { version, since: new Date().toISOString(), by };
-    await this.kv.put(model, JSON.stringify(pointer));
-    return pointer;
+    return { version, since: new Date().toISOString(), by };
   }
 
   async get(model: string): Promise<ServingPointer | undefined> {

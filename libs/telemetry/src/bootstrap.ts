@@ -3,11 +3,14 @@ import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@aviary/contracts';
-import { createLogger, Logger } from './logger';
+import { LevelWithSilent } from 'pino';
+import { createLogger, Logger, setLogLevel } from './logger';
 import { initMetrics } from './metrics';
-import { startTracing } from './tracing';
+import { startTracing, TracingConfig } from './tracing';
 
 export interface ServiceDefinition {
+  /** The app's validated configuration; its LOG_LEVEL and OTEL_* variables set up logging and tracing. */
+  config: TracingConfig & { LOG_LEVEL: LevelWithSilent };
   module: Type<unknown> | DynamicModule;
   port: number;
   host: string;
@@ -32,11 +35,16 @@ export function runService(name: string, define: () => ServiceDefinition): void 
 
 async function start(name: string, define: () => ServiceDefinition, log: Logger): Promise<void> {
   const definition = { name, ...define() };
-  const tracing = startTracing(name);
+  setLogLevel(definition.config.LOG_LEVEL);
+  const tracing = startTracing(name, definition.config);
   initMetrics(name);
-  const app = await NestFactory.create<NestFastifyApplication>(definition.module, new FastifyAdapter(definition.fastify), {
-    logger: ['error', 'warn'],
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    definition.module,
+    new FastifyAdapter(definition.fastify),
+    {
+      logger: ['error', 'warn'],
+    },
+  );
   await definition.configure?.(app, log);
   await app.listen(definition.port, definition.host);
   log.info({ port: definition.port, host: definition.host }, `${definition.name} listening`);

@@ -1,4 +1,4 @@
-import { createLogger } from './logger';
+import { createLogger, setLogLevel } from './logger';
 import { startTracing, tracer } from './tracing';
 
 // createLogger writes to stdout and takes no destination; this routes pino's output into mockLines instead,
@@ -21,7 +21,7 @@ const logged = () => mockLines.map((line) => JSON.parse(line) as Record<string, 
 
 describe('createLogger', () => {
   beforeAll(() => {
-    startTracing('logger-spec', {});
+    startTracing('logger-spec', { OTEL_BSP_SCHEDULE_DELAY: 1000 });
   });
 
   beforeEach(() => {
@@ -29,14 +29,14 @@ describe('createLogger', () => {
   });
 
   it('writes one JSON line per entry with the service, the level label and an ISO time', () => {
-    createLogger('gateway', 'info').info({ port: 8080 }, 'gateway listening');
+    createLogger('gateway').info({ port: 8080 }, 'gateway listening');
     const [entry] = logged();
     expect(entry).toMatchObject({ service: 'gateway', level: 'info', port: 8080, msg: 'gateway listening' });
     expect(new Date(entry.time as string).toISOString()).toBe(entry.time);
   });
 
   it('adds the trace and span ids of the active span, so a log line leads to its trace', () => {
-    const log = createLogger('inference', 'info');
+    const log = createLogger('inference');
     const ids = tracer().startActiveSpan('infer', (span) => {
       log.info('running model');
       span.end();
@@ -49,7 +49,7 @@ describe('createLogger', () => {
   });
 
   it('keeps the ids across an await inside the span', async () => {
-    const log = createLogger('inference', 'info');
+    const log = createLogger('inference');
     const ids = await tracer().startActiveSpan('infer', async (span) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       log.info('after await');
@@ -60,29 +60,40 @@ describe('createLogger', () => {
   });
 
   it('adds no trace ids outside a span', () => {
-    createLogger('inference', 'info').info('idle');
+    createLogger('inference').info('idle');
     expect(logged()[0]).not.toHaveProperty('trace_id');
     expect(logged()[0]).not.toHaveProperty('span_id');
   });
 
-  it('drops entries below its level', () => {
-    const log = createLogger('flags', 'warn');
-    log.info('not shown');
-    log.warn('shown');
-    expect(logged().map((e) => e.msg)).toEqual(['shown']);
-  });
+  describe('levels', () => {
+    afterEach(() => setLogLevel('info'));
 
-  it('takes its level from LOG_LEVEL when none is given', () => {
-    const before = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = 'error';
-    try {
-      const log = createLogger('flags');
-      log.warn('not shown');
-      log.error('shown');
-      expect(logged().map((e) => [e.level, e.msg])).toEqual([['error', 'shown']]);
-    } finally {
-      if (before === undefined) delete process.env.LOG_LEVEL;
-      else process.env.LOG_LEVEL = before;
-    }
+    it('starts at info, whatever LOG_LEVEL says, so importing a module never reads the environment', () => {
+      const before = process.env.LOG_LEVEL;
+      process.env.LOG_LEVEL = 'verbose';
+      try {
+        const log = createLogger('flags');
+        log.debug('not shown');
+        log.info('shown');
+        expect(logged().map((e) => e.msg)).toEqual(['shown']);
+      } finally {
+        if (before === undefined) delete process.env.LOG_LEVEL;
+        else process.env.LOG_LEVEL = before;
+      }
+    });
+
+    it('takes the configured level, in loggers created before it was set and after', () => {
+      const early = createLogger('flags');
+      setLogLevel('warn');
+      const late = createLogger('gateway');
+      for (const log of [early, late]) {
+        log.info('not shown');
+        log.warn('shown');
+      }
+      expect(logged().map((e) => [e.service, e.msg])).toEqual([
+        ['flags', 'shown'],
+        ['gateway', 'shown'],
+      ]);
+    });
   });
 });

@@ -2,14 +2,14 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { currentTraceId, startTracing, tracer } from './tracing';
 
 describe('startTracing without an OTLP endpoint', () => {
-  const tracing = startTracing('tracing-spec', {});
+  const tracing = startTracing('tracing-spec', { OTEL_BSP_SCHEDULE_DELAY: 1000 });
 
   afterAll(async () => {
     await tracing.shutdown();
   });
 
   it('returns the one tracing set-up of the process on every call', () => {
-    expect(startTracing('another-name', {})).toBe(tracing);
+    expect(startTracing('another-name', { OTEL_BSP_SCHEDULE_DELAY: 1000 })).toBe(tracing);
   });
 
   it('gives the trace id of the active span, and none outside a trace', async () => {

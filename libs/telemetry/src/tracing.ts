@@ -13,20 +13,26 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** The OTEL_* variables Aviary reads itself, validated with the rest of the app's configuration (commonEnv). */
+export interface TracingConfig {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_BSP_SCHEDULE_DELAY: number;
+  OTEL_SERVICE_NAME?: string;
+}
+
 let active: Tracing | undefined;
 
-export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
+export function startTracing(serviceName: string, config: TracingConfig): Tracing {
   if (active) return active;
   const spanProcessors: SpanProcessor[] = [];
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    // The exporter reads the endpoint (and the SDK's other OTLP variables) from the environment itself.
     spanProcessors.push(
-      new BatchSpanProcessor(new OTLPTraceExporter(), {
-        scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY ?? 1000),
-      }),
+      new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY }),
     );
   }
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? serviceName }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME ?? serviceName }),
     spanProcessors,
     // Without an exporter nothing would read the spans: record none, but still mint trace ids and propagate
     // context (responses and logs keep their trace ids).

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
-import { workspaceRoot } from './workspace';
+import { workspaceRoot } from '@aviary/supervisor';
 
 export function connectInferenceClient<Client>(address: string): Client {
   const definition = loadSync(join(workspaceRoot(), 'libs', 'contracts', 'proto', 'grpc_predict_v2.proto'), {

@@ -1,8 +1,6 @@
-export * from './ports';
-export * from './process';
-export * from './nats-server';
-export * from './workspace';
-export * from './stack';
+// Test helpers; the process supervisor (nats-server, services, the whole stack) is @aviary/supervisor's, shared with
+// `npm start`, and re-exported here so a test imports its tools from one place.
+export * from '@aviary/supervisor';
 export * from './rejection';
 export * from './grpc-client';
 export * from './shared-fixtures';

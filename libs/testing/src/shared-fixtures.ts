@@ -2,7 +2,7 @@
 // the suites that need them; under CI (CI=true) their absence fails those suites instead of passing silently.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from './workspace';
+import { workspaceRoot } from '@aviary/supervisor';
 
 export const sklearnFixturesDir = () => join(workspaceRoot(), '..', 'shared', 'fixtures', 'sklearn-onnx');
 

@@ -1,26 +1,28 @@
 // `npm start`: the whole platform without Docker. Uses NATS_URL when set, otherwise starts nats-server
 // (JetStream in $AVIARY_DATA_DIR/nats, ./data/nats by default); pushes the demo models, starts every service with prefixed logs, and stops
 // everything it started on Ctrl-C or SIGTERM.
-import { startStack, workspaceRoot } from '@aviary/testing';
+import { startStack, workspaceRoot } from '@aviary/supervisor';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadStackConfig } from './config';
 
 async function main(): Promise<void> {
+  const config = loadStackConfig();
   const root = workspaceRoot();
-  const natsStoreDir = join(resolve(root, process.env.AVIARY_DATA_DIR ?? 'data'), 'nats');
-  if (!process.env.NATS_URL) mkdirSync(natsStoreDir, { recursive: true });
-  const httpPort = Number(process.env.AVIARY_HTTP_PORT ?? 8080);
-  const grpcPort = Number(process.env.AVIARY_GRPC_PORT ?? 8081);
+  const natsStoreDir = join(resolve(root, config.AVIARY_DATA_DIR), 'nats');
+  if (!config.NATS_URL) mkdirSync(natsStoreDir, { recursive: true });
+  const httpPort = config.AVIARY_HTTP_PORT;
+  const grpcPort = config.AVIARY_GRPC_PORT;
   const stack = await startStack({
-    natsUrl: process.env.NATS_URL,
+    natsUrl: config.NATS_URL,
     natsStoreDir,
     // The CLI's default NATS_URL points here, so `npx aviary models list` works against this stack as it is.
-    natsPort: Number(process.env.AVIARY_NATS_PORT ?? 4222),
+    natsPort: config.AVIARY_NATS_PORT,
     httpPort,
     grpcPort,
     echo: process.stdout,
     // Services bind where the user asks (0.0.0.0 by default, like the containers); the stack only defaults to loopback for tests.
-    env: { AVIARY_HOST: process.env.AVIARY_HOST ?? '0.0.0.0' },
+    env: { AVIARY_HOST: config.AVIARY_HOST },
   });
   console.log(
     `\naviary is up: REST http://127.0.0.1:${httpPort}  gRPC 127.0.0.1:${grpcPort}  NATS ${stack.natsUrl}  (Ctrl-C stops it)\n`,

@@ -1,7 +1,9 @@
-// `aviary models push FILE --name N --version V [--spec F] [--metrics F] [--sha256 H] [--eval F [--gate EXPR]]`
+// `aviary models push FILE --name N --version V [--spec F] [--metrics F] [--sha256 H] [--eval F [--gate EXPR]]
+// [--serve | --no-serve]`
 import { gateFailures } from '@aviary/contracts';
 import { parseJsonLines } from '@aviary/evaluation';
-import { ModelRegistry } from '@aviary/model-registry';
+import { PushOutcome, PushPipeline, ServeRule } from '@aviary/model-push';
+import { ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { readFile } from 'node:fs/promises';
 
 export interface PushOptions {
@@ -12,6 +14,8 @@ export interface PushOptions {
   sha256?: string;
   eval?: string;
   gate?: string;
+  /** --serve: true, --no-serve: false, neither: the first version of a model serves. */
+  serve?: boolean;
 }
 
 /** A push whose version was stored but rejected by its quality gate: the CLI exits non-zero with the figures. */
@@ -26,10 +30,21 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
-export async function pushModel(registry: ModelRegistry, file: string, options: PushOptions): Promise<string> {
+export const cliPushPipeline = async (registry: ModelRegistry) =>
+  new PushPipeline(registry, await ServingPointers.open(registry), 'cli');
+
+const serveRule = (serve: boolean | undefined): ServeRule =>
+  serve === undefined ? 'first' : serve ? 'always' : 'never';
+
+/** Pushes the version; the line says what was stored and how it was scored (see `nextStep` for what serves). */
+export async function pushModel(
+  pipeline: PushPipeline,
+  file: string,
+  options: PushOptions,
+): Promise<{ outcome: PushOutcome; line: string }> {
   if (options.gate !== undefined && options.eval === undefined)
     throw new Error('--gate needs --eval: the labelled records to score');
-  const { manifest, created } = await registry.push({
+  const outcome = await pipeline.push({
     name: options.name,
     version: options.version,
     onnx: await readFile(file),
@@ -43,7 +58,9 @@ export async function pushModel(registry: ModelRegistry, file: string, options: 
           gate: options.gate,
         }
       : undefined,
+    serve: serveRule(options.serve),
   });
+  const { manifest, created } = outcome;
   const rejected = gateFailures(manifest);
   if (rejected)
     throw new GateRejection(
@@ -58,5 +75,15 @@ export async function pushModel(registry: ModelRegistry, file: string, options: 
         .map(([k, v]) => `${k}=${(v as number).toFixed(4)}`)
         .join(' ')}${manifest.evaluation.gate ? `; gate "${manifest.evaluation.gate.expression}" passed` : ''}`
     : '';
-  return `${what}: ${manifest.name} version ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}, ${manifest.sizeBytes} bytes)${scored}`;
+  return {
+    outcome,
+    line: `${what}: ${manifest.name} version ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}, ${manifest.sizeBytes} bytes)${scored}`,
+  };
+}
+
+/** What serves after the push: this version, or how to promote it. */
+export function nextStep({ manifest, serving, replaced }: PushOutcome): string {
+  const { name, version } = manifest;
+  if (serving?.version !== version) return `ready — promote with aviary models serve ${name} ${version}`;
+  return `serving: ${name} version ${version}${replaced ? ` (was ${replaced})` : ''}`;
 }

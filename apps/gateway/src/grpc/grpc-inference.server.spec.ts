@@ -70,6 +70,7 @@ const config = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   NATS_URL: 'nats://127.0.0.1:4222',
   AVIARY_HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
+  OTEL_BSP_SCHEDULE_DELAY: 1000,
   AVIARY_HTTP_PORT: 0,
   AVIARY_GRPC_PORT: 0,
   AVIARY_MAX_BODY_BYTES: 64 * 1024,

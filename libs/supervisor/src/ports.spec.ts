@@ -22,7 +22,7 @@ describe('workspaceRoot', () => {
   it('finds the folder whose package.json names the aviary workspace', () => {
     const root = workspaceRoot();
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name).toBe('aviary');
-    expect(existsSync(join(root, 'libs', 'testing', 'src', 'workspace.ts'))).toBe(true);
+    expect(existsSync(join(root, 'libs', 'supervisor', 'src', 'workspace.ts'))).toBe(true);
   });
 
   it('fails with the folder it started from when there is no workspace above it', () => {

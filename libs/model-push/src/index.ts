@@ -1,0 +1,2 @@
+export * from './push-pipeline';
+export * from './spec-compatibility';
