@@ -63,7 +63,9 @@ describe('tracing', () => {
     expect(response.body.traceId).toBe(traceId);
     await waitFor(
       'the continued trace',
-      async () => receiver.trace(traceId).some((s) => s.service === 'inference'),
+      async () =>
+        receiver.trace(traceId).some((s) => s.service === 'inference') &&
+        receiver.trace(traceId).some((s) => s.kind === SERVER),
       10_000,
     );
     expect(receiver.trace(traceId).find((s) => s.kind === SERVER)!.parentSpanId).toBe('00f067aa0ba902b7');

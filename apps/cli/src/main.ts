@@ -49,7 +49,7 @@ models
   .command('serve <name> <version>')
   .description("make a version the one that takes the model's unversioned traffic (it must not be rejected)")
   .action(async (name: string, version: string) => {
-    console.log(await withRegistry(nats(), (registry, nc) => serveVersion(registry, nc, name, version)));
+    console.log(await withRegistry(nats(), (registry) => serveVersion(registry, name, version)));
   });
 
 models
@@ -66,9 +66,9 @@ models
   .description('score versions of a model on the same labelled records (JSON Lines with a "label" field), side by side')
   .requiredOption('--eval <file>', 'labelled records, one JSON object per line')
   .action(async (name: string, versions: string[], options: { eval: string }) => {
-    const { compareVersions } = await import('./commands/models-compare');
+    const { scoreVersionsSideBySide } = await import('./commands/models-compare');
     console.log(
-      await withRegistry(nats(), (registry) => compareVersions(registry, { name, versions, eval: options.eval })),
+      await withRegistry(nats(), (registry) => scoreVersionsSideBySide(registry, { name, versions, eval: options.eval })),
     );
   });
 

@@ -1,6 +1,6 @@
 // Open Inference Protocol use cases, shared by the REST and gRPC doors: they differ only in encoding.
 // Concurrent infer requests for one version are concatenated along dimension 0 into one inference call.
-import { gateFailures, ModelManifest, Tensor, TensorMetadata, versionKey } from '@aviary/contracts';
+import { rejectionReason, ModelManifest, Tensor, TensorMetadata, versionKey } from '@aviary/contracts';
 import {
   batchesAlongRows,
   batchKey,
@@ -109,10 +109,10 @@ export class InferenceService {
     };
   }
 
-  /** Without a version: whether the serving version is warm on a replica; false while none serves. */
+  /** Without a version: whether unversioned requests are served (a serving version warm on a replica). */
   async modelReady(model: string, version?: string): Promise<boolean> {
-    const asked = version === undefined ? this.catalog.servingVersion(model) : version;
-    if (asked === undefined || gateFailures(this.catalog.manifest(model, asked))) return false;
+    const asked = version === undefined ? this.catalog.routedVersion(model) : version;
+    if (asked === undefined || rejectionReason(this.catalog.manifest(model, asked))) return false;
     return this.services.versionReady(model, asked);
   }
 

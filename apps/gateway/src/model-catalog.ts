@@ -1,7 +1,7 @@
 // What the gateway knows about models: every manifest and serving pointer (live from KV), and which versions are
 // routable, i.e. have answered a readiness probe. A request that names no version goes to the version the model's
 // serving pointer names, and only once a replica has it warm.
-import { AviaryError, gateFailures, ModelManifest, notFound, ServingPointer, versionKey } from '@aviary/contracts';
+import { AviaryError, rejectionReason, ModelManifest, notFound, ServingPointer, versionKey } from '@aviary/contracts';
 import { NatsRpc } from '@aviary/messaging';
 import { compareVersions, ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { createLogger } from '@aviary/telemetry';
@@ -35,7 +35,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
       this.routable.delete(key);
       this.stopProbe(key);
       this.refreshDefault(change.name);
-      if (change.kind === 'put' && !gateFailures(change.manifest)) this.probe(change.name, change.version);
+      if (change.kind === 'put' && !rejectionReason(change.manifest)) this.probe(change.name, change.version);
     });
     await this.manifests.start();
     const pointers = await ServingPointers.open(this.manifests.registry);
@@ -56,7 +56,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   resolve(model: string, version?: string): ModelManifest {
     if (version !== undefined) {
       const manifest = this.manifest(model, version);
-      const rejected = gateFailures(manifest);
+      const rejected = rejectionReason(manifest);
       if (rejected)
         throw new AviaryError(
           `${model} version ${version} was rejected by its quality gate: ${rejected}`,
@@ -91,15 +91,15 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     return (
       newestFirst.find((m) => m.version === serving) ??
       newestFirst.find((m) => this.isRoutable(m.name, m.version)) ??
-      newestFirst.find((m) => !gateFailures(m)) ??
+      newestFirst.find((m) => !rejectionReason(m)) ??
       newestFirst[0]
     );
   }
 
-  /** The version that takes the model's unversioned traffic, if one does; an unknown model is NOT_FOUND. */
-  servingVersion(model: string): string | undefined {
+  /** The version unversioned requests go to now (serving and routable), if any; an unknown model is NOT_FOUND. */
+  routedVersion(model: string): string | undefined {
     if (!this.has(model)) throw notFound(`unknown model "${model}"`);
-    return this.pointers.get(model)?.version;
+    return this.defaults.get(model)?.version;
   }
 
   /** The manifest of an explicit version, rejected or not; an unknown model or version is NOT_FOUND. */

@@ -2,7 +2,7 @@
 // A version subscribes only after it has loaded and answered a warm-up run, so no request meets a cold model.
 import {
   decodeTensors,
-  gateFailures,
+  rejectionReason,
   encodeTensors,
   ModelManifest,
   queueGroups,
@@ -83,7 +83,7 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private async load(manifest: ModelManifest): Promise<void> {
     const key = versionKey(manifest.name, manifest.version);
-    if (gateFailures(manifest)) return; // rejected by its quality gate: never loaded, so never routable
+    if (rejectionReason(manifest)) return; // rejected by its quality gate: never loaded, so never routable
     const current = this.versions.get(key);
     if (current?.sha256 === manifest.sha256 && current.status.state === 'ready') return;
     if (current) await this.unload(key);

@@ -80,8 +80,11 @@ export const servingPointerSchema = z.object({
 
 export type ServingPointer = z.infer<typeof servingPointerSchema>;
 
-/** A version whose quality gate failed: stored with its figures, never loaded, never routed to. */
-export function gateFailures(manifest: ModelManifest): string | undefined {
+/**
+ * Why the version's quality gate rejected it ("auc 0.6019 fails >= 0.7"), or undefined when it was not: a rejected
+ * version is stored with its figures, never loaded, never routed to.
+ */
+export function rejectionReason(manifest: ModelManifest): string | undefined {
   const gate = manifest.evaluation?.gate;
   return gate && !gate.passed ? describeGateFailures(gate.checks) : undefined;
 }
@@ -107,14 +110,13 @@ export function describeGateFailures(checks: readonly GateCheck[]): string {
 }
 
 /** One inference replica's view of one version, answered on subjects.inferenceStatus. */
-export interface ReplicaVersionStatus {
-  model: string;
-  version: string;
-  state: VersionState;
-  reason?: string;
-}
+const replicaVersionStatusSchema = z.object({
+  model: z.string(),
+  version: z.string(),
+  state: z.enum(['loading', 'ready', 'failed']),
+  reason: z.string().optional(),
+});
+export type ReplicaVersionStatus = z.infer<typeof replicaVersionStatusSchema>;
 
-export interface ReplicaStatus {
-  replica: string;
-  versions: ReplicaVersionStatus[];
-}
+export const replicaStatusSchema = z.object({ replica: z.string(), versions: z.array(replicaVersionStatusSchema) });
+export type ReplicaStatus = z.infer<typeof replicaStatusSchema>;

@@ -74,3 +74,7 @@ export function elementSize(datatype: Exclude<Datatype, 'BYTES'>): number {
       return 8;
   }
 }
+
+/** `"features" FP32 [-1,17], "label" INT64 [-1]`: tensors as error messages name them. */
+export const formatTensorList = (tensors: readonly TensorMetadata[]) =>
+  tensors.map((t) => `"${t.name}" ${t.datatype} [${t.shape.join(',')}]`).join(', ');

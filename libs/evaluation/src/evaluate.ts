@@ -5,6 +5,7 @@ import {
   AviaryError,
   describeValue,
   elementCount,
+  formatTensorList,
   invalid,
   OutputRewriteRecord,
   Tensor,
@@ -174,7 +175,7 @@ function findLabelOutput(outputs: readonly TensorMetadata[], probabilityOutput: 
       isColumn(o),
   );
   if (candidates.length !== 1) {
-    const described = outputs.map((o) => `"${o.name}" ${o.datatype} [${o.shape.join(',')}]`).join(', ');
+    const described = formatTensorList(outputs);
     throw invalid(
       `evaluating a model without a feature spec needs exactly one label output (integer or string, one per row) for a classifier, or a single FP32 or FP64 output with one value per row for a regressor; it returns ${described}`,
     );

@@ -1,6 +1,6 @@
 // The inputs and outputs a model version declares, and the check an inference request must pass against them:
 // the replica runs it before ONNX Runtime sees the tensors, the gateway before requests join a batch.
-import { elementCount, invalid, Tensor, TensorMetadata } from '@aviary/contracts';
+import { elementCount, formatTensorList, invalid, Tensor, TensorMetadata } from '@aviary/contracts';
 
 export interface ModelSignature {
   readonly inputs: readonly TensorMetadata[];
@@ -19,14 +19,14 @@ export function checkInferRequest(
   const given = new Set<string>();
   for (const tensor of inputs) {
     const expected = signature.inputs.find((i) => i.name === tensor.name);
-    if (!expected) throw invalid(`unexpected input "${tensor.name}"; the model takes ${describeInputs(signature)}`);
+    if (!expected) throw invalid(`unexpected input "${tensor.name}"; the model takes ${formatTensorList(signature.inputs)}`);
     if (given.has(tensor.name)) throw invalid(`input "${tensor.name}" is given twice`);
     given.add(tensor.name);
     checkTensor(tensor, expected);
   }
   const missing = signature.inputs.filter((i) => !given.has(i.name)).map((i) => `"${i.name}"`);
   if (missing.length)
-    throw invalid(`missing input ${missing.join(', ')}; the model takes ${describeInputs(signature)}`);
+    throw invalid(`missing input ${missing.join(', ')}; the model takes ${formatTensorList(signature.inputs)}`);
   const outputs = signature.outputs.map((o) => o.name);
   const wanted = outputNames?.length ? [...outputNames] : outputs;
   for (const name of wanted) {
@@ -53,6 +53,3 @@ function checkTensor(tensor: Tensor, expected: TensorMetadata): void {
     );
   }
 }
-
-const describeInputs = (signature: ModelSignature) =>
-  signature.inputs.map((i) => `"${i.name}" ${i.datatype} [${i.shape.join(',')}]`).join(', ');

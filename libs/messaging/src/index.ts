@@ -5,3 +5,4 @@ export * from './connection';
 export * from './messaging.module';
 export * from './nats-readiness';
 export * from './kv-watch';
+export * from './gather';

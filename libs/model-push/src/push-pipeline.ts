@@ -3,7 +3,7 @@
 // beside. Every door that pushes (the CLI, an admin API) goes through here, so all follow the same serving rule.
 import {
   AviaryError,
-  gateFailures,
+  rejectionReason,
   invalid,
   ModelManifest,
   modelNameSchema,
@@ -59,7 +59,7 @@ export class PushPipeline {
   /** Validates, stores and (by its serve rule) serves a version; a version its gate rejects never serves. */
   async push(push: ModelPush): Promise<PushOutcome> {
     const { manifest, created } = await this.validateAndStore(push);
-    if (gateFailures(manifest)) return { manifest, created, serving: await this.pointers.get(manifest.name) };
+    if (rejectionReason(manifest)) return { manifest, created, serving: await this.pointers.get(manifest.name) };
     const { name, version } = manifest;
     switch (push.serve ?? 'first') {
       case 'never':

@@ -1,9 +1,6 @@
 // A feature spec is only bundled with a model whose inputs are exactly the tensors the spec produces.
-import { invalid, TensorMetadata } from '@aviary/contracts';
+import { formatTensorList, invalid, TensorMetadata } from '@aviary/contracts';
 import { FeatureSpec, featureTensorMetadata } from '@aviary/features';
-
-const describe = (tensors: readonly TensorMetadata[]) =>
-  tensors.map((t) => `"${t.name}" ${t.datatype} [${t.shape.join(',')}]`).join(', ');
 
 const compatible = (a: TensorMetadata, b: TensorMetadata) =>
   a.datatype === b.datatype &&
@@ -19,5 +16,5 @@ export function checkSpecFitsModel(spec: FeatureSpec, modelInputs: readonly Tens
       return input !== undefined && compatible(p, input);
     });
   if (!fits)
-    throw invalid(`the feature spec produces ${describe(produced)} but the model takes ${describe(modelInputs)}`);
+    throw invalid(`the feature spec produces ${formatTensorList(produced)} but the model takes ${formatTensorList(modelInputs)}`);
 }

@@ -43,7 +43,8 @@ export class ModelRegistry {
     private readonly manifests: KV,
     private readonly artifacts: ObjectStore,
     /** Told about manifests that cannot be read; they are skipped so one bad entry never stops the others. */
-    private readonly onUnreadable: (problem: string) => void = () => undefined,
+    /** Also told of unreadable serving pointers and replica statuses, so every reader reports them one way. */
+    readonly onUnreadable: (problem: string) => void = () => undefined,
   ) {}
 
   static async open(connection: NatsConnection, onUnreadable?: (problem: string) => void): Promise<ModelRegistry> {

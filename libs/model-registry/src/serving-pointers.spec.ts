@@ -1,5 +1,5 @@
-import { ModelManifest, modelObjectName } from '@aviary/contracts';
-import { connectNats } from '@aviary/messaging';
+import { buckets, ModelManifest, modelObjectName } from '@aviary/contracts';
+import { connectNats, openKv } from '@aviary/messaging';
 import { NatsServer, rejection, startNatsServer, waitFor } from '@aviary/testing';
 import { NatsConnection } from 'nats';
 import { ModelRegistry, sha256 } from './model-registry';
@@ -82,6 +82,25 @@ describe('ServingPointers', () => {
         5_000,
       );
       expect(seen).toContain('m=1');
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('reports an unreadable pointer to the registry and keeps the last good one for its watchers', async () => {
+    const problems: string[] = [];
+    const reporting = await ServingPointers.open(await ModelRegistry.open(nc, (p) => problems.push(p)));
+    const seen: string[] = [];
+    const watch = await reporting.watch((model, pointer) => seen.push(`${model}=${pointer?.version}`));
+    try {
+      const kv = await openKv(nc.jetstream(), buckets.serving);
+      await kv.put('garbled', 'not a pointer');
+      await waitFor('the problem to be reported', async () => problems.length > 0, 5_000);
+      expect(problems).toEqual([expect.stringMatching(/^ignoring serving pointer garbled: /)]);
+      expect(seen.some((s) => s.startsWith('garbled='))).toBe(false);
+      expect((await reporting.all()).has('garbled')).toBe(false);
+      expect(problems).toHaveLength(2);
+      await kv.delete('garbled');
     } finally {
       watch.stop();
     }

@@ -4,7 +4,7 @@
 import {
   AviaryError,
   buckets,
-  gateFailures,
+  rejectionReason,
   parseOrThrow,
   ServingPointer,
   servingPointerSchema,
@@ -52,7 +52,7 @@ export class ServingPointers {
 
   private async pointerTo(model: string, version: string, by: string): Promise<ServingPointer> {
     const manifest = await this.registry.get(model, version);
-    const rejected = gateFailures(manifest);
+    const rejected = rejectionReason(manifest);
     if (rejected)
       throw new AviaryError(
         `${model} version ${version} was rejected by its quality gate (${rejected}); it cannot serve`,
@@ -66,14 +66,19 @@ export class ServingPointers {
     return entry && entry.operation === 'PUT' ? decode(entry) : undefined;
   }
 
+  /** Every readable pointer; an unreadable one is reported to the registry and skipped. */
   async all(): Promise<Map<string, ServingPointer>> {
     // Keys first, values after, as ModelRegistry.list does: fetching inside the keys loop returned only some keys.
     const keys: string[] = [];
     for await (const key of await this.kv.keys()) keys.push(key);
     const pointers = new Map<string, ServingPointer>();
     for (const key of keys) {
-      const pointer = await this.get(key);
-      if (pointer) pointers.set(key, pointer);
+      try {
+        const pointer = await this.get(key);
+        if (pointer) pointers.set(key, pointer);
+      } catch (e) {
+        this.registry.onUnreadable(`ignoring serving pointer ${key}: ${(e as Error).message}`);
+      }
     }
     return pointers;
   }
@@ -87,12 +92,14 @@ export class ServingPointers {
         let pointer: ServingPointer | undefined;
         try {
           pointer = entry.operation === 'PUT' ? decode(entry) : undefined;
-        } catch {
-          return; // an unreadable pointer is ignored; the last good one keeps serving
+        } catch (e) {
+          // The last good pointer keeps serving.
+          this.registry.onUnreadable(`ignoring serving pointer ${entry.key}: ${(e as Error).message}`);
+          return;
         }
         onChange(entry.key, pointer);
       },
-      () => undefined,
+      (e) => this.registry.onUnreadable(`serving pointer watch ended: ${e.message}`),
     );
   }
 }

@@ -1,6 +1,6 @@
 import { ModelManifest, ReplicaStatus, subjects } from '@aviary/contracts';
 import { connectNats } from '@aviary/messaging';
-import { NatsServer, startNatsServer } from '@aviary/testing';
+import { NatsServer, rejection, startNatsServer } from '@aviary/testing';
 import { compareVersions } from './serving-version';
 import { collectReplicaStatus, summarizeVersions } from './version-status';
 
@@ -152,7 +152,7 @@ describe('collectReplicaStatus against a real nats-server', () => {
     await nats?.stop();
   });
 
-  it('collects the answer of every replica, skipping empty ones', async () => {
+  it('collects the answer of every replica, reporting and skipping one it cannot read', async () => {
     const replicas = await Promise.all(
       ['inference-1', 'inference-2', 'inference-3'].map((name) => connectNats(nats.url, name)),
     );
@@ -162,17 +162,25 @@ describe('collectReplicaStatus against a real nats-server', () => {
         nc.subscribe(subjects.inferenceStatus, {
           callback: (_err, msg) => {
             const status = replica(`inference-${i + 1}`, { model: 'm', version: '1', state: 'ready' });
-            msg.respond(i === 2 ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(status)));
+            msg.respond(new TextEncoder().encode(i === 2 ? '{"replica":7}' : JSON.stringify(status)));
           },
         });
       });
       await Promise.all(replicas.map((nc) => nc.flush()));
-      const statuses = await collectReplicaStatus(caller, 300);
+      const problems: string[] = [];
+      const statuses = await collectReplicaStatus(caller, 300, (problem) => problems.push(problem));
       expect(statuses.map((s) => s.replica).sort()).toEqual(['inference-1', 'inference-2']);
+      expect(problems).toEqual([expect.stringMatching(/^skipping a replica status: .*replica/)]);
       expect(statuses[0].versions).toEqual([{ model: 'm', version: '1', state: 'ready' }]);
     } finally {
       await Promise.all([...replicas, caller].map((nc) => nc.close()));
     }
+  });
+
+  it('fails with UNAVAILABLE rather than reporting no replicas when the connection is gone', async () => {
+    const caller = await connectNats(nats.url, 'status-caller');
+    await caller.close();
+    expect(await rejection(collectReplicaStatus(caller, 200))).toMatchObject({ code: 'UNAVAILABLE' });
   });
 
   it('reports no replicas when none answers', async () => {

@@ -1,7 +1,17 @@
 // A version's state across replicas: ready if any replica serves it, loading while one still loads it,
 // failed (with the reasons) only when every replica that knows it failed.
-import { gateFailures, ModelManifest, ReplicaStatus, ServingPointer, subjects, VersionState } from '@aviary/contracts';
-import { NatsConnection, RequestStrategy } from 'nats';
+import {
+  ModelManifest,
+  parseOrThrow,
+  rejectionReason,
+  ReplicaStatus,
+  replicaStatusSchema,
+  ServingPointer,
+  subjects,
+  VersionState,
+} from '@aviary/contracts';
+import { decodeJson, gatherReplies } from '@aviary/messaging';
+import { NatsConnection } from 'nats';
 import { ModelRegistry } from './model-registry';
 import { ServingPointers } from './serving-pointers';
 import { compareVersions } from './serving-version';
@@ -32,7 +42,7 @@ export function summarizeVersions(
     .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version))
     .map((m) => {
       const facts = { sha256: m.sha256, metrics: m.metrics, ...(m.evaluation && { evaluation: m.evaluation }) };
-      const rejected = gateFailures(m);
+      const rejected = rejectionReason(m);
       if (rejected)
         return {
           name: m.name,
@@ -66,21 +76,24 @@ export function summarizeVersions(
     });
 }
 
-/** Asks every inference replica for its versions; each answers once, replies are collected for `waitMs`. */
-export async function collectReplicaStatus(connection: NatsConnection, waitMs = 500): Promise<ReplicaStatus[]> {
-  const statuses: ReplicaStatus[] = [];
-  try {
-    const replies = await connection.requestMany(subjects.inferenceStatus, new Uint8Array(0), {
-      maxWait: waitMs,
-      strategy: RequestStrategy.Timer,
-    });
-    for await (const reply of replies) {
-      if (reply.data.length) statuses.push(JSON.parse(new TextDecoder().decode(reply.data)) as ReplicaStatus);
+/**
+ * Asks every inference replica for its versions; each answers once, replies are collected for `waitMs`. No replica
+ * at all means every version is unserved; a reply that cannot be read is reported and skipped.
+ */
+export async function collectReplicaStatus(
+  connection: NatsConnection,
+  waitMs = 500,
+  onUnreadable: (problem: string) => void = () => undefined,
+): Promise<ReplicaStatus[]> {
+  const bodies = await gatherReplies(connection, subjects.inferenceStatus, waitMs);
+  return bodies.flatMap((body) => {
+    try {
+      return [parseOrThrow(replicaStatusSchema, decodeJson(body, 'replica status'), 'replica status')];
+    } catch (e) {
+      onUnreadable(`skipping a replica status: ${(e as Error).message}`);
+      return [];
     }
-  } catch {
-    // No replica at all: every version is then reported as unserved.
-  }
-  return statuses;
+  });
 }
 
 /** Every version's state right now: manifests, what the replicas report, and the serving pointers. */
@@ -88,7 +101,7 @@ export async function versionStates(registry: ModelRegistry, waitMs = 500): Prom
   const pointers = await ServingPointers.open(registry);
   const [manifests, replicas, serving] = await Promise.all([
     registry.list(),
-    collectReplicaStatus(registry.connection, waitMs),
+    collectReplicaStatus(registry.connection, waitMs, registry.onUnreadable),
     pointers.all(),
   ]);
   return summarizeVersions(manifests, replicas, serving);

@@ -22,7 +22,8 @@ export async function evaluateStored(
   }
 }
 
-export async function compareVersions(
+/** Scores stored versions on the same labelled records and prints their figures side by side. */
+export async function scoreVersionsSideBySide(
   registry: ModelRegistry,
   options: { name: string; versions: string[]; eval: string },
 ): Promise<string> {

@@ -1,6 +1,6 @@
 // `aviary models push FILE --name N --version V [--spec F] [--metrics F] [--sha256 H] [--eval F [--gate EXPR]]
 // [--serve | --no-serve]`
-import { gateFailures } from '@aviary/contracts';
+import { rejectionReason } from '@aviary/contracts';
 import { parseJsonLines } from '@aviary/evaluation';
 import { PushOutcome, PushPipeline, ServeRule } from '@aviary/model-push';
 import { ModelRegistry, ServingPointers } from '@aviary/model-registry';
@@ -61,7 +61,7 @@ export async function pushModel(
     serve: serveRule(options.serve),
   });
   const { manifest, created } = outcome;
-  const rejected = gateFailures(manifest);
+  const rejected = rejectionReason(manifest);
   if (rejected)
     throw new GateRejection(
       `${manifest.name} version ${manifest.version} is stored but rejected by its quality gate (${manifest.evaluation?.gate?.expression}): ${rejected}`,
