@@ -113,6 +113,15 @@ export class InferenceService {
     return this.services.versionReady(manifest.name, manifest.version);
   }
 
+  /**
+   * The version a request for `model` goes to, for a door to check before it decodes the inputs: an unknown model
+   * or version is NOT_FOUND whatever the request holds, as on Triton and KServe.
+   */
+  resolve(model: string, version?: string): { model: string; version: string } {
+    const manifest = this.catalog.resolve(model, version);
+    return { model: manifest.name, version: manifest.version };
+  }
+
   async infer(command: InferCommand): Promise<InferResult> {
     const manifest: ModelManifest = this.catalog.resolve(command.model, command.version);
     const outputs = await this.outputsOf(manifest, command);

@@ -3,7 +3,7 @@
 // entry and one timer per request and nothing else.
 // While the connection is down, requests fail at once with UNAVAILABLE instead of waiting in nats.js's reconnect
 // buffer until their deadline, and the ones in flight when it dropped fail too: their replies are lost.
-import { AviaryError, toAviaryError } from '@aviary/contracts';
+import { AviaryError } from '@aviary/contracts';
 import {
   createInbox,
   ErrorCode as NatsErrorCode,
@@ -41,7 +41,7 @@ export class ReplyInbox {
     return !this.disconnected && !this.connection.isClosed();
   }
 
-  /** Publishes with a reply subject of this inbox; a NATS failure becomes a typed AviaryError. */
+  /** Publishes with a reply subject of this inbox; a NATS failure the caller can act on becomes a typed AviaryError. */
   request(subject: string, data: Uint8Array, options: { headers: MsgHdrs; timeoutMs: number }): Promise<Msg> {
     const token = (this.next++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
@@ -106,7 +106,8 @@ export class ReplyInbox {
   }
 }
 
-function natsFailure(error: unknown, subject: string): AviaryError {
+/** NATS failures the caller can act on, typed; anything else is passed on for the door to log as unexpected. */
+function natsFailure(error: unknown, subject: string): unknown {
   if (error instanceof NatsError) {
     if (error.code === NatsErrorCode.MaxPayloadExceeded) {
       return new AviaryError(
@@ -122,5 +123,5 @@ function natsFailure(error: unknown, subject: string): AviaryError {
       return new AviaryError(`NATS connection lost while calling ${subject}`, 'UNAVAILABLE');
     }
   }
-  return toAviaryError(error);
+  return error;
 }

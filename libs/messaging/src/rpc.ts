@@ -1,5 +1,6 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
 import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
+import { createLogger } from '@aviary/telemetry';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ErrorCode as NatsErrorCode,
@@ -28,6 +29,7 @@ export interface IncomingRequest {
 
 export type RequestHandler = (request: IncomingRequest, span: Span) => Promise<Uint8Array>;
 
+const log = createLogger('messaging');
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 const EMPTY = new Uint8Array(0);
@@ -122,7 +124,7 @@ export class NatsRpc {
         const body = await handler({ subject: msg.subject, data: msg.data, op, headers: msg.headers }, span);
         if (msg.reply) msg.respond(body);
       } catch (thrown) {
-        const error = replyFailure(thrown, subject);
+        const error = replyFailure(thrown, subject, span.spanContext().traceId);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         const hdrs = natsHeaders();
         hdrs.set(ERROR_HEADER, error.code);
@@ -134,15 +136,19 @@ export class NatsRpc {
   }
 }
 
-/** A reply refused for its size is the caller's to fix (ask for less at once), not a fault of this service. */
-function replyFailure(error: unknown, subject: string): AviaryError {
+/**
+ * A reply refused for its size is the caller's to fix (ask for less at once), not a fault of this service. Any other
+ * unexpected error is logged here with its stack; the caller learns only where to look.
+ */
+function replyFailure(error: unknown, subject: string, traceId: string): AviaryError {
   if (error instanceof NatsError && error.code === NatsErrorCode.MaxPayloadExceeded) {
     return new AviaryError(
       `the reply on ${subject} is larger than the NATS server's max_payload; send smaller batches`,
       'PAYLOAD_TOO_LARGE',
     );
   }
-  return toAviaryError(error);
+  if (!(error instanceof AviaryError)) log.error({ err: error, subject }, 'unexpected error handling a request');
+  return toAviaryError(error, { log: `the log of the service serving ${subject}`, traceId });
 }
 
 export { EMPTY as EMPTY_BODY };

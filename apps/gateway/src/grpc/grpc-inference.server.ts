@@ -33,7 +33,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
     @Inject(InferenceService) inference: OipUseCases,
     private readonly adapterHost: HttpAdapterHost,
   ) {
-    this.handlers = new OipGrpcHandlers(inference);
+    this.handlers = new OipGrpcHandlers(inference, config);
   }
 
   onApplicationBootstrap(): void {
