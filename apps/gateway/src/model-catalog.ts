@@ -27,7 +27,9 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)));
+    this.manifests = new ManifestCache(
+      await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)),
+    );
     this.manifests.onChange((change) => {
       const key =
         change.kind === 'put'
