@@ -41,6 +41,8 @@ interface GrpcCase {
   door: 'grpc';
   kind: string;
   request: Record<string, unknown>;
+  /** Sent as the message's bytes instead: the request encoded, cut at `cut` (a fraction) and with bytes overwritten. */
+  corrupt?: { cut: number; writes: [number, number][] };
 }
 
 type Case = RestCase | GrpcCase;
@@ -385,7 +387,8 @@ class HostileInput {
     const width = this.featureWidth();
     let kind: string;
     let request: Record<string, unknown>;
-    switch (this.int(7)) {
+    let corrupt: GrpcCase['corrupt'];
+    switch (this.int(8)) {
       case 0:
         kind = 'typed-wrong-field';
         request = {
@@ -464,6 +467,23 @@ class HostileInput {
           })),
         };
         break;
+      case 7:
+        kind = 'protobuf-bytes';
+        request = {
+          inputs: [
+            {
+              name: 'features',
+              datatype: 'FP32',
+              shape: [1, width],
+              contents: { fp32_contents: Array(width).fill(1) },
+            },
+          ],
+        };
+        corrupt = {
+          cut: this.random() < 0.5 ? this.random() : 1,
+          writes: Array.from({ length: this.int(6) }, () => [this.random(), this.int(256)]),
+        };
+        break;
       default:
         kind = 'long-bytes';
         request = {
@@ -481,6 +501,7 @@ class HostileInput {
       door: 'grpc',
       kind: `ModelInfer/${nameKind ?? kind}`,
       request: { model_name, model_version, id: this.random() < 0.2 ? this.text(50) : '', ...request },
+      corrupt,
     };
   }
 }
@@ -554,10 +575,22 @@ type InferenceClient = grpc.Client & {
   ModelInfer(request: object, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null) => void): void;
 };
 
+const MODEL_INFER = '/inference.GRPCInferenceService/ModelInfer';
+
+/** The request as bytes, corrupted as the case says: what a broken or hostile client puts on the wire. */
+function corrupted(client: InferenceClient, c: GrpcCase & { corrupt: NonNullable<GrpcCase['corrupt']> }): Buffer {
+  const service = (client.constructor as unknown as { service: grpc.ServiceDefinition }).service;
+  const encoded = Buffer.from(service.ModelInfer.requestSerialize(c.request));
+  const bytes = encoded.subarray(0, Math.ceil(encoded.length * c.corrupt.cut));
+  for (const [at, value] of c.corrupt.writes) if (bytes.length) bytes[Math.floor(at * bytes.length)] = value;
+  return bytes;
+}
+
 function sendGrpc(client: InferenceClient, c: GrpcCase): Promise<Outcome> {
   return new Promise((resolve) => {
     try {
-      client.ModelInfer(c.request, { deadline: Date.now() + 20_000 }, (error) => {
+      const options = { deadline: Date.now() + 20_000 };
+      const answered = (error: grpc.ServiceError | null) => {
         if (!error) return resolve({ status: 'OK' });
         const name = grpc.status[error.code] ?? String(error.code);
         const problem =
@@ -567,7 +600,12 @@ function sendGrpc(client: InferenceClient, c: GrpcCase): Promise<Outcome> {
               ? `leaked an internal message (${name}): ${error.details}`
               : undefined;
         resolve({ status: name, problem });
-      });
+      };
+      if (c.corrupt) {
+        const identity = (bytes: Buffer) => bytes;
+        const raw = corrupted(client, { ...c, corrupt: c.corrupt });
+        client.makeUnaryRequest(MODEL_INFER, identity, identity, raw, options, answered);
+      } else client.ModelInfer(c.request, options, answered);
     } catch (error) {
       // The client refused to encode the message: nothing reached the gateway.
       resolve({ status: `not sent (${(error as Error).message.slice(0, 40)})` });
@@ -653,5 +691,9 @@ describe('hostile input', () => {
       inputs: [{ name: 'features', datatype: 'FP32', shape: [1, width], data: Array(width).fill(0) }],
     });
     expect(inferred.status).toBe(200);
+    // Made-up model names must not mint metric series: labels name registered models only.
+    const metrics = await (await fetch(`${stack.gateway.httpUrl}/metrics`)).text();
+    const labels = new Set([...metrics.matchAll(/model="([^"]*)"/g)].map((m) => m[1]));
+    expect([...labels].filter((l) => !['', ...Object.keys(inputs)].includes(l))).toEqual([]);
   }, 180_000);
 });

@@ -113,6 +113,11 @@ export class InferenceService {
     return this.services.versionReady(manifest.name, manifest.version);
   }
 
+  /** Whether `model` is registered (any version): e.g. to keep made-up names out of metric labels. */
+  knows(model: string): boolean {
+    return this.catalog.has(model);
+  }
+
   /**
    * The version a request for `model` goes to, for a door to check before it decodes the inputs: an unknown model
    * or version is NOT_FOUND whatever the request holds, as on Triton and KServe.

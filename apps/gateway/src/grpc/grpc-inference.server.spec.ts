@@ -108,6 +108,7 @@ function fakeUseCases(overrides: Partial<OipUseCases> = {}): OipUseCases {
       known(model, version);
       return true;
     },
+    knows: (model) => model === 'flight-delay',
     resolve: (model, version) => {
       known(model, version);
       return { model, version: version ?? '2' };
@@ -310,6 +311,28 @@ describe('GrpcInferenceServer', () => {
       code: status.INVALID_ARGUMENT,
       details: 'model_name is required',
     });
+  });
+
+  it('answers INVALID_ARGUMENT, not INTERNAL, for bytes that are not a protobuf message', async () => {
+    const raw = new Client(`127.0.0.1:${subject.port}`, credentials.createInsecure());
+    const answer = await new Promise<ServiceError>((resolve) =>
+      raw.makeUnaryRequest(
+        `/${SERVICE_NAME}/ModelInfer`,
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        Buffer.from([0x12]), // field 2, length-delimited, its length missing
+        (error) => resolve(error as ServiceError),
+      ),
+    );
+    raw.close();
+    expect(answer.code).toBe(status.INVALID_ARGUMENT);
+    expect(answer.details).toMatch(/^the ModelInfer request is not a valid protobuf message: /);
+  });
+
+  it('labels metrics with registered model names only', async () => {
+    await failure(call(subject.client, 'ModelInfer', { model_name: 'made-up-model-name', inputs: [] }));
+    const labels = (await metricValues('aviary_requests_total')).map((v) => v.labels.model);
+    expect(labels).not.toContain('made-up-model-name');
   });
 
   it('answers RESOURCE_EXHAUSTED naming the limit when the inputs declare too many elements', async () => {

@@ -13,7 +13,7 @@ import {
 
 export type OipUseCases = Pick<
   InferenceService,
-  'serverMetadata' | 'serverReady' | 'modelMetadata' | 'modelReady' | 'resolve' | 'infer'
+  'serverMetadata' | 'serverReady' | 'modelMetadata' | 'modelReady' | 'knows' | 'resolve' | 'infer'
 >;
 
 export class OipGrpcHandlers {
