@@ -619,7 +619,8 @@ describe('hostile input', () => {
   let client: InferenceClient;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // A string limit under NATS's max_payload, so the long-string cases meet it rather than max_payload.
+    stack = await startStack({ env: { AVIARY_MAX_STRING_BYTES: String(64 * 1024) } });
     await Promise.all(['flight-delay', 'penguin-species', 'car-mpg'].map((m) => stack.waitForModel(m)));
     client = await connectReadyInferenceClient<InferenceClient>(stack.gateway.grpcAddress);
   });

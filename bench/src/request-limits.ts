@@ -1,5 +1,5 @@
-// What the request-limit checks cost on the predict and infer hot paths: checkJsonText (depth and string lengths,
-// one pass over the body) per body size, beside JSON.parse of the same body for scale.
+// What the request-limit checks cost on the predict and infer hot paths, at the gateway's default limits:
+// checkJsonText (depth and string lengths, one pass over the body) per body size, beside JSON.parse for scale.
 // Usage: npm run build && node dist/bench/src/request-limits.js [--iterations 200000]
 import { checkJsonText, RequestLimits } from '@aviary/contracts';
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ const LIMITS: RequestLimits = {
   AVIARY_MAX_JSON_DEPTH: 32,
   AVIARY_MAX_PREDICT_RECORDS: 10_000,
   AVIARY_MAX_TENSOR_ELEMENTS: 4 * 1024 * 1024,
-  AVIARY_MAX_STRING_BYTES: 64 * 1024,
+  AVIARY_MAX_STRING_BYTES: 4 * 1024 * 1024,
 };
 const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
 

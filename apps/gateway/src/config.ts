@@ -17,7 +17,8 @@ const schema = z.object({
   AVIARY_MAX_JSON_DEPTH: positiveInt(32),
   AVIARY_MAX_PREDICT_RECORDS: positiveInt(10_000),
   AVIARY_MAX_TENSOR_ELEMENTS: positiveInt(4 * 1024 * 1024),
-  AVIARY_MAX_STRING_BYTES: positiveInt(64 * 1024),
+  // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
+  AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -139,12 +139,11 @@ function unary<Request>(
   handle: (request: Request) => unknown,
 ): handleUnaryCall<Request, unknown> {
   return (call, callback) => {
-    const undecodable = (call.request as Partial<Undecodable>)[UNDECODABLE];
-    const model = undecodable === undefined ? modelOf(call.request) : '';
+    const undecodable = UNDECODABLE in (call.request as object);
+    const model = undecodable ? '' : modelOf(call.request);
     const observed = { service: SERVICE_NAME, method, model, metadata: call.metadata };
     void observeCall(observed, () => {
-      if (undecodable !== undefined)
-        throw invalid(`the ${method} request is not a valid protobuf message: ${undecodable}`);
+      if (undecodable) throw invalid(`the ${method} request is not a valid protobuf message of its type`);
       return handle(call.request);
     }).then(
       (response) => callback(null, response),
@@ -154,13 +153,11 @@ function unary<Request>(
 }
 
 const UNDECODABLE = Symbol('undecodable');
-interface Undecodable {
-  [UNDECODABLE]: string;
-}
 
 /**
  * grpc-js answers a request that does not decode with INTERNAL, as if the server had failed: each method's decoder
- * here hands the handler a marker instead, so the caller gets INVALID_ARGUMENT.
+ * here hands the handler a marker instead, so the caller gets INVALID_ARGUMENT. The decoder's own message stays out
+ * of it: protobufjs can fail with a TypeError of its internals.
  */
 function withTolerantDecoding(service: ServiceDefinition): ServiceDefinition {
   return Object.fromEntries(
@@ -171,8 +168,8 @@ function withTolerantDecoding(service: ServiceDefinition): ServiceDefinition {
         requestDeserialize: (bytes: Buffer): unknown => {
           try {
             return method.requestDeserialize(bytes);
-          } catch (error) {
-            return { [UNDECODABLE]: error instanceof Error ? error.message : String(error) } satisfies Undecodable;
+          } catch {
+            return { [UNDECODABLE]: true };
           }
         },
       },
