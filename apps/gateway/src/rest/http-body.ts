@@ -1,5 +1,6 @@
-// Reading and decoding a request body for the direct routes: a size limit enforced while reading, JSON (with
-// Fastify's guard against prototype poisoning) or raw bytes for the OIP binary tensor data extension.
+// Reading and decoding a request body for the direct routes: a size limit enforced while reading, JSON (its text
+// checked against the request limits first, then parsed with Fastify's guard against prototype poisoning) or raw
+// bytes for the OIP binary tensor data extension.
 import { AviaryError, checkJsonText, invalid, RequestLimits } from '@aviary/contracts';
 import type { IncomingMessage } from 'node:http';
 import secureJson from 'secure-json-parse';
