@@ -248,6 +248,35 @@ describe('gRPC gateway', () => {
     expect(await response).toEqual({ code: 'NOT_FOUND', details: 'unknown model "no-such-model"' });
   });
 
+  it('answers NOT_FOUND for an unknown model or version whatever the inputs, none included', async () => {
+    expect(await failure(call('ModelInfer', { model_name: 'no-such-model', inputs: [] }))).toEqual({
+      code: 'NOT_FOUND',
+      details: 'unknown model "no-such-model"',
+    });
+    const badInputs = [{ name: '', datatype: 'NOPE', shape: [-1] }];
+    expect((await failure(call('ModelInfer', { model_name: 'no-such-model', inputs: badInputs }))).code).toBe(
+      'NOT_FOUND',
+    );
+    expect(await failure(call('ModelInfer', { model_name: 'flight-delay', model_version: '9', inputs: [] }))).toEqual({
+      code: 'NOT_FOUND',
+      details: expect.stringMatching(/^model "flight-delay" has no version "9"/),
+    });
+  });
+
+  it('answers RESOURCE_EXHAUSTED naming AVIARY_MAX_TENSOR_ELEMENTS for inputs that declare too many elements', async () => {
+    const response = await failure(
+      call('ModelInfer', {
+        model_name: 'flight-delay',
+        inputs: [{ name: 'features', datatype: 'FP32', shape: [1_000_000, 1_000_000] }],
+        raw_input_contents: [new Uint8Array(4)],
+      }),
+    );
+    expect(response).toEqual({
+      code: 'RESOURCE_EXHAUSTED',
+      details: expect.stringMatching(/AVIARY_MAX_TENSOR_ELEMENTS/),
+    });
+  });
+
   it('refuses a message larger than AVIARY_MAX_BODY_BYTES with RESOURCE_EXHAUSTED', async () => {
     const rowsCount = Math.ceil((80 * 1024) / (4 * width));
     const response = failure(

@@ -7,7 +7,15 @@ describe('REST gateway', () => {
   let url: string;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { AVIARY_MAX_BODY_BYTES: String(64 * 1024), AVIARY_REQUEST_TIMEOUT_MS: '1500' } });
+    stack = await startStack({
+      env: {
+        AVIARY_MAX_BODY_BYTES: String(64 * 1024),
+        AVIARY_REQUEST_TIMEOUT_MS: '1500',
+        AVIARY_MAX_PREDICT_RECORDS: '100',
+        AVIARY_MAX_TENSOR_ELEMENTS: '1000',
+        AVIARY_MAX_STRING_BYTES: '256',
+      },
+    });
     url = stack.gateway.httpUrl;
     await stack.waitForModel('flight-delay');
     await stack.waitForModel('penguin-species');
@@ -385,6 +393,66 @@ describe('REST gateway', () => {
         inputs: [{ name: 'features', shape: [1], datatype: 'FP32', data: [0] }],
       });
       expect(response).toMatchObject({ status: 404, body: { error: expect.stringMatching(/no version "9"/) } });
+    });
+
+    it('answers 404 for an unknown model or version whatever the body: empty, invalid, not JSON or not even parseable', async () => {
+      const post = (path: string, body: string, type = 'application/json') =>
+        fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      for (const [path, body, type] of [
+        ['/v2/models/no-such-model/infer', '{"inputs":[]}'],
+        ['/v2/models/no-such-model/infer', '{"inputs": ['],
+        ['/v2/models/no-such-model/infer', 'a=1', 'application/x-www-form-urlencoded'],
+        ['/v2/models/no-such-model/versions/1/infer', '{}'],
+        ['/v2/models/flight-delay/versions/9/infer', '{"inputs":[]}'],
+        ['/v1/models/no-such-model/predict', '{"instances":[]}'],
+        ['/v1/models/no-such-model/predict', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['],
+        ['/v1/models/flight-delay/versions/9/predict', 'not json'],
+      ]) {
+        const response = await post(path, body, type);
+        expect({ path, body, status: response.status }).toEqual({ path, body, status: 404 });
+        expect(((await response.json()) as { error: string }).error).toMatch(/unknown model|no version "9"/);
+      }
+    });
+
+    it('answers 400 or 413 naming the limit and its variable for bodies past the request limits', async () => {
+      const deep = await postJson(
+        `${url}/v1/models/flight-delay/predict`,
+        `{"instances":[${'['.repeat(5000)}${']'.repeat(5000)}]}`,
+      );
+      expect(deep).toMatchObject({ status: 400, body: { error: expect.stringMatching(/AVIARY_MAX_JSON_DEPTH/) } });
+      const records = await postJson(`${url}/v1/models/flight-delay/predict`, {
+        instances: Array.from({ length: 101 }, () => FLIGHT),
+      });
+      expect(records).toMatchObject({
+        status: 413,
+        body: {
+          error: 'the predict request holds 101 records, more than 100, the limit set by AVIARY_MAX_PREDICT_RECORDS',
+        },
+      });
+      const long = await postJson(`${url}/v1/models/flight-delay/predict`, {
+        instances: [{ ...FLIGHT, origin: 'S'.repeat(257) }],
+      });
+      expect(long).toMatchObject({ status: 413, body: { error: expect.stringMatching(/AVIARY_MAX_STRING_BYTES/) } });
+      const elements = await infer({ inputs: [{ name: 'features', shape: [1001], datatype: 'FP32', data: [] }] });
+      expect(elements).toMatchObject({
+        status: 413,
+        body: { error: expect.stringMatching(/AVIARY_MAX_TENSOR_ELEMENTS/) },
+      });
+      const header = Buffer.from(
+        JSON.stringify({
+          inputs: [{ name: 'features', shape: [1000, 1000], datatype: 'FP32', parameters: { binary_data_size: 4 } }],
+        }),
+      );
+      const binary = await fetch(`${url}/v2/models/flight-delay/infer`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': String(header.length),
+        },
+        body: Buffer.concat([header, Buffer.alloc(4)]),
+      });
+      expect(binary.status).toBe(413);
+      expect(((await binary.json()) as { error: string }).error).toMatch(/AVIARY_MAX_TENSOR_ELEMENTS/);
     });
 
     it('answers 413 for a body over AVIARY_MAX_BODY_BYTES', async () => {

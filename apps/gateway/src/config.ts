@@ -13,6 +13,12 @@ const schema = z.object({
   AVIARY_PREDICT_MAX_BATCH: positiveInt(64),
   /** Most rows that concurrent OIP infer requests for one version share in a single inference call. */
   AVIARY_INFER_MAX_BATCH: positiveInt(64),
+  /** Request limits (RequestLimits in @aviary/contracts): a request past one is answered 400/413 naming it. */
+  AVIARY_MAX_JSON_DEPTH: positiveInt(32),
+  AVIARY_MAX_PREDICT_RECORDS: positiveInt(10_000),
+  AVIARY_MAX_TENSOR_ELEMENTS: positiveInt(4 * 1024 * 1024),
+  // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
+  AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -116,6 +116,20 @@ export class InferenceService {
     return this.services.versionReady(model, asked);
   }
 
+  /** Whether `model` is registered (any version): e.g. to keep made-up names out of metric labels. */
+  knows(model: string): boolean {
+    return this.catalog.has(model);
+  }
+
+  /**
+   * The version a request for `model` goes to, for a door to check before it decodes the inputs: an unknown model
+   * or version is NOT_FOUND whatever the request holds, as on Triton and KServe.
+   */
+  resolve(model: string, version?: string): { model: string; version: string } {
+    const manifest = this.catalog.resolve(model, version);
+    return { model: manifest.name, version: manifest.version };
+  }
+
   async infer(command: InferCommand): Promise<InferResult> {
     const manifest: ModelManifest = this.catalog.resolve(command.model, command.version);
     const outputs = await this.outputsOf(manifest, command);

@@ -16,13 +16,17 @@ describe('AviaryError', () => {
     expect(AviaryError.isCode(undefined)).toBe(false);
   });
 
-  it('passes AviaryErrors through and wraps anything else as INTERNAL with its message', () => {
+  it('passes AviaryErrors through and answers anything else as INTERNAL without its text', () => {
     const typed = new AviaryError('gone', 'UNAVAILABLE');
-    expect(toAviaryError(typed)).toBe(typed);
-    expect(toAviaryError(new TypeError('x is undefined'))).toMatchObject({
+    const where = { log: 'the gateway log', traceId: '0af7651916cd43dd8448eb211c80319c' };
+    expect(toAviaryError(typed, where)).toBe(typed);
+    const wrapped = toAviaryError(new RangeError('Maximum call stack size exceeded'), where);
+    expect(wrapped).toMatchObject({
       code: 'INTERNAL',
-      message: 'x is undefined',
+      message: 'internal error; see the gateway log, trace id 0af7651916cd43dd8448eb211c80319c',
     });
-    expect(toAviaryError('a string')).toMatchObject({ code: 'INTERNAL', message: 'a string' });
+    expect(toAviaryError('a string', { log: 'the gateway log' }).message).toBe(
+      'internal error; see the gateway log, trace id none',
+    );
   });
 });

@@ -29,9 +29,18 @@ export class AviaryError extends Error {
 export const invalid = (message: string) => new AviaryError(message, 'INVALID_ARGUMENT');
 export const notFound = (message: string) => new AviaryError(message, 'NOT_FOUND');
 
-/** Wraps anything thrown into an AviaryError, so a bug surfaces as INTERNAL instead of leaking a stack. */
-export function toAviaryError(error: unknown): AviaryError {
+/** Where the caller of a door is sent to read about an unexpected error: a log and the request's trace id. */
+export interface ErrorLog {
+  /** E.g. "the gateway log". */
+  log: string;
+  traceId?: string;
+}
+
+/**
+ * Wraps anything thrown into an AviaryError. An unexpected error's own text (a stack overflow, a TypeError) is a
+ * bug's detail, not the caller's: the caller is told where to look and the door logs the error with its stack.
+ */
+export function toAviaryError(error: unknown, where: ErrorLog): AviaryError {
   if (error instanceof AviaryError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new AviaryError(message, 'INTERNAL');
+  return new AviaryError(`internal error; see ${where.log}, trace id ${where.traceId ?? 'none'}`, 'INTERNAL');
 }

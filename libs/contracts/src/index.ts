@@ -12,3 +12,4 @@ export * from './predict';
 export * from './validation';
 export * from './config';
 export * from './flags';
+export * from './request-limits';

@@ -1,9 +1,16 @@
 import { rejection } from '@aviary/testing';
 import { binaryOutputsOf, encodeInferResponse, splitBinaryBody, tensorsFromRequest } from './oip-binary';
 import { OipInferRequest } from './oip';
+import { RequestLimits } from './request-limits';
 import { Tensor } from './tensor';
 
 const header = (json: object) => Buffer.from(JSON.stringify(json));
+const LIMITS: RequestLimits = {
+  AVIARY_MAX_JSON_DEPTH: 8,
+  AVIARY_MAX_PREDICT_RECORDS: 10,
+  AVIARY_MAX_TENSOR_ELEMENTS: 10,
+  AVIARY_MAX_STRING_BYTES: 16,
+};
 
 describe('OIP binary tensor data extension', () => {
   it('splits the body at Inference-Header-Content-Length and reads inputs from the tail in order', () => {
@@ -19,6 +26,7 @@ describe('OIP binary tensor data extension', () => {
     const { json: request, tail } = splitBinaryBody(
       Buffer.concat([json, Buffer.from(floats.buffer), words]),
       String(json.length),
+      LIMITS,
     );
     const [x, n, s] = tensorsFromRequest(request as OipInferRequest, tail);
     expect(Array.from(x.data as Float32Array)).toEqual([1.5, -2]);
@@ -26,12 +34,24 @@ describe('OIP binary tensor data extension', () => {
     expect(s.data).toEqual(['abc', '']);
   });
 
+  it('checks the JSON header, not the binary tail, against the request limits', () => {
+    const json = header({ inputs: [{ name: 'x', datatype: 'BYTES', shape: [1], data: [[[[[[[[['deep']]]]]]]]] }] });
+    expect(rejection(() => splitBinaryBody(json, String(json.length), LIMITS)).message).toMatch(
+      /AVIARY_MAX_JSON_DEPTH/,
+    );
+    const tail = Buffer.from('[[[[[[[[[[[[');
+    const flat = header({ inputs: [] });
+    expect(splitBinaryBody(Buffer.concat([flat, tail]), String(flat.length), LIMITS).tail).toEqual(
+      new Uint8Array(tail),
+    );
+  });
+
   it('rejects a bad header length, bytes past the end, unclaimed bytes and data given twice', () => {
     const body = Buffer.concat([header({ inputs: [] }), Buffer.alloc(4)]);
-    expect(rejection(() => splitBinaryBody(body, 'abc')).message).toMatch(
+    expect(rejection(() => splitBinaryBody(body, 'abc', LIMITS)).message).toMatch(
       /inference-header-content-length must be a byte count/,
     );
-    expect(rejection(() => splitBinaryBody(body, '3')).message).toMatch(/not a JSON inference request/);
+    expect(rejection(() => splitBinaryBody(body, '3', LIMITS)).message).toMatch(/not a JSON inference request/);
     const input = { name: 'x', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } };
     expect(rejection(() => tensorsFromRequest({ inputs: [input] }, new Uint8Array(4))).message).toMatch(
       /runs past the end/,

@@ -2,6 +2,7 @@
 // bytes, then raw tensor data. Inputs with parameters.binary_data_size take their bytes from the tail, in order;
 // outputs asked for with parameters.binary_data (or request parameters.binary_data_output) answer the same way.
 import { invalid } from './errors';
+import { checkJsonText, RequestLimits } from './request-limits';
 import { OipInferRequest, OipOutput, tensorFromJson, tensorToJson } from './oip';
 import { isDatatype, Tensor } from './tensor';
 import { fromRawBytes, toRawBytes } from './typed-arrays';
@@ -15,6 +16,7 @@ const utf8 = new TextEncoder();
 export function splitBinaryBody(
   body: Uint8Array,
   headerLengthValue: string | undefined,
+  limits: RequestLimits,
 ): { json: unknown; tail: Uint8Array } {
   const headerLength = Number(headerLengthValue);
   if (!Number.isInteger(headerLength) || headerLength < 0 || headerLength > body.byteLength) {
@@ -22,8 +24,10 @@ export function splitBinaryBody(
       `${INFERENCE_HEADER} must be a byte count between 0 and the body size (${body.byteLength}), got "${headerLengthValue ?? ''}"`,
     );
   }
+  const header = body.subarray(0, headerLength);
+  checkJsonText(header, limits);
   try {
-    return { json: JSON.parse(fromUtf8.decode(body.subarray(0, headerLength))), tail: body.subarray(headerLength) };
+    return { json: JSON.parse(fromUtf8.decode(header)), tail: body.subarray(headerLength) };
   } catch {
     throw invalid(`the first ${headerLength} bytes (${INFERENCE_HEADER}) are not a JSON inference request`);
   }

@@ -21,8 +21,8 @@ export async function gatherReplies(connection: NatsConnection, subject: string,
     return bodies;
   } catch (error) {
     if (error instanceof NatsError && error.code === NatsErrorCode.NoResponders) return bodies;
-    const failure = natsFailure(error, `the request on ${subject}`);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+    const failure = natsFailure(error, `the request on ${subject}`) ?? error;
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (failure as Error).message });
     throw failure;
   } finally {
     span.end();

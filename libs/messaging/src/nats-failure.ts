@@ -1,9 +1,12 @@
 // NATS client errors as typed Aviary errors: the one place that says what each means to a caller.
-import { AviaryError, toAviaryError } from '@aviary/contracts';
+import { AviaryError } from '@aviary/contracts';
 import { ErrorCode as NatsErrorCode, NatsError } from 'nats';
 
-/** `what` names the message that failed, e.g. "the message for aviary.v1.infer.m.1" or "the reply on …". */
-export function natsFailure(error: unknown, what: string): AviaryError {
+/**
+ * The typed error for a NATS failure the caller can act on, or undefined for anything else (which the door logs
+ * as unexpected). `what` names the message, e.g. "the message for aviary.v1.infer.m.1" or "the reply on …".
+ */
+export function natsFailure(error: unknown, what: string): AviaryError | undefined {
   if (error instanceof NatsError) {
     // A message refused for its size is the caller's to fix (ask for less at once), not a fault of a service.
     if (error.code === NatsErrorCode.MaxPayloadExceeded)
@@ -18,5 +21,5 @@ export function natsFailure(error: unknown, what: string): AviaryError {
     )
       return new AviaryError(`NATS connection lost: ${what} was not sent`, 'UNAVAILABLE');
   }
-  return toAviaryError(error);
+  return undefined;
 }

@@ -33,7 +33,7 @@ export class ReplyInbox {
     return !this.disconnected && !this.connection.isClosed();
   }
 
-  /** Publishes with a reply subject of this inbox; a NATS failure becomes a typed AviaryError. */
+  /** Publishes with a reply subject of this inbox; a NATS failure the caller can act on becomes a typed AviaryError. */
   request(subject: string, data: Uint8Array, options: { headers: MsgHdrs; timeoutMs: number }): Promise<Msg> {
     const token = (this.next++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
@@ -45,7 +45,7 @@ export class ReplyInbox {
         this.subscription ??= this.open();
         this.connection.publish(subject, data, { reply: this.prefix + token, headers: options.headers });
       } catch (error) {
-        reject(natsFailure(error, `the message for ${subject}`));
+        reject(natsFailure(error, `the message for ${subject}`) ?? error);
         return;
       }
       const timer = setTimeout(() => {

@@ -1,5 +1,6 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
-import { AviaryError, ERROR_HEADER, OP_HEADER } from '@aviary/contracts';
+import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
+import { createLogger } from '@aviary/telemetry';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { extractContext, injectContext } from './headers';
@@ -21,6 +22,7 @@ export interface IncomingRequest {
 
 export type RequestHandler = (request: IncomingRequest, span: Span) => Promise<Uint8Array>;
 
+const log = createLogger('messaging');
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 const EMPTY = new Uint8Array(0);
@@ -115,7 +117,7 @@ export class NatsRpc {
         const body = await handler({ subject: msg.subject, data: msg.data, op, headers: msg.headers }, span);
         if (msg.reply) msg.respond(body);
       } catch (thrown) {
-        const error = natsFailure(thrown, `the reply on ${subject}`);
+        const error = replyFailure(thrown, subject, span.spanContext().traceId);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         const hdrs = natsHeaders();
         hdrs.set(ERROR_HEADER, error.code);
@@ -125,6 +127,14 @@ export class NatsRpc {
       }
     });
   }
+}
+
+/** NATS failures are typed (a reply too large is the caller's to fix); any other unexpected error is logged here. */
+function replyFailure(error: unknown, subject: string, traceId: string): AviaryError {
+  const known = natsFailure(error, `the reply on ${subject}`);
+  if (known) return known;
+  if (!(error instanceof AviaryError)) log.error({ err: error, subject }, 'unexpected error handling a request');
+  return toAviaryError(error, { log: `the log of the service serving ${subject}`, traceId });
 }
 
 export { EMPTY as EMPTY_BODY };

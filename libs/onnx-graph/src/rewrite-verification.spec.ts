@@ -1,5 +1,5 @@
 import { AviaryError } from '@aviary/contracts';
-import { describeWithFixtures, sklearnFixturesDir, workspaceRoot } from '@aviary/testing';
+import { describeWithFixtures, sklearnFixturesDir } from '@aviary/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';

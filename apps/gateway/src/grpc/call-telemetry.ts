@@ -1,6 +1,7 @@
 // One SERVER span per gRPC call (continuing the caller's W3C trace from its metadata), with the same request
 // metrics as REST; the handler runs inside the span so every NATS call becomes its child.
 import { Metadata, status } from '@grpc/grpc-js';
+import { AviaryError } from '@aviary/contracts';
 import { createLogger } from '@aviary/telemetry';
 import { context, propagation, SpanKind, SpanStatusCode, TextMapGetter, trace } from '@opentelemetry/api';
 import { Outcome, requestDuration, requestsTotal } from '../request-metrics';
@@ -51,11 +52,14 @@ export async function observeCall<T>(call: ObservedCall, handle: () => Promise<T
     finish(status.OK);
     return response;
   } catch (thrown) {
-    const failure: GrpcFailure = grpcFailureOf(thrown);
+    const failure: GrpcFailure = grpcFailureOf(thrown, span.spanContext().traceId);
     span.setStatus({ code: SpanStatusCode.ERROR, message: failure.details });
     finish(failure.code);
-    if (SERVER_FAULTS.has(failure.code))
-      log.warn({ route, code: status[failure.code], error: failure.details }, 'gRPC call failed');
+    context.with(trace.setSpan(parent, span), () => {
+      if (!(thrown instanceof AviaryError)) log.error({ route, err: thrown }, 'unexpected error');
+      else if (SERVER_FAULTS.has(failure.code))
+        log.warn({ route, code: status[failure.code], error: failure.details }, 'gRPC call failed');
+    });
     throw failure;
   }
 }

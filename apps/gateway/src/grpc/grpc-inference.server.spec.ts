@@ -77,6 +77,10 @@ const config = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   AVIARY_PREDICT_MAX_BATCH: 64,
   AVIARY_INFER_MAX_BATCH: 64,
   AVIARY_REQUEST_TIMEOUT_MS: 2000,
+  AVIARY_MAX_JSON_DEPTH: 32,
+  AVIARY_MAX_PREDICT_RECORDS: 100,
+  AVIARY_MAX_TENSOR_ELEMENTS: 1000,
+  AVIARY_MAX_STRING_BYTES: 1024,
   ...overrides,
 });
 
@@ -104,6 +108,11 @@ function fakeUseCases(overrides: Partial<OipUseCases> = {}): OipUseCases {
     modelReady: async (model, version) => {
       known(model, version);
       return true;
+    },
+    knows: (model) => model === 'flight-delay',
+    resolve: (model, version) => {
+      known(model, version);
+      return { model, version: version ?? '2' };
     },
     infer: async (command: InferCommand) => {
       known(command.model, command.version);
@@ -278,6 +287,74 @@ describe('GrpcInferenceServer', () => {
       code: status.NOT_FOUND,
       details: 'unknown model "nope"',
     });
+  });
+
+  it('answers NOT_FOUND for an unknown model or version whatever the inputs, none or bad ones included', async () => {
+    const unknown = (request: object) => failure(call(subject.client, 'ModelInfer', request));
+    expect(await unknown({ model_name: 'nope', inputs: [] })).toEqual({
+      code: status.NOT_FOUND,
+      details: 'unknown model "nope"',
+    });
+    expect(await unknown({ model_name: 'nope', inputs: [{ name: 'x', datatype: 'NOPE', shape: [1] }] })).toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    expect(await unknown({ model_name: 'flight-delay', model_version: '9', inputs: [] })).toEqual({
+      code: status.NOT_FOUND,
+      details: 'model "flight-delay" has no version "9"; it has 1, 2',
+    });
+    expect(await unknown({ inputs: [features([1])] })).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'model_name is required',
+    });
+  });
+
+  it('answers INVALID_ARGUMENT, not INTERNAL, for bytes that are not a protobuf message', async () => {
+    const raw = new Client(`127.0.0.1:${subject.port}`, credentials.createInsecure());
+    const answer = await new Promise<ServiceError>((resolve) =>
+      raw.makeUnaryRequest(
+        `/${SERVICE_NAME}/ModelInfer`,
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        Buffer.from([0x12]), // field 2, length-delimited, its length missing
+        (error) => resolve(error as ServiceError),
+      ),
+    );
+    raw.close();
+    expect(answer.code).toBe(status.INVALID_ARGUMENT);
+    expect(answer.details).toBe('the ModelInfer request is not a valid protobuf message of its type');
+  });
+
+  it('labels metrics with registered model names only', async () => {
+    await failure(call(subject.client, 'ModelInfer', { model_name: 'made-up-model-name', inputs: [] }));
+    const labels = (await metricValues('aviary_requests_total')).map((v) => v.labels.model);
+    expect(labels).not.toContain('made-up-model-name');
+  });
+
+  it('answers RESOURCE_EXHAUSTED naming the limit when the inputs declare too many elements', async () => {
+    const pending = call(subject.client, 'ModelInfer', {
+      model_name: 'flight-delay',
+      inputs: [{ ...features([1]), shape: [1000, 1000] }],
+    });
+    expect(await failure(pending)).toEqual({
+      code: status.RESOURCE_EXHAUSTED,
+      details:
+        "the inputs' shapes declare 1000000 elements, more than 1000, the limit set by AVIARY_MAX_TENSOR_ELEMENTS",
+    });
+  });
+
+  it('answers a bare INTERNAL naming the trace id, never the text of an unexpected error', async () => {
+    const { server, client } = await startServer(
+      fakeUseCases({
+        infer: async () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'shape')");
+        },
+      }),
+    );
+    const answer = await failure(call(client, 'ModelInfer', { model_name: 'flight-delay', inputs: [features([1])] }));
+    expect(answer.code).toBe(status.INTERNAL);
+    expect(answer.details).toMatch(/^internal error; see the gateway log, trace id [0-9a-f]{32}$/);
+    client.close();
+    await server.stop();
   });
 
   it('maps the error code of a failed use case to its gRPC status', async () => {

@@ -1,4 +1,5 @@
 // The gateway's gRPC door: KServe V2 GRPCInferenceService on AVIARY_HOST:AVIARY_GRPC_PORT.
+import { invalid } from '@aviary/contracts';
 import { createLogger } from '@aviary/telemetry';
 import {
   handleUnaryCall,
@@ -30,10 +31,10 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(InferenceService) inference: OipUseCases,
+    @Inject(InferenceService) private readonly inference: OipUseCases,
     private readonly adapterHost: HttpAdapterHost,
   ) {
-    this.handlers = new OipGrpcHandlers(inference);
+    this.handlers = new OipGrpcHandlers(inference, config);
   }
 
   onApplicationBootstrap(): void {
@@ -84,7 +85,10 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
   private async bind(): Promise<number> {
     const { AVIARY_HOST: host, AVIARY_GRPC_PORT: requested, AVIARY_MAX_BODY_BYTES: maxBytes } = this.config;
     const server = new Server({ 'grpc.max_receive_message_length': maxBytes });
-    server.addService(loadInferenceProto()[SERVICE_NAME] as ServiceDefinition, this.implementation());
+    server.addService(
+      withTolerantDecoding(loadInferenceProto()[SERVICE_NAME] as ServiceDefinition),
+      this.implementation(),
+    );
     const address = host.includes(':') ? `[${host}]:${requested}` : `${host}:${requested}`;
     try {
       const port = await new Promise<number>((resolve, reject) =>
@@ -104,23 +108,25 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
   private implementation(): UntypedServiceImplementation {
     const h = this.handlers;
     const noModel = () => '';
+    // A metric label only for registered models: a made-up name in a call must not mint a new metric series.
+    const label = (name: string) => (this.inference.knows(name) ? name : '');
     return {
       ServerLive: unary('ServerLive', noModel, () => h.serverLive()),
       ServerReady: unary('ServerReady', noModel, () => h.serverReady()),
       ModelReady: unary(
         'ModelReady',
-        (r: ModelRequest) => r.name,
+        (r: ModelRequest) => label(r.name),
         (r) => h.modelReady(r),
       ),
       ServerMetadata: unary('ServerMetadata', noModel, () => h.serverMetadata()),
       ModelMetadata: unary(
         'ModelMetadata',
-        (r: ModelRequest) => r.name,
+        (r: ModelRequest) => label(r.name),
         (r) => h.modelMetadata(r),
       ),
       ModelInfer: unary(
         'ModelInfer',
-        (r: ModelInferRequest) => r.model_name,
+        (r: ModelInferRequest) => label(r.model_name),
         (r) => h.modelInfer(r),
       ),
     };
@@ -133,10 +139,40 @@ function unary<Request>(
   handle: (request: Request) => unknown,
 ): handleUnaryCall<Request, unknown> {
   return (call, callback) => {
-    const observed = { service: SERVICE_NAME, method, model: modelOf(call.request), metadata: call.metadata };
-    void observeCall(observed, () => handle(call.request)).then(
+    const undecodable = UNDECODABLE in (call.request as object);
+    const model = undecodable ? '' : modelOf(call.request);
+    const observed = { service: SERVICE_NAME, method, model, metadata: call.metadata };
+    void observeCall(observed, () => {
+      if (undecodable) throw invalid(`the ${method} request is not a valid protobuf message of its type`);
+      return handle(call.request);
+    }).then(
       (response) => callback(null, response),
       (failure: GrpcFailure) => callback(failure),
     );
   };
+}
+
+const UNDECODABLE = Symbol('undecodable');
+
+/**
+ * grpc-js answers a request that does not decode with INTERNAL, as if the server had failed: each method's decoder
+ * here hands the handler a marker instead, so the caller gets INVALID_ARGUMENT. The decoder's own message stays out
+ * of it: protobufjs can fail with a TypeError of its internals.
+ */
+function withTolerantDecoding(service: ServiceDefinition): ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(service).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer): unknown => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch {
+            return { [UNDECODABLE]: true };
+          }
+        },
+      },
+    ]),
+  );
 }

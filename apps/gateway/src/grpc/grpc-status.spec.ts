@@ -27,18 +27,18 @@ describe('grpcStatusOf', () => {
 });
 
 describe('grpcFailureOf', () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+
   it('keeps the message of an Aviary error, so the client reads what was wrong', () => {
-    expect(grpcFailureOf(new AviaryError('unknown model "nope"', 'NOT_FOUND'))).toEqual({
+    expect(grpcFailureOf(new AviaryError('unknown model "nope"', 'NOT_FOUND'), traceId)).toEqual({
       code: status.NOT_FOUND,
       details: 'unknown model "nope"',
     });
   });
 
-  it('turns anything else into INTERNAL', () => {
-    expect(grpcFailureOf(new TypeError('x is undefined'))).toEqual({
-      code: status.INTERNAL,
-      details: 'x is undefined',
-    });
-    expect(grpcFailureOf('boom')).toEqual({ code: status.INTERNAL, details: 'boom' });
+  it('turns anything else into INTERNAL that tells only where to look', () => {
+    const details = `internal error; see the gateway log, trace id ${traceId}`;
+    expect(grpcFailureOf(new TypeError('x is undefined'), traceId)).toEqual({ code: status.INTERNAL, details });
+    expect(grpcFailureOf('boom', traceId)).toEqual({ code: status.INTERNAL, details });
   });
 });

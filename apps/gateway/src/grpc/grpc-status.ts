@@ -27,8 +27,8 @@ export interface GrpcFailure {
   details: string;
 }
 
-/** Anything a handler throws, as the status and message the client receives (bugs surface as INTERNAL). */
-export function grpcFailureOf(thrown: unknown): GrpcFailure {
-  const error = toAviaryError(thrown);
+/** Anything a handler throws, as the status and message the client receives (bugs surface as a bare INTERNAL). */
+export function grpcFailureOf(thrown: unknown, traceId: string): GrpcFailure {
+  const error = toAviaryError(thrown, { log: 'the gateway log', traceId });
   return { code: grpcStatusOf(error.code), details: error.message };
 }

@@ -1,4 +1,13 @@
-import { AviaryError, Datatype, floatToHalf, fromRawBytes, Tensor, TensorData, toRawBytes } from '@aviary/contracts';
+import {
+  AviaryError,
+  Datatype,
+  RequestLimits,
+  floatToHalf,
+  fromRawBytes,
+  Tensor,
+  TensorData,
+  toRawBytes,
+} from '@aviary/contracts';
 import { MethodDefinition } from '@grpc/grpc-js';
 import { inferCommandFrom, inferResponseFrom } from './infer-messages';
 import {
@@ -8,6 +17,13 @@ import {
   ModelInferResponse,
   SERVICE_NAME,
 } from './inference-proto';
+
+const LIMITS: RequestLimits = {
+  AVIARY_MAX_JSON_DEPTH: 32,
+  AVIARY_MAX_PREDICT_RECORDS: 100,
+  AVIARY_MAX_TENSOR_ELEMENTS: 1000,
+  AVIARY_MAX_STRING_BYTES: 64,
+};
 
 // Every message goes through the real protobuf encoder and decoder, as it would on the wire.
 const modelInfer = loadInferenceProto()[SERVICE_NAME] as unknown as Record<string, MethodDefinition<object, object>>;
@@ -27,7 +43,7 @@ function answered(
 
 function rejection(request: object): string {
   try {
-    inferCommandFrom(received(request));
+    inferCommandFrom(received(request), LIMITS);
   } catch (e) {
     expect(e).toBeInstanceOf(AviaryError);
     expect((e as AviaryError).code).toBe('INVALID_ARGUMENT');
@@ -101,6 +117,7 @@ describe('inferCommandFrom', () => {
   it.each(TYPED)('reads $datatype inputs from contents.$field', ({ datatype, field, wire, data }) => {
     const { command, raw } = inferCommandFrom(
       received(typedRequest([{ name: 'x', datatype, shape: [1, 3], contents: { [field]: wire } }])),
+      LIMITS,
     );
     expect(raw).toBe(false);
     expect(command.inputs).toEqual([{ name: 'x', datatype, shape: [1, 3], data }]);
@@ -112,7 +129,7 @@ describe('inferCommandFrom', () => {
       EVERY_DATATYPE.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
       { raw_input_contents: EVERY_DATATYPE.map((t) => toRawBytes(t.datatype, t.data)) },
     );
-    const { command, raw } = inferCommandFrom(received(request));
+    const { command, raw } = inferCommandFrom(received(request), LIMITS);
     expect(raw).toBe(true);
     expect(command.inputs).toEqual(EVERY_DATATYPE);
   });
@@ -125,6 +142,7 @@ describe('inferCommandFrom', () => {
           { name: 'id', datatype: 'INT64', shape: [2], contents: { int64_contents: Array.from(big, String) } },
         ]),
       ),
+      LIMITS,
     );
     const raw = inferCommandFrom(
       received(
@@ -132,6 +150,7 @@ describe('inferCommandFrom', () => {
           raw_input_contents: [toRawBytes('INT64', big)],
         }),
       ),
+      LIMITS,
     );
     expect(typed.command.inputs[0].data).toEqual(big);
     expect(raw.command.inputs[0].data).toEqual(big);
@@ -141,8 +160,9 @@ describe('inferCommandFrom', () => {
     const input = { name: 'features', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [0.5] } };
     const full = inferCommandFrom(
       received(typedRequest([input], { model_version: '2', id: 'req-7', outputs: [{ name: 'probabilities' }] })),
+      LIMITS,
     );
-    const bare = inferCommandFrom(received(typedRequest([input])));
+    const bare = inferCommandFrom(received(typedRequest([input])), LIMITS);
     expect(full.command).toMatchObject({
       model: 'flight-delay',
       version: '2',
@@ -161,7 +181,7 @@ describe('inferCommandFrom', () => {
     const request = typedRequest([{ name: 'x', datatype: 'FP32', shape: [1], contents: {} }], {
       raw_input_contents: [toRawBytes('FP32', new Float32Array([2]))],
     });
-    expect(inferCommandFrom(received(request)).command.inputs[0].data).toEqual(new Float32Array([2]));
+    expect(inferCommandFrom(received(request), LIMITS).command.inputs[0].data).toEqual(new Float32Array([2]));
   });
 
   describe('rejects with INVALID_ARGUMENT and names the input', () => {
@@ -249,12 +269,32 @@ describe('inferCommandFrom', () => {
       );
     });
 
-    it('an input without a name, a request without inputs or without a model', () => {
+    it('a request whose shapes declare more elements than AVIARY_MAX_TENSOR_ELEMENTS, before decoding any', () => {
+      const huge = { name: 'x', datatype: 'FP32', shape: [1_000_000, 1_000_000], contents: { fp32_contents: [1] } };
+      expect(() => inferCommandFrom(received(typedRequest([huge])), LIMITS)).toThrow(
+        "the inputs' shapes declare 1000000000000 elements, more than 1000, the limit set by AVIARY_MAX_TENSOR_ELEMENTS",
+      );
+      const raw = typedRequest([{ name: 'x', datatype: 'FP32', shape: [2 ** 40] }], {
+        raw_input_contents: [new Uint8Array(8)],
+      });
+      expect(() => inferCommandFrom(received(raw), LIMITS)).toThrow(/AVIARY_MAX_TENSOR_ELEMENTS/);
+    });
+
+    it('a BYTES element longer than AVIARY_MAX_STRING_BYTES, typed or raw', () => {
+      const long = new Uint8Array(65).fill(0x61);
+      const typed = typedRequest([{ name: 's', datatype: 'BYTES', shape: [1], contents: { bytes_contents: [long] } }]);
+      expect(() => inferCommandFrom(received(typed), LIMITS)).toThrow(/input "s" has a BYTES element longer than 64/);
+      const raw = typedRequest([{ name: 's', datatype: 'BYTES', shape: [1] }], {
+        raw_input_contents: [toRawBytes('BYTES', ['a'.repeat(65)])],
+      });
+      expect(() => inferCommandFrom(received(raw), LIMITS)).toThrow(/AVIARY_MAX_STRING_BYTES/);
+    });
+
+    it('an input without a name or a request without inputs', () => {
       expect(rejection(typedRequest([{ datatype: 'FP32', shape: [1], contents: { fp32_contents: [1] } }]))).toBe(
         'input 0 has no name',
       );
       expect(rejection(typedRequest([]))).toBe('inference request has no inputs');
-      expect(rejection({ inputs: [fp32({ fp32_contents: [1, 2] })] })).toBe('model_name is required');
     });
   });
 });
@@ -332,7 +372,7 @@ describe('inferResponseFrom', () => {
       contents: { [t.field]: t.wire },
     }));
     const echo = (request: object) => {
-      const { command, raw } = inferCommandFrom(received(request));
+      const { command, raw } = inferCommandFrom(received(request), LIMITS);
       return answered(inferResponseFrom(result(command.inputs), { raw }));
     };
     const typed = echo(typedRequest(typedInputs));

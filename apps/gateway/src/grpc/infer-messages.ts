@@ -2,12 +2,15 @@
 // or, all of them, as raw little-endian bytes; the answer uses the encoding the request used, as Triton does.
 import {
   allocate,
+  checkBytesElements,
+  checkTensorElements,
   DATATYPES,
   Datatype,
   elementCount,
   fromRawBytes,
   invalid,
   isDatatype,
+  RequestLimits,
   Tensor,
   TensorData,
   toRawBytes,
@@ -63,8 +66,8 @@ export interface DecodedInferRequest {
   raw: boolean;
 }
 
-export function inferCommandFrom(request: ModelInferRequest): DecodedInferRequest {
-  if (!request.model_name) throw invalid('model_name is required');
+/** Decodes the inputs of a request whose model the caller has resolved already. */
+export function inferCommandFrom(request: ModelInferRequest, limits: RequestLimits): DecodedInferRequest {
   if (request.inputs.length === 0) throw invalid('inference request has no inputs');
   const rawContents = request.raw_input_contents;
   const raw = rawContents.length > 0;
@@ -73,17 +76,20 @@ export function inferCommandFrom(request: ModelInferRequest): DecodedInferReques
       `raw_input_contents has ${rawContents.length} entries for ${request.inputs.length} inputs; send one per input, in the order of inputs`,
     );
   }
+  const shapes = request.inputs.map((input, i) => shapeOf(input, `input "${input.name || i}"`));
+  checkTensorElements(shapes, limits);
   const inputs = request.inputs.map((input, i): Tensor => {
     if (!input.name) throw invalid(`input ${i} has no name`);
     const what = `input "${input.name}"`;
     const datatype = datatypeOf(input, what);
-    const shape = shapeOf(input, what);
+    const shape = shapes[i];
     if (!raw) return { name: input.name, datatype, shape, data: fromContents(input.contents, datatype, shape, what) };
     if (hasElements(input.contents)) {
       throw invalid(`${what} sets contents while the request uses raw_input_contents; send every input one way`);
     }
     return { name: input.name, datatype, shape, data: fromRawBytes(datatype, shape, rawContents[i], what) };
   });
+  checkBytesElements(inputs, limits);
   return {
     command: {
       model: request.model_name,

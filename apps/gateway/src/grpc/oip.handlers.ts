@@ -1,5 +1,5 @@
 // Open Inference Protocol over gRPC: each KServe V2 method decoded, handed to the use cases REST shares, encoded.
-import { invalid, TensorMetadata } from '@aviary/contracts';
+import { invalid, RequestLimits, TensorMetadata } from '@aviary/contracts';
 import { InferenceService } from '../inference.service';
 import { inferCommandFrom, inferResponseFrom } from './infer-messages';
 import {
@@ -13,11 +13,14 @@ import {
 
 export type OipUseCases = Pick<
   InferenceService,
-  'serverMetadata' | 'serverReady' | 'modelMetadata' | 'modelReady' | 'infer'
+  'serverMetadata' | 'serverReady' | 'modelMetadata' | 'modelReady' | 'knows' | 'resolve' | 'infer'
 >;
 
 export class OipGrpcHandlers {
-  constructor(private readonly inference: OipUseCases) {}
+  constructor(
+    private readonly inference: OipUseCases,
+    private readonly limits: RequestLimits,
+  ) {}
 
   serverLive(): { live: boolean } {
     return { live: true };
@@ -51,7 +54,9 @@ export class OipGrpcHandlers {
   }
 
   async modelInfer(request: ModelInferRequest): Promise<ModelInferResponse> {
-    const { command, raw } = inferCommandFrom(request);
+    if (!request.model_name) throw invalid('model_name is required');
+    this.inference.resolve(request.model_name, request.model_version || undefined);
+    const { command, raw } = inferCommandFrom(request, this.limits);
     return inferResponseFrom(await this.inference.infer(command), { raw });
   }
 }

@@ -4,6 +4,9 @@
 // Fastify/Nest. Telemetry, error shapes and limits are the same as Fastify's routes have.
 import {
   binaryOutputsOf,
+  checkBytesElements,
+  checkRecordCount,
+  checkTensorElements,
   encodeInferResponse,
   INFERENCE_HEADER,
   invalid,
@@ -104,24 +107,21 @@ export class DirectRoutes {
     let status = 200;
     try {
       const answer = await context.with(telemetry.context, async () => {
-        const body = decodeBody(
-          request.headers['content-type'],
-          await readBody(request, this.config.AVIARY_MAX_BODY_BYTES),
-          match.acceptsBytes,
-        );
-        return match.run({
-          model: decodeSegment(match.model),
-          version: match.version === undefined ? undefined : decodeSegment(match.version),
-          body,
-          headers: request.headers,
-        });
+        const bytes = await readBody(request, this.config.AVIARY_MAX_BODY_BYTES);
+        const model = decodeSegment(match.model);
+        const version = match.version === undefined ? undefined : decodeSegment(match.version);
+        // The model and version before the body's content: an unknown one is NOT_FOUND whatever the body holds,
+        // as on Triton and KServe.
+        this.catalog.resolve(model, version);
+        const body = decodeBody(request.headers['content-type'], bytes, match.acceptsBytes, this.config);
+        return match.run({ model, version, body, headers: request.headers });
       });
       sendAnswer(response, answer);
     } catch (thrown) {
-      const [failure, message] = describe(thrown);
-      status = failure;
-      telemetry.failed(status, message);
-      sendJson(response, status, { error: message });
+      const failure = describe(thrown, telemetry.traceId);
+      status = failure.status;
+      telemetry.failed(failure);
+      sendJson(response, status, { error: failure.message });
     } finally {
       telemetry.finish(status);
     }
@@ -129,6 +129,7 @@ export class DirectRoutes {
 
   private async predict(call: DirectCall): Promise<Answer> {
     const request = parseOrThrow(predictRequestSchema, call.body, 'predict request');
+    checkRecordCount(request.instances.length, this.config);
     return { body: await this.predictions.predict(call.model, request.instances, call.version) };
   }
 
@@ -136,14 +137,20 @@ export class DirectRoutes {
   private async infer(call: DirectCall): Promise<Answer> {
     const headerLength = call.headers[INFERENCE_HEADER.toLowerCase()];
     const { json, tail } = Buffer.isBuffer(call.body)
-      ? splitBinaryBody(call.body, Array.isArray(headerLength) ? headerLength[0] : headerLength)
+      ? splitBinaryBody(call.body, Array.isArray(headerLength) ? headerLength[0] : headerLength, this.config)
       : { json: call.body, tail: undefined };
     const request = parseOrThrow(oipInferRequestSchema, json, 'inference request');
+    checkTensorElements(
+      request.inputs.map((i) => i.shape),
+      this.config,
+    );
+    const inputs = tensorsFromRequest(request, tail);
+    checkBytesElements(inputs, this.config);
     const result = await this.inference.infer({
       model: call.model,
       version: call.version,
       id: request.id,
-      inputs: tensorsFromRequest(request, tail),
+      inputs,
       outputs: request.outputs?.map((o) => o.name),
     });
     const head = {

@@ -10,17 +10,26 @@ import { telemetryOf } from './request-telemetry';
 export class ErrorFilter implements ExceptionFilter {
   catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const [status, message] = describe(thrown);
-    telemetryOf(http.getRequest<FastifyRequest>())?.failed(status, message);
-    void http.getResponse<FastifyReply>().status(status).send({ error: message });
+    const telemetry = telemetryOf(http.getRequest<FastifyRequest>());
+    const failure = describe(thrown, telemetry?.traceId);
+    telemetry?.failed(failure);
+    void http.getResponse<FastifyReply>().status(failure.status).send({ error: failure.message });
   }
 }
 
-export function describe(thrown: unknown): [number, string] {
+export interface RestFailure {
+  status: number;
+  message: string;
+  /** Set when the error was not one the code raised on purpose: logged with its stack, never sent. */
+  unexpected?: unknown;
+}
+
+export function describe(thrown: unknown, traceId: string | undefined): RestFailure {
   // Nest hands Fastify's own errors (malformed JSON, body too large) to this filter as HttpExceptions too.
   if (thrown instanceof HttpException) {
     const status = thrown.getStatus();
-    if (status === 413) return [413, 'request body is larger than the limit set by AVIARY_MAX_BODY_BYTES'];
+    if (status === 413)
+      return { status, message: 'request body is larger than the limit set by AVIARY_MAX_BODY_BYTES' };
     const body = thrown.getResponse();
     const message =
       typeof body === 'string'
@@ -28,8 +37,12 @@ export function describe(thrown: unknown): [number, string] {
         : ((body as { message?: string; error?: string }).message ??
           (body as { error?: string }).error ??
           thrown.message);
-    return [status, String(message)];
+    return { status, message: String(message) };
   }
-  const error: AviaryError = toAviaryError(thrown);
-  return [httpStatusOf(error.code), error.message];
+  const error: AviaryError = toAviaryError(thrown, { log: 'the gateway log', traceId });
+  return {
+    status: httpStatusOf(error.code),
+    message: error.message,
+    ...(!(thrown instanceof AviaryError) && { unexpected: thrown }),
+  };
 }

@@ -1,4 +1,4 @@
-import { AviaryError } from '@aviary/contracts';
+import { AviaryError, RequestLimits } from '@aviary/contracts';
 import { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { decodeBody, LIMIT_MESSAGE, readBody } from './http-body';
@@ -41,15 +41,21 @@ describe('readBody', () => {
 
 describe('decodeBody', () => {
   const bytes = (text: string) => Buffer.from(text);
+  const LIMITS: RequestLimits = {
+    AVIARY_MAX_JSON_DEPTH: 8,
+    AVIARY_MAX_PREDICT_RECORDS: 10,
+    AVIARY_MAX_TENSOR_ELEMENTS: 10,
+    AVIARY_MAX_STRING_BYTES: 16,
+  };
 
   it('parses JSON whatever the charset parameter', () => {
-    expect(decodeBody('application/json; charset=utf-8', bytes('{"a":[1]}'), false)).toEqual({ a: [1] });
+    expect(decodeBody('application/json; charset=utf-8', bytes('{"a":[1]}'), false, LIMITS)).toEqual({ a: [1] });
   });
 
   it('hands raw bytes over only where the route takes them', () => {
     const body = bytes('\u0000\u0001');
-    expect(decodeBody('application/octet-stream', body, true)).toBe(body);
-    expect(() => decodeBody('application/octet-stream', body, false)).toThrow(
+    expect(decodeBody('application/octet-stream', body, true, LIMITS)).toBe(body);
+    expect(() => decodeBody('application/octet-stream', body, false, LIMITS)).toThrow(
       'content-type must be application/json, got "application/octet-stream"',
     );
   });
@@ -57,7 +63,7 @@ describe('decodeBody', () => {
   it('answers UNSUPPORTED_MEDIA_TYPE for any other or a missing content-type', () => {
     for (const type of ['text/plain', undefined]) {
       try {
-        decodeBody(type, bytes('{}'), true);
+        decodeBody(type, bytes('{}'), true, LIMITS);
         throw new Error('decoded');
       } catch (e) {
         expect((e as AviaryError).code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -66,14 +72,23 @@ describe('decodeBody', () => {
   });
 
   it('says what is wrong with JSON that does not parse', () => {
-    expect(() => decodeBody('application/json', bytes('{"instances": ['), false)).toThrow(
+    expect(() => decodeBody('application/json', bytes('{"instances": ['), false, LIMITS)).toThrow(
       /^request body is not valid JSON: /,
+    );
+  });
+
+  it('checks the JSON text against the request limits before parsing it', () => {
+    expect(() => decodeBody('application/json', bytes('['.repeat(9) + ']'.repeat(9)), false, LIMITS)).toThrow(
+      /AVIARY_MAX_JSON_DEPTH/,
+    );
+    expect(() => decodeBody('application/json', bytes(`["${'x'.repeat(17)}"]`), false, LIMITS)).toThrow(
+      /AVIARY_MAX_STRING_BYTES/,
     );
   });
 
   it('refuses prototype poisoning, as Fastify does', () => {
     for (const text of ['{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}'])
-      expect(() => decodeBody('application/json', bytes(text), false)).toThrow(
+      expect(() => decodeBody('application/json', bytes(text), false, LIMITS)).toThrow(
         /"__proto__" or "constructor.prototype"/,
       );
   });

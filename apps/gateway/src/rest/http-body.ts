@@ -1,6 +1,7 @@
-// Reading and decoding a request body for the direct routes: a size limit enforced while reading, JSON (with
-// Fastify's guard against prototype poisoning) or raw bytes for the OIP binary tensor data extension.
-import { AviaryError, invalid } from '@aviary/contracts';
+// Reading and decoding a request body for the direct routes: a size limit enforced while reading, JSON (its text
+// checked against the request limits first, then parsed with Fastify's guard against prototype poisoning) or raw
+// bytes for the OIP binary tensor data extension.
+import { AviaryError, checkJsonText, invalid, RequestLimits } from '@aviary/contracts';
 import type { IncomingMessage } from 'node:http';
 import secureJson from 'secure-json-parse';
 
@@ -31,9 +32,17 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
 }
 
 /** The media types a route takes: JSON always, raw bytes where `bytes` is allowed. */
-export function decodeBody(contentType: string | undefined, body: Buffer, acceptsBytes: boolean): unknown {
+export function decodeBody(
+  contentType: string | undefined,
+  body: Buffer,
+  acceptsBytes: boolean,
+  limits: RequestLimits,
+): unknown {
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (mediaType === 'application/json') return parseJson(body.toString('utf8'));
+  if (mediaType === 'application/json') {
+    checkJsonText(body, limits);
+    return parseJson(body.toString('utf8'));
+  }
   if (acceptsBytes && mediaType === 'application/octet-stream') return body;
   const expected = acceptsBytes ? 'application/json or application/octet-stream' : 'application/json';
   throw new AviaryError(

@@ -5,6 +5,7 @@ import { createLogger } from '@aviary/telemetry';
 import { Context, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { FastifyInstance, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
+import type { RestFailure } from './error.filter';
 import { outcomeOfHttpStatus, requestDuration, requestsTotal } from '../request-metrics';
 
 const log = createLogger('gateway');
@@ -47,13 +48,18 @@ export class RequestTelemetry {
     this.stopTimer = requestDuration.startTimer({ route: start.route, model: this.label });
   }
 
-  /** Marks the span failed and logs the failure under the request's trace id. */
-  failed(status: number, message: string): void {
+  get traceId(): string {
+    return this.span.spanContext().traceId;
+  }
+
+  /** Marks the span failed and logs the failure under the request's trace id, an unexpected one with its stack. */
+  failed({ status, message, unexpected }: RestFailure): void {
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     const { method, route, model } = this.start;
-    context.with(this.context, () =>
-      log[status >= 500 ? 'warn' : 'info']({ method, route, model, status, error: message }, 'request failed'),
-    );
+    context.with(this.context, () => {
+      if (unexpected !== undefined) log.error({ method, route, model, status, err: unexpected }, 'unexpected error');
+      else log[status >= 500 ? 'warn' : 'info']({ method, route, model, status, error: message }, 'request failed');
+    });
   }
 
   finish(status: number): void {
