@@ -3,11 +3,12 @@
 import { parseJsonLines } from '@aviary/evaluation';
 import { applyFeatureSpec, parseFeatureSpec, tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
-import { startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
+import { connectReadyInferenceClient, startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
+import * as grpc from '@grpc/grpc-js';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLIGHT, postJson } from './support';
+import { FLIGHT, getJson, postJson } from './support';
 
 describe('aviary CLI', () => {
   let stack: Stack;
@@ -146,6 +147,38 @@ describe('aviary CLI', () => {
       expect((await predictOn('held-penguins')).status).toBe(503);
       const listed = JSON.parse(stack.cli(['models', 'list', '--json']).stdout) as { name: string; state: string }[];
       expect(listed.find((v) => v.name === 'held-penguins')?.state).toBe('ready');
+
+      // Metadata and readiness answer for a model nothing serves: the newest ready version, and not ready.
+      const url = stack.gateway.httpUrl;
+      const metadata = await getJson(`${url}/v2/models/held-penguins`);
+      expect(metadata.status).toBe(200);
+      expect(metadata.body).toMatchObject({ name: 'held-penguins', versions: ['1'], platform: 'onnxruntime' });
+      expect(metadata.body.inputs).toHaveLength(1);
+      expect(await getJson(`${url}/v2/models/held-penguins/ready`)).toMatchObject({
+        status: 400,
+        body: { name: 'held-penguins', ready: false },
+      });
+      expect(await getJson(`${url}/v2/models/held-penguins/versions/1/ready`)).toMatchObject({
+        status: 200,
+        body: { ready: true },
+      });
+      const client = await connectReadyInferenceClient<grpc.Client>(stack.gateway.grpcAddress);
+      try {
+        type Unary = (request: object, done: (error: Error | null, response: object) => void) => void;
+        const call = (method: string, request: object) =>
+          new Promise<object>((resolve, reject) =>
+            (client as unknown as Record<string, Unary>)[method].call(client, request, (error, response) =>
+              error ? reject(error) : resolve(response),
+            ),
+          );
+        expect(await call('ModelReady', { name: 'held-penguins' })).toEqual({ ready: false });
+        expect(await call('ModelMetadata', { name: 'held-penguins' })).toMatchObject({
+          name: 'held-penguins',
+          versions: ['1'],
+        });
+      } finally {
+        client.close();
+      }
     });
   });
 
