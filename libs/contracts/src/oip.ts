@@ -56,8 +56,14 @@ function flatten(data: unknown, out: unknown[]): void {
   else out.push(data);
 }
 
+/** An offending value as an error message shows it: short ones as JSON, long strings cut, long containers by kind. */
 export function describeValue(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || typeof value !== 'object') return typeof value === 'function' ? 'a function' : String(value);
+  const plain = Array.isArray(value) || [Object.prototype, null].includes(Object.getPrototypeOf(value));
+  const json = plain ? JSON.stringify(value) : undefined;
+  if (json !== undefined && json.length <= 40) return json;
+  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 /** Converts one JSON input to a tensor, checking datatype, element count and every element's type and range. */

@@ -1,6 +1,6 @@
 // Strict validation of raw records against a spec's declared inputs. Error messages name the input and the row,
 // counted from 0 in the order the records were given.
-import { invalid } from '@aviary/contracts';
+import { describeValue, invalid } from '@aviary/contracts';
 import { newWallClock, parseDatetime, WallClock } from './datetime';
 import type { InputField } from './schema-parts';
 
@@ -31,7 +31,7 @@ export class RecordReader {
 
   read(record: unknown, row: number): void {
     if (!isPlainObject(record))
-      throw invalid(`each record must be a JSON object, got ${describe(record)} (row ${row})`);
+      throw invalid(`each record must be a JSON object, got ${describeValue(record)} (row ${row})`);
     if (this.options.rejectUnknown) {
       for (const key in record) {
         if (!this.declared.has(key)) throw invalid(`unknown input "${key}" (row ${row}); expected: ${this.expected}`);
@@ -83,14 +83,5 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const mistyped = (input: InputField, what: string, raw: unknown, row: number) =>
-  invalid(`input "${input.name}" must be ${what}, got ${describe(raw)} (row ${row})`);
+  invalid(`input "${input.name}" must be ${what}, got ${describeValue(raw)} (row ${row})`);
 
-/** A short rendering of an offending value: strings quoted and cut, containers by kind. */
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'function') return 'a function';
-  return String(value);
-}

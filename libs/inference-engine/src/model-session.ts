@@ -32,9 +32,9 @@ export class ModelSession implements ModelSignature {
     } catch (e) {
       throw invalid(`not a loadable ONNX model: ${(e as Error).message}`);
     }
-    const inputs = session.inputMetadata.map((m) => describe(m, 'input'));
+    const inputs = session.inputMetadata.map((m) => tensorMetadataOf(m, 'input'));
     // Non-tensor outputs (e.g. scikit-learn's ZipMap) cannot be returned by onnxruntime-node; they are left out.
-    const outputs = session.outputMetadata.filter((m) => m.isTensor).map((m) => describe(m, 'output'));
+    const outputs = session.outputMetadata.filter((m) => m.isTensor).map((m) => tensorMetadataOf(m, 'output'));
     if (outputs.length === 0) throw invalid('the model has no tensor outputs that ONNX Runtime can return');
     return new ModelSession(runtime, session, inputs, outputs);
   }
@@ -71,7 +71,7 @@ export class ModelSession implements ModelSignature {
   }
 }
 
-function describe(m: ort.InferenceSession.ValueMetadata, kind: string): TensorMetadata {
+function tensorMetadataOf(m: ort.InferenceSession.ValueMetadata, kind: string): TensorMetadata {
   if (!m.isTensor) throw invalid(`${kind} "${m.name}" is not a tensor; only tensor inputs are supported`);
   const datatype = datatypeFromOrt(m.type);
   if (!datatype)

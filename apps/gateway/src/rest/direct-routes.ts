@@ -25,7 +25,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { InferenceService } from '../inference.service';
 import { ModelCatalog } from '../model-catalog';
 import { PredictService } from '../predict.service';
-import { describe } from './error.filter';
+import { restFailureOf } from './error.filter';
 import { decodeBody, readBody } from './http-body';
 import { RequestTelemetry } from './request-telemetry';
 
@@ -118,7 +118,7 @@ export class DirectRoutes {
       });
       sendAnswer(response, answer);
     } catch (thrown) {
-      const failure = describe(thrown, telemetry.traceId);
+      const failure = restFailureOf(thrown, telemetry.traceId);
       status = failure.status;
       telemetry.failed(failure);
       sendJson(response, status, { error: failure.message });

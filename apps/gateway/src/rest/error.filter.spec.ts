@@ -1,20 +1,19 @@
 import { AviaryError } from '@aviary/contracts';
 import { HttpException } from '@nestjs/common';
-// Imported under another name: Jest's own `describe` is in scope here.
-import { describe as describeFailure } from './error.filter';
+import { restFailureOf } from './error.filter';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
 describe('the REST error mapping', () => {
   it('answers an Aviary error with the status of its code and its own message', () => {
-    expect(describeFailure(new AviaryError('unknown model "nope"', 'NOT_FOUND'), TRACE_ID)).toEqual({
+    expect(restFailureOf(new AviaryError('unknown model "nope"', 'NOT_FOUND'), TRACE_ID)).toEqual({
       status: 404,
       message: 'unknown model "nope"',
     });
   });
 
   it("answers Fastify's 413 naming AVIARY_MAX_BODY_BYTES", () => {
-    expect(describeFailure(new HttpException('Request body is too large', 413), TRACE_ID)).toEqual({
+    expect(restFailureOf(new HttpException('Request body is too large', 413), TRACE_ID)).toEqual({
       status: 413,
       message: 'request body is larger than the limit set by AVIARY_MAX_BODY_BYTES',
     });
@@ -22,7 +21,7 @@ describe('the REST error mapping', () => {
 
   it('answers anything unexpected with a bare 500 naming the trace id, and hands the error on to be logged', () => {
     const bug = new RangeError('Maximum call stack size exceeded');
-    expect(describeFailure(bug, TRACE_ID)).toEqual({
+    expect(restFailureOf(bug, TRACE_ID)).toEqual({
       status: 500,
       message: `internal error; see the gateway log, trace id ${TRACE_ID}`,
       unexpected: bug,

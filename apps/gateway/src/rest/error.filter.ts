@@ -11,7 +11,7 @@ export class ErrorFilter implements ExceptionFilter {
   catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const telemetry = telemetryOf(http.getRequest<FastifyRequest>());
-    const failure = describe(thrown, telemetry?.traceId);
+    const failure = restFailureOf(thrown, telemetry?.traceId);
     telemetry?.failed(failure);
     void http.getResponse<FastifyReply>().status(failure.status).send({ error: failure.message });
   }
@@ -24,7 +24,7 @@ export interface RestFailure {
   unexpected?: unknown;
 }
 
-export function describe(thrown: unknown, traceId: string | undefined): RestFailure {
+export function restFailureOf(thrown: unknown, traceId: string | undefined): RestFailure {
   // Nest hands Fastify's own errors (malformed JSON, body too large) to this filter as HttpExceptions too.
   if (thrown instanceof HttpException) {
     const status = thrown.getStatus();

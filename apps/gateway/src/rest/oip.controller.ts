@@ -1,5 +1,6 @@
 // Open Inference Protocol over REST: /v2 health and metadata (infer is a direct route: direct-routes.ts).
-import { Controller, Get, HttpException, Param } from '@nestjs/common';
+import { Controller, Get, HttpException, Param, Res } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
 import { InferenceService } from '../inference.service';
 
 @Controller('v2')
@@ -34,19 +35,23 @@ export class OipController {
   }
 
   @Get('models/:model/ready')
-  modelReady(@Param('model') model: string) {
-    return this.readiness(model);
+  modelReady(@Param('model') model: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.readiness(reply, model);
   }
 
   @Get('models/:model/versions/:version/ready')
-  versionReady(@Param('model') model: string, @Param('version') version: string) {
-    return this.readiness(model, version);
+  versionReady(
+    @Param('model') model: string,
+    @Param('version') version: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.readiness(reply, model, version);
   }
 
   /** OIP carries readiness in the status code too: 4xx (as Triton answers, 400) for a known model that is not ready. */
-  private async readiness(model: string, version?: string) {
-    if (await this.inference.modelReady(model, version)) return { name: model, ready: true };
-    const what = version === undefined ? `model "${model}"` : `${model} version ${version}`;
-    throw new HttpException({ name: model, ready: false, error: `${what} is not ready on any replica` }, 400);
+  private async readiness(reply: FastifyReply, model: string, version?: string) {
+    const ready = await this.inference.modelReady(model, version);
+    if (!ready) void reply.status(400);
+    return { name: model, ready };
   }
 }
