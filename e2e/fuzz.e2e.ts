@@ -1,6 +1,7 @@
 // Hostile input against the real stack: thousands of generated requests over REST predict and infer and gRPC
 // ModelInfer. None may reach a 5xx other than 503, leak an internal message or stack, or hurt a service.
 // The generator is seeded: the seed is printed, and FUZZ_SEED=<seed> replays the same requests.
+import { mulberry32 } from '@aviary/evaluation';
 import { connectReadyInferenceClient, startStack, Stack } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { Agent, request as httpRequest } from 'node:http';
@@ -15,19 +16,8 @@ const CONCURRENCY = 8;
 const LEAK =
   /Maximum call stack|at Object\.|at [\w.<>]+ \(|\bat (?:async )?[\w.]+ \(|TypeError|RangeError|ReferenceError|SyntaxError|Cannot read propert|is not a function|is not iterable|undefined is not|\.[jt]s:\d+|node:internal/;
 
+/** The same seed gives the same run. */
 type Random = () => number;
-
-/** mulberry32: small, fast and good enough to spread cases; the same seed gives the same run. */
-function prng(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RestCase {
   door: 'rest';
@@ -636,14 +626,14 @@ describe('hostile input', () => {
     const inputs: Record<string, ModelInput[]> = {};
     for (const model of ['flight-delay', 'penguin-species', 'car-mpg'])
       inputs[model] = (await getJson(`${stack.gateway.httpUrl}/v2/models/${model}`)).body.inputs;
-    const generate = new HostileInput(prng(seed), inputs);
+    const generate = new HostileInput(mulberry32(seed), inputs);
     const cases: Case[] = [
       ...Array.from({ length: REST_PREDICT }, () => generate.restPredict()),
       ...Array.from({ length: REST_INFER }, () => generate.restInfer()),
       ...Array.from({ length: GRPC_INFER }, () => generate.grpcInfer()),
     ];
     // Interleaved by the seeded generator too, so predict, infer and gRPC traffic overlap as they would.
-    const order = prng(seed ^ 0x9e3779b9);
+    const order = mulberry32(seed ^ 0x9e3779b9);
     for (let i = cases.length - 1; i > 0; i--) {
       const j = Math.floor(order() * (i + 1));
       [cases[i], cases[j]] = [cases[j], cases[i]];
