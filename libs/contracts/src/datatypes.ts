@@ -10,10 +10,15 @@ export type TypedArrayConstructor = {
   new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): Exclude<TensorData, string[]>;
 };
 
-/** Smallest and largest value of an integer datatype, as bigints so that the 64-bit bounds are exact. */
+/**
+ * Smallest and largest value of an integer datatype: as bigints, exact for 64 bits, and as numbers, since comparing
+ * a number with a bigint costs several times more (the 64-bit number bounds round outward, past any exact number).
+ */
 export interface IntegerRange {
   min: bigint;
   max: bigint;
+  minNumber: number;
+  maxNumber: number;
 }
 
 interface CommonFacts {
@@ -37,8 +42,14 @@ type BytesFacts = CommonFacts;
 
 type DatatypeFacts<D extends Datatype> = D extends 'BYTES' ? BytesFacts : FixedFacts;
 
-const signed = (bits: bigint): IntegerRange => ({ min: -(2n ** (bits - 1n)), max: 2n ** (bits - 1n) - 1n });
-const unsigned = (bits: bigint): IntegerRange => ({ min: 0n, max: 2n ** bits - 1n });
+const integerRange = (min: bigint, max: bigint): IntegerRange => ({
+  min,
+  max,
+  minNumber: Number(min),
+  maxNumber: Number(max),
+});
+const signed = (bits: bigint) => integerRange(-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n);
+const unsigned = (bits: bigint) => integerRange(0n, 2n ** bits - 1n);
 
 export const DATATYPE_FACTS: { readonly [D in Datatype]: DatatypeFacts<D> } = {
   BOOL: { size: 1, array: Uint8Array, range: null, grpcContents: 'bool_contents', ort: 'bool' },
@@ -67,5 +78,8 @@ export function elementSize(datatype: FixedDatatype): number {
  */
 export function inIntegerRange(datatype: FixedDatatype, value: number | bigint): boolean {
   const range = DATATYPE_FACTS[datatype].range;
-  return range === null || (value >= range.min && value <= range.max);
+  if (range === null) return true;
+  return typeof value === 'number'
+    ? value >= range.minNumber && value <= range.maxNumber
+    : value >= range.min && value <= range.max;
 }
