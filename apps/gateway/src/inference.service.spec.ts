@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { invalid, ModelManifest, Tensor, TensorMetadata } from '@aviary/contracts';
+import { InferCommand, invalid, ModelManifest, Tensor, TensorMetadata } from '@aviary/contracts';
 import { checkInferRequest } from '@aviary/inference-engine';
 import { GatewayConfig } from './config';
-import { InferCommand, InferenceService } from './inference.service';
+import { InferenceService } from './inference.service';
 import { ModelCatalog } from './model-catalog';
 import { ModelServices } from './model-services';
 

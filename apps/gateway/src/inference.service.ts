@@ -1,6 +1,14 @@
 // Open Inference Protocol use cases, shared by the REST and gRPC doors: they differ only in encoding.
 // Concurrent infer requests for one version are concatenated along dimension 0 into one inference call.
-import { rejectionReason, ModelManifest, Tensor, TensorMetadata, versionKey } from '@aviary/contracts';
+import {
+  InferCommand,
+  InferResult,
+  rejectionReason,
+  ModelManifest,
+  Tensor,
+  TensorMetadata,
+  versionKey,
+} from '@aviary/contracts';
 import {
   batchesAlongRows,
   batchKey,
@@ -30,21 +38,6 @@ export interface ModelMetadata {
   outputs: TensorMetadata[];
   /** E.g. the class labels of a probability output rewritten from a ZipMap. */
   parameters?: Record<string, unknown>;
-}
-
-export interface InferCommand {
-  model: string;
-  version?: string;
-  id?: string;
-  inputs: Tensor[];
-  outputs?: string[];
-}
-
-export interface InferResult {
-  model: string;
-  version: string;
-  id?: string;
-  outputs: Tensor[];
 }
 
 const batchedRequests = batchSizeCounter(

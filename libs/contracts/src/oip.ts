@@ -1,5 +1,6 @@
 // Open Inference Protocol (KServe / Triton "V2") REST JSON: request schema and tensor <-> JSON conversion.
 import { z } from 'zod';
+import { DATATYPE_FACTS, IntegerRange, inIntegerRange } from './datatypes';
 import { invalid } from './errors';
 import { floatToHalf, halfToFloat } from './half';
 import { DATATYPES, Datatype, elementCount, isDatatype, Tensor, TensorData } from './tensor';
@@ -35,21 +36,28 @@ export interface OipOutput {
   data: (number | string | boolean)[];
 }
 
+/** An infer request as every door (REST JSON, REST binary, gRPC) decodes it for the use case they share. */
+export interface InferCommand {
+  model: string;
+  version?: string;
+  id?: string;
+  inputs: Tensor[];
+  outputs?: string[];
+}
+
+export interface InferResult {
+  model: string;
+  version: string;
+  id?: string;
+  outputs: Tensor[];
+}
+
 export interface OipInferResponse {
   model_name: string;
   model_version: string;
   id?: string;
   outputs: OipOutput[];
 }
-
-const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
-  UINT8: [0, 255],
-  UINT16: [0, 65535],
-  UINT32: [0, 4294967295],
-  INT8: [-128, 127],
-  INT16: [-32768, 32767],
-  INT32: [-2147483648, 2147483647],
-};
 
 function flatten(data: unknown, out: unknown[]): void {
   if (Array.isArray(data)) for (const d of data) flatten(d, out);
@@ -128,15 +136,16 @@ export function tensorFromValues(
         const ok = (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
         if (!ok) throw bad(i, 'an integer');
         const big = BigInt(v as number | string);
-        const [lo, hi] = datatype === 'INT64' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-        if (big < lo || big > hi) throw bad(i, `an integer in the ${datatype} range`);
+        if (!inIntegerRange(datatype, big)) throw bad(i, `an integer in the ${datatype} range`);
         data[i] = big;
         break;
       }
       default: {
-        const [lo, hi] = INT_RANGES[datatype] as [number, number];
         if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(i, 'an integer');
-        if (v < lo || v > hi) throw bad(i, `an integer in [${lo}, ${hi}] for ${datatype}`);
+        if (!inIntegerRange(datatype, v)) {
+          const { min, max } = DATATYPE_FACTS[datatype].range as IntegerRange;
+          throw bad(i, `an integer in [${min}, ${max}] for ${datatype}`);
+        }
         data[i] = v;
       }
     }

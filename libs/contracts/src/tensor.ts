@@ -53,28 +53,6 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-/** Bytes per element for fixed-size datatypes; BYTES has none. */
-export function elementSize(datatype: Exclude<Datatype, 'BYTES'>): number {
-  switch (datatype) {
-    case 'BOOL':
-    case 'UINT8':
-    case 'INT8':
-      return 1;
-    case 'UINT16':
-    case 'INT16':
-    case 'FP16':
-      return 2;
-    case 'UINT32':
-    case 'INT32':
-    case 'FP32':
-      return 4;
-    case 'UINT64':
-    case 'INT64':
-    case 'FP64':
-      return 8;
-  }
-}
-
 /** `"features" FP32 [-1,17], "label" INT64 [-1]`: tensors as error messages name them. */
 export const formatTensorList = (tensors: readonly TensorMetadata[]) =>
   tensors.map((t) => `"${t.name}" ${t.datatype} [${t.shape.join(',')}]`).join(', ');

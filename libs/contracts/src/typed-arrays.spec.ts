@@ -1,5 +1,6 @@
 import { AviaryError } from './errors';
-import { DATATYPES, elementCount, elementSize, isDatatype } from './tensor';
+import { elementSize } from './datatypes';
+import { DATATYPES, elementCount, isDatatype } from './tensor';
 import { allocate, fromRawBytes, toRawBytes } from './typed-arrays';
 
 describe('tensor datatypes', () => {

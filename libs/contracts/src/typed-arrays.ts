@@ -1,31 +1,11 @@
-// One place that knows which typed array holds each OIP datatype, and how raw little-endian bytes become one.
+// Typed arrays for OIP datatypes (which one holds each is in datatypes.ts), and how raw little-endian bytes become one.
 import { decodeBytesElements, encodeBytesElements } from './bytes-elements';
 import { invalid } from './errors';
-import { Datatype, elementCount, elementSize, TensorData } from './tensor';
-
-type FixedDatatype = Exclude<Datatype, 'BYTES'>;
-type TypedArrayConstructor = {
-  new (length: number): Exclude<TensorData, string[]>;
-  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): Exclude<TensorData, string[]>;
-};
-
-const CONSTRUCTORS: Record<FixedDatatype, TypedArrayConstructor> = {
-  BOOL: Uint8Array,
-  UINT8: Uint8Array,
-  UINT16: Uint16Array,
-  UINT32: Uint32Array,
-  UINT64: BigUint64Array,
-  INT8: Int8Array,
-  INT16: Int16Array,
-  INT32: Int32Array,
-  INT64: BigInt64Array,
-  FP16: Uint16Array,
-  FP32: Float32Array,
-  FP64: Float64Array,
-};
+import { DATATYPE_FACTS, elementSize, FixedDatatype } from './datatypes';
+import { Datatype, elementCount, TensorData } from './tensor';
 
 export function allocate(datatype: FixedDatatype, length: number): Exclude<TensorData, string[]> {
-  return new CONSTRUCTORS[datatype](length);
+  return new DATATYPE_FACTS[datatype].array(length);
 }
 
 /** Little-endian bytes of a tensor's data (this platform is little-endian, as every supported one is). */
@@ -45,5 +25,5 @@ export function fromRawBytes(datatype: Datatype, shape: readonly number[], raw: 
   }
   const copy = new Uint8Array(expected);
   copy.set(raw);
-  return new CONSTRUCTORS[datatype](copy.buffer, 0, count);
+  return new DATATYPE_FACTS[datatype].array(copy.buffer, 0, count);
 }

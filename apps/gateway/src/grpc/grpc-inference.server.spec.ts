@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { AviaryError, notFound, Tensor, toRawBytes } from '@aviary/contracts';
+import { AviaryError, InferCommand, notFound, SERVICE_NAME, Tensor, toRawBytes } from '@aviary/contracts';
 import { metricsRegistry } from '@aviary/telemetry';
 import {
   CallOptions,
@@ -21,9 +21,9 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SpanContext, SpanKind, trace } from '@opentelemetry/api';
 import { createServer } from 'node:net';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
-import { InferCommand, InferenceService } from '../inference.service';
+import { InferenceService } from '../inference.service';
 import { GrpcInferenceServer } from './grpc-inference.server';
-import { loadInferenceProto, SERVICE_NAME } from './inference-proto';
+import { loadInferenceProto } from './inference-proto';
 import { OipUseCases } from './oip.handlers';
 
 const spans = new InMemorySpanExporter();

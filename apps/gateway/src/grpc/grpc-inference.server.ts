@@ -1,5 +1,5 @@
 // The gateway's gRPC door: KServe V2 GRPCInferenceService on AVIARY_HOST:AVIARY_GRPC_PORT.
-import { invalid } from '@aviary/contracts';
+import { invalid, ModelInferRequest, ModelRequest, SERVICE_NAME } from '@aviary/contracts';
 import { createLogger } from '@aviary/telemetry';
 import {
   handleUnaryCall,
@@ -15,7 +15,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { InferenceService } from '../inference.service';
 import { observeCall } from './call-telemetry';
 import { GrpcFailure } from './grpc-status';
-import { loadInferenceProto, ModelInferRequest, ModelRequest, SERVICE_NAME } from './inference-proto';
+import { loadInferenceProto } from './inference-proto';
 import { OipGrpcHandlers, OipUseCases } from './oip.handlers';
 
 const log = createLogger('gateway');

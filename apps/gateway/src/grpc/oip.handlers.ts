@@ -1,15 +1,18 @@
 // Open Inference Protocol over gRPC: each KServe V2 method decoded, handed to the use cases REST shares, encoded.
-import { invalid, RequestLimits, TensorMetadata } from '@aviary/contracts';
-import { InferenceService } from '../inference.service';
-import { inferCommandFrom, inferResponseFrom } from './infer-messages';
 import {
+  inferCommandFrom,
   InferParameter,
+  inferResponseFrom,
+  invalid,
   ModelInferRequest,
   ModelInferResponse,
   ModelMetadataResponse,
   ModelRequest,
+  RequestLimits,
+  TensorMetadata,
   TensorMetadataMessage,
-} from './inference-proto';
+} from '@aviary/contracts';
+import { InferenceService } from '../inference.service';
 
 export type OipUseCases = Pick<
   InferenceService,

@@ -1,21 +1,8 @@
 // ModelInfer messages <-> tensors. Inputs come either as typed contents (the repeated field of their datatype)
 // or, all of them, as raw little-endian bytes; the answer uses the encoding the request used, as Triton does.
-import {
-  allocate,
-  checkBytesElements,
-  checkTensorElements,
-  DATATYPES,
-  Datatype,
-  elementCount,
-  fromRawBytes,
-  invalid,
-  isDatatype,
-  RequestLimits,
-  Tensor,
-  TensorData,
-  toRawBytes,
-} from '@aviary/contracts';
-import { InferCommand, InferResult } from '../inference.service';
+import { DATATYPE_FACTS, inIntegerRange } from './datatypes';
+import { invalid } from './errors';
+import { InferCommand, InferResult } from './oip';
 import {
   ContentsField,
   InferInputTensor,
@@ -23,25 +10,10 @@ import {
   InferTensorContents,
   ModelInferRequest,
   ModelInferResponse,
-} from './inference-proto';
-
-type TypedDatatype = Exclude<Datatype, 'FP16'>;
-
-/** The field each datatype's elements travel in. FP16 has none: the protocol sends it only as raw bytes. */
-const CONTENTS_FIELD: Record<TypedDatatype, ContentsField> = {
-  BOOL: 'bool_contents',
-  INT8: 'int_contents',
-  INT16: 'int_contents',
-  INT32: 'int_contents',
-  INT64: 'int64_contents',
-  UINT8: 'uint_contents',
-  UINT16: 'uint_contents',
-  UINT32: 'uint_contents',
-  UINT64: 'uint64_contents',
-  FP32: 'fp32_contents',
-  FP64: 'fp64_contents',
-  BYTES: 'bytes_contents',
-};
+} from './oip-grpc-messages';
+import { checkBytesElements, checkTensorElements, RequestLimits } from './request-limits';
+import { DATATYPES, Datatype, elementCount, isDatatype, Tensor, TensorData } from './tensor';
+import { allocate, fromRawBytes, toRawBytes } from './typed-arrays';
 
 const CONTENTS_FIELDS: readonly ContentsField[] = [
   'bool_contents',
@@ -53,9 +25,6 @@ const CONTENTS_FIELDS: readonly ContentsField[] = [
   'fp64_contents',
   'bytes_contents',
 ];
-
-/** Types whose wire field (int32 / uint32) is wider than the element, so a value can fall outside it. */
-const NARROW = new Set<Datatype>(['INT8', 'INT16', 'UINT8', 'UINT16']);
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -142,9 +111,9 @@ function fromContents(
   shape: number[],
   what: string,
 ): TensorData {
-  if (datatype === 'FP16')
-    throw invalid(`${what}: FP16 has no typed contents field; send FP16 inputs in raw_input_contents`);
-  const field = CONTENTS_FIELD[datatype];
+  const field = DATATYPE_FACTS[datatype].grpcContents;
+  if (field === null)
+    throw invalid(`${what}: ${datatype} has no typed contents field; send ${datatype} inputs in raw_input_contents`);
   const stray = CONTENTS_FIELDS.find((f) => f !== field && (contents?.[f].length ?? 0) > 0);
   if (stray) throw invalid(`${what}: ${datatype} elements go in contents.${field}, got contents.${stray}`);
   const count = elementCount(shape);
@@ -162,27 +131,32 @@ function fromContents(
       return (values as Uint8Array[]).map((b) => fromUtf8.decode(b));
     case 'INT64':
     case 'UINT64': {
-      const data = allocate(datatype, count) as BigInt64Array | BigUint64Array;
       // Decimal strings from the decoder (longs: String), so values beyond 2^53 stay exact.
-      (values as string[]).forEach((v, i) => (data[i] = BigInt(v)));
+      const integers = (values as string[]).map(BigInt);
+      checkRange(datatype, integers, what);
+      const data = allocate(datatype, count) as BigInt64Array | BigUint64Array;
+      data.set(integers);
       return data;
     }
     default: {
       const numbers = datatype === 'BOOL' ? (values as boolean[]).map(Number) : (values as number[]);
+      checkRange(datatype, numbers, what);
       const data = allocate(datatype, count) as Exclude<TensorData, string[] | BigInt64Array | BigUint64Array>;
       data.set(numbers);
-      if (NARROW.has(datatype)) {
-        const outside = numbers.findIndex((v, i) => data[i] !== v);
-        if (outside >= 0)
-          throw invalid(`${what}: element ${outside} is ${numbers[outside]}, outside the ${datatype} range`);
-      }
       return data;
     }
   }
 }
 
+/** The wire fields (int32, uint32, ...) are wider than INT8 and the like, so a value can fall outside its datatype. */
+function checkRange(datatype: Exclude<Datatype, 'BYTES'>, values: readonly (number | bigint)[], what: string): void {
+  const outside = values.findIndex((v) => !inIntegerRange(datatype, v));
+  if (outside >= 0) throw invalid(`${what}: element ${outside} is ${values[outside]}, outside the ${datatype} range`);
+}
+
 function toContents(tensor: Tensor): Partial<Record<ContentsField, unknown[]>> {
-  const field = CONTENTS_FIELD[tensor.datatype as TypedDatatype];
+  // Never null here: an answer with an FP16 output goes raw.
+  const field = DATATYPE_FACTS[tensor.datatype].grpcContents as ContentsField;
   switch (tensor.datatype) {
     case 'BYTES':
       return { [field]: (tensor.data as string[]).map((s) => utf8.encode(s)) };

@@ -1,22 +1,20 @@
-import {
-  AviaryError,
-  Datatype,
-  RequestLimits,
-  floatToHalf,
-  fromRawBytes,
-  Tensor,
-  TensorData,
-  toRawBytes,
-} from '@aviary/contracts';
 import { MethodDefinition } from '@grpc/grpc-js';
-import { inferCommandFrom, inferResponseFrom } from './infer-messages';
+import { loadSync } from '@grpc/proto-loader';
+import { join } from 'node:path';
+import { AviaryError } from './errors';
+import { floatToHalf } from './half';
+import { inferCommandFrom, inferResponseFrom } from './oip-grpc';
 import {
   InferTensorContents,
-  loadInferenceProto,
   ModelInferRequest,
   ModelInferResponse,
+  PROTO_FILE,
+  PROTO_LOADER_OPTIONS,
   SERVICE_NAME,
-} from './inference-proto';
+} from './oip-grpc-messages';
+import { RequestLimits } from './request-limits';
+import { Datatype, Tensor, TensorData } from './tensor';
+import { fromRawBytes, toRawBytes } from './typed-arrays';
 
 const LIMITS: RequestLimits = {
   AVIARY_MAX_JSON_DEPTH: 32,
@@ -26,7 +24,8 @@ const LIMITS: RequestLimits = {
 };
 
 // Every message goes through the real protobuf encoder and decoder, as it would on the wire.
-const modelInfer = loadInferenceProto()[SERVICE_NAME] as unknown as Record<string, MethodDefinition<object, object>>;
+const proto = loadSync(join(__dirname, '..', '..', '..', PROTO_FILE), PROTO_LOADER_OPTIONS);
+const modelInfer = proto[SERVICE_NAME] as unknown as Record<string, MethodDefinition<object, object>>;
 const { ModelInfer } = modelInfer;
 
 /** What the server decodes when a client sends `request` (absent fields filled with defaults). */
