@@ -3,7 +3,13 @@
 // to the last bit's rounding), BYTES and several inputs included, and a bad request in a burst fails alone.
 import { Tensor } from '@aviary/contracts';
 import { generateInputs } from '@aviary/onnx-graph';
-import { connectReadyInferenceClient, describeWithFixtures, sklearnFixturesDir, Stack, startStack } from '@aviary/testing';
+import {
+  connectReadyInferenceClient,
+  describeWithFixtures,
+  sklearnFixturesDir,
+  Stack,
+  startStack,
+} from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { GrpcInferResponse, rawRequest, readGrpcOutputs, toOipJson } from './fixture-inputs';

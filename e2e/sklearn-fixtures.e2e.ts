@@ -5,7 +5,13 @@ import { Tensor } from '@aviary/contracts';
 import { tensorsToRecords } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { generateInputs, rewriteZipMapOutputs } from '@aviary/onnx-graph';
-import { connectReadyInferenceClient, describeWithFixtures, sklearnFixturesDir, Stack, startStack } from '@aviary/testing';
+import {
+  connectReadyInferenceClient,
+  describeWithFixtures,
+  sklearnFixturesDir,
+  Stack,
+  startStack,
+} from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -33,7 +33,9 @@ try {
   grpc = require(require.resolve('@grpc/grpc-js', { paths: [root] }));
   protoLoader = require(require.resolve('@grpc/proto-loader', { paths: [root] }));
 } catch (e) {
-  console.error(`FAIL grpc: cannot load @grpc/grpc-js / @grpc/proto-loader from ${root}/node_modules (run npm ci): ${e.message}`);
+  console.error(
+    `FAIL grpc: cannot load @grpc/grpc-js / @grpc/proto-loader from ${root}/node_modules (run npm ci): ${e.message}`,
+  );
   process.exit(1);
 }
 
@@ -42,7 +44,13 @@ if (!fs.existsSync(protoFile)) {
   console.error(`FAIL grpc: ${protoFile} not found`);
   process.exit(1);
 }
-const definition = protoLoader.loadSync(protoFile, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+const definition = protoLoader.loadSync(protoFile, {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
 const pkg = grpc.loadPackageDefinition(definition);
 const Service = pkg.inference && pkg.inference.GRPCInferenceService;
 if (!Service) {
@@ -62,7 +70,21 @@ function call(method, request) {
 }
 
 // Bytes per element for raw_input_contents (little-endian); BYTES is not sent as zeros here.
-const SIZES = { BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, BF16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8 };
+const SIZES = {
+  BOOL: 1,
+  UINT8: 1,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 2,
+  FP16: 2,
+  BF16: 2,
+  UINT32: 4,
+  INT32: 4,
+  FP32: 4,
+  UINT64: 8,
+  INT64: 8,
+  FP64: 8,
+};
 
 async function main() {
   const ready = await call('ServerReady', {});

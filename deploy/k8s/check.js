@@ -23,10 +23,14 @@ const root = path.resolve(here, '..', '..');
 function parser() {
   for (const [name, load] of [
     ['js-yaml', (m) => (text) => m.loadAll(text)],
-    ['yaml', (m) => (text) => m.parseAllDocuments(text).map((d) => {
-      if (d.errors && d.errors.length) throw d.errors[0];
-      return d.toJSON();
-    })],
+    [
+      'yaml',
+      (m) => (text) =>
+        m.parseAllDocuments(text).map((d) => {
+          if (d.errors && d.errors.length) throw d.errors[0];
+          return d.toJSON();
+        }),
+    ],
   ]) {
     try {
       return load(require(require.resolve(name, { paths: [root] })));
@@ -53,7 +57,9 @@ const id = (o) => `${o.kind}/${o.metadata.name}`;
 function smp(target, patch) {
   if (Array.isArray(patch)) {
     if (!Array.isArray(target)) return clone(patch);
-    const named = patch.every((p) => p && typeof p === 'object' && 'name' in p) && target.every((t) => t && typeof t === 'object' && 'name' in t);
+    const named =
+      patch.every((p) => p && typeof p === 'object' && 'name' in p) &&
+      target.every((t) => t && typeof t === 'object' && 'name' in t);
     if (!named) return clone(patch);
     const out = clone(target);
     for (const p of patch) {
@@ -78,7 +84,10 @@ function smp(target, patch) {
 function json6902(obj, ops) {
   const out = clone(obj);
   for (const op of ops) {
-    const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop();
     let node = out;
     for (const p of parts) {
@@ -177,12 +186,18 @@ function finish(built) {
   for (const [name, data] of Object.entries(built.generators)) {
     const hash = crypto.createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 10);
     names[name] = `${name}-${hash}`;
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: names[name], namespace: built.namespace }, data });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: names[name], namespace: built.namespace },
+      data,
+    });
   }
   for (const o of objects) {
     const spec = o.spec && o.spec.template && o.spec.template.spec;
     for (const c of (spec && spec.containers) || []) {
-      for (const e of c.envFrom || []) if (e.configMapRef && names[e.configMapRef.name]) e.configMapRef.name = names[e.configMapRef.name];
+      for (const e of c.envFrom || [])
+        if (e.configMapRef && names[e.configMapRef.name]) e.configMapRef.name = names[e.configMapRef.name];
     }
   }
   return objects;
@@ -194,7 +209,8 @@ function checkObjects(label, objects) {
   const errors = [];
   const seen = new Set();
   for (const o of objects) {
-    if (!o.apiVersion || !o.kind || !o.metadata || !o.metadata.name) errors.push(`object without apiVersion/kind/name: ${JSON.stringify(o).slice(0, 80)}`);
+    if (!o.apiVersion || !o.kind || !o.metadata || !o.metadata.name)
+      errors.push(`object without apiVersion/kind/name: ${JSON.stringify(o).slice(0, 80)}`);
     if (seen.has(id(o))) errors.push(`duplicate ${id(o)}`);
     seen.add(id(o));
   }
@@ -207,12 +223,17 @@ function checkObjects(label, objects) {
     for (const c of spec.containers) {
       const csc = c.securityContext || {};
       if (csc.readOnlyRootFilesystem !== true) errors.push(`${owner}/${c.name}: readOnlyRootFilesystem is not true`);
-      if (csc.allowPrivilegeEscalation !== false) errors.push(`${owner}/${c.name}: allowPrivilegeEscalation is not false`);
-      if (!c.resources || !c.resources.requests || !c.resources.requests.cpu || !c.resources.requests.memory) errors.push(`${owner}/${c.name}: no cpu/memory requests`);
-      if (!c.resources || !c.resources.limits || !c.resources.limits.memory) errors.push(`${owner}/${c.name}: no memory limit`);
-      if (/^aviary(:dev)?$/.test(c.image) && label !== 'base') errors.push(`${owner}/${c.name}: image ${c.image} not pinned by the overlay`);
+      if (csc.allowPrivilegeEscalation !== false)
+        errors.push(`${owner}/${c.name}: allowPrivilegeEscalation is not false`);
+      if (!c.resources || !c.resources.requests || !c.resources.requests.cpu || !c.resources.requests.memory)
+        errors.push(`${owner}/${c.name}: no cpu/memory requests`);
+      if (!c.resources || !c.resources.limits || !c.resources.limits.memory)
+        errors.push(`${owner}/${c.name}: no memory limit`);
+      if (/^aviary(:dev)?$/.test(c.image) && label !== 'base')
+        errors.push(`${owner}/${c.name}: image ${c.image} not pinned by the overlay`);
       for (const e of c.envFrom || []) {
-        if (e.configMapRef && !configMaps.has(e.configMapRef.name)) errors.push(`${owner}/${c.name}: ConfigMap ${e.configMapRef.name} missing`);
+        if (e.configMapRef && !configMaps.has(e.configMapRef.name))
+          errors.push(`${owner}/${c.name}: ConfigMap ${e.configMapRef.name} missing`);
       }
       const main = (c.command || []).find((a) => /^dist\/apps\/.*\/main\.js$/.test(a));
       if (!main) errors.push(`${owner}/${c.name}: command does not run dist/apps/<app>/src/main.js`);
@@ -220,44 +241,68 @@ function checkObjects(label, objects) {
         errors.push(`${owner}/${c.name}: ${main} has no source ${main.replace(/^dist\//, '').replace(/\.js$/, '.ts')}`);
       }
       const mounts = new Set((c.volumeMounts || []).map((m) => m.name));
-      for (const m of mounts) if (!(spec.volumes || []).some((v) => v.name === m)) errors.push(`${owner}/${c.name}: volume ${m} not declared`);
+      for (const m of mounts)
+        if (!(spec.volumes || []).some((v) => v.name === m))
+          errors.push(`${owner}/${c.name}: volume ${m} not declared`);
     }
   };
   for (const d of of('Deployment')) {
     const name = d.metadata.name;
     const spec = d.spec.template.spec;
     const podLabels = d.spec.template.metadata.labels;
-    if (!selects(d.spec.selector.matchLabels, podLabels)) errors.push(`Deployment/${name}: selector does not match its pod labels`);
+    if (!selects(d.spec.selector.matchLabels, podLabels))
+      errors.push(`Deployment/${name}: selector does not match its pod labels`);
     checkPodSpec(`Deployment/${name}`, spec);
     const c = spec.containers[0];
     const ports = new Map((c.ports || []).map((p) => [p.name, p.containerPort]));
-    for (const [probe, want] of [['livenessProbe', '/health/live'], ['readinessProbe', '/health/ready'], ['startupProbe', '/health/live']]) {
+    for (const [probe, want] of [
+      ['livenessProbe', '/health/live'],
+      ['readinessProbe', '/health/ready'],
+      ['startupProbe', '/health/live'],
+    ]) {
       const p = c[probe] && c[probe].httpGet;
       if (!p) errors.push(`Deployment/${name}: no ${probe}`);
       else {
         if (p.path !== want) errors.push(`Deployment/${name}: ${probe} path ${p.path}, expected ${want}`);
-        if (typeof p.port === 'string' && !ports.has(p.port)) errors.push(`Deployment/${name}: ${probe} port ${p.port} not declared`);
+        if (typeof p.port === 'string' && !ports.has(p.port))
+          errors.push(`Deployment/${name}: ${probe} port ${p.port} not declared`);
       }
     }
     const envPort = (c.env || []).find((e) => e.name === 'AVIARY_HTTP_PORT');
-    if (!envPort || Number(envPort.value) !== ports.get('http')) errors.push(`Deployment/${name}: AVIARY_HTTP_PORT ${envPort && envPort.value} != http port ${ports.get('http')}`);
-    if (d.spec.replicas !== undefined) errors.push(`Deployment/${name}: spec.replicas set although an HPA owns the count`);
-    const svc = of('Service').find((s) => selects(s.spec.selector, podLabels) && Object.keys(s.spec.selector || {}).length > 0);
+    if (!envPort || Number(envPort.value) !== ports.get('http'))
+      errors.push(`Deployment/${name}: AVIARY_HTTP_PORT ${envPort && envPort.value} != http port ${ports.get('http')}`);
+    if (d.spec.replicas !== undefined)
+      errors.push(`Deployment/${name}: spec.replicas set although an HPA owns the count`);
+    const svc = of('Service').find(
+      (s) => selects(s.spec.selector, podLabels) && Object.keys(s.spec.selector || {}).length > 0,
+    );
     if (!svc) errors.push(`Deployment/${name}: no Service selects its pods`);
-    else for (const p of svc.spec.ports) if (typeof p.targetPort === 'string' && !ports.has(p.targetPort)) errors.push(`Service/${svc.metadata.name}: targetPort ${p.targetPort} not a container port`);
-    const hpa = of('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === name);
+    else
+      for (const p of svc.spec.ports)
+        if (typeof p.targetPort === 'string' && !ports.has(p.targetPort))
+          errors.push(`Service/${svc.metadata.name}: targetPort ${p.targetPort} not a container port`);
+    const hpa = of('HorizontalPodAutoscaler').find(
+      (h) => h.spec.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === name,
+    );
     if (!hpa) errors.push(`Deployment/${name}: no HorizontalPodAutoscaler`);
-    else if (!(hpa.spec.minReplicas >= 1 && hpa.spec.minReplicas <= hpa.spec.maxReplicas)) errors.push(`HPA/${name}: min ${hpa.spec.minReplicas} max ${hpa.spec.maxReplicas}`);
+    else if (!(hpa.spec.minReplicas >= 1 && hpa.spec.minReplicas <= hpa.spec.maxReplicas))
+      errors.push(`HPA/${name}: min ${hpa.spec.minReplicas} max ${hpa.spec.maxReplicas}`);
     const pdb = of('PodDisruptionBudget').find((p) => selects(p.spec.selector.matchLabels, podLabels));
     if (!pdb) errors.push(`Deployment/${name}: no PodDisruptionBudget`);
-    rows.push(`${name} ${hpa ? `${hpa.spec.minReplicas}..${hpa.spec.maxReplicas}` : '?'} ${c.image} cpu ${c.resources.requests.cpu} mem ${c.resources.requests.memory}/${c.resources.limits.memory}`);
+    rows.push(
+      `${name} ${hpa ? `${hpa.spec.minReplicas}..${hpa.spec.maxReplicas}` : '?'} ${c.image} cpu ${c.resources.requests.cpu} mem ${c.resources.requests.memory}/${c.resources.limits.memory}`,
+    );
   }
   const jobs = of('Job');
-  if (!jobs.some((j) => (j.spec.template.spec.containers[0].command || []).join(' ').includes('models seed'))) errors.push('no seed Job running `models seed`');
+  if (!jobs.some((j) => (j.spec.template.spec.containers[0].command || []).join(' ').includes('models seed')))
+    errors.push('no seed Job running `models seed`');
   for (const j of jobs) checkPodSpec(`Job/${j.metadata.name}`, j.spec.template.spec);
   if (of('Deployment').length < 5) errors.push(`only ${of('Deployment').length} Deployments`);
   if (errors.length) for (const e of errors) fail(`${label}: ${e}`);
-  else pass(`${label}: ${objects.length} objects consistent (${of('Deployment').length} Deployments, ${of('Service').length} Services, ${of('HorizontalPodAutoscaler').length} HPAs, ${of('PodDisruptionBudget').length} PDBs, ${jobs.length} Job, ${configMaps.size} ConfigMap)`);
+  else
+    pass(
+      `${label}: ${objects.length} objects consistent (${of('Deployment').length} Deployments, ${of('Service').length} Services, ${of('HorizontalPodAutoscaler').length} HPAs, ${of('PodDisruptionBudget').length} PDBs, ${jobs.length} Job, ${configMaps.size} ConfigMap)`,
+    );
   for (const r of rows) console.log(`     ${r}`);
 }
 
@@ -282,7 +327,11 @@ for (const f of yamlFiles) {
 if (parsed === yamlFiles.length) pass(`${parsed} YAML files under deploy/k8s parse`);
 
 // 2 + 3. build and check base and overlays
-for (const [label, dir] of [['base', 'base'], ['cloud', 'overlays/cloud'], ['on-prem', 'overlays/on-prem']]) {
+for (const [label, dir] of [
+  ['base', 'base'],
+  ['cloud', 'overlays/cloud'],
+  ['on-prem', 'overlays/on-prem'],
+]) {
   try {
     checkObjects(label, finish(build(path.join(here, dir))));
   } catch (e) {
@@ -293,9 +342,19 @@ for (const [label, dir] of [['base', 'base'], ['cloud', 'overlays/cloud'], ['on-
 // Helm values: the keys the NATS chart 1.x reads for JetStream, PVC and cluster size.
 const values = readDocs(path.join(here, 'nats-values.yaml'))[0];
 const js = values.config && values.config.jetstream;
-if (js && js.enabled && js.fileStore && js.fileStore.pvc && js.fileStore.pvc.enabled && values.config.cluster.replicas === 3 && js.merge && js.merge.domain === 'hub') {
+if (
+  js &&
+  js.enabled &&
+  js.fileStore &&
+  js.fileStore.pvc &&
+  js.fileStore.pvc.enabled &&
+  values.config.cluster.replicas === 3 &&
+  js.merge &&
+  js.merge.domain === 'hub'
+) {
   pass('nats-values.yaml: JetStream with file storage on a PVC, 3-node cluster, domain hub');
-} else fail('nats-values.yaml: expected config.jetstream (fileStore.pvc, merge.domain hub) and config.cluster.replicas 3');
+} else
+  fail('nats-values.yaml: expected config.jetstream (fileStore.pvc, merge.domain hub) and config.cluster.replicas 3');
 
 console.log(failures ? `FAIL deploy/k8s: ${failures} problem(s)` : 'PASS deploy/k8s');
 process.exit(failures ? 1 : 0);

@@ -40,7 +40,11 @@ function parseArgs(argv) {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    const list = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = (v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (a === '--server') opts.server = next();
     else if (a === '--hub-domain') opts.hubDomain = next();
     else if (a === '--kv') opts.kv = list(next());
@@ -100,13 +104,17 @@ async function main() {
   try {
     local = await nc.jetstreamManager();
   } catch (e) {
-    throw new Error(`no JetStream answers on ${opts.server} (${e.message}): is it an edge server with jetstream { domain: ... }?`);
+    throw new Error(
+      `no JetStream answers on ${opts.server} (${e.message}): is it an edge server with jetstream { domain: ... }?`,
+    );
   }
   // checkAPI false: the hub may be unreachable (offline edge); calls to it then fail one by one.
   const hub = await nc.jetstreamManager({ domain: opts.hubDomain, timeout: 5_000, checkAPI: false });
   const localDomain = (await local.getAccountInfo()).domain || '(none)';
   if (localDomain === opts.hubDomain) {
-    throw new Error(`${opts.server} is in JetStream domain "${localDomain}", the hub's own: connect to the edge server`);
+    throw new Error(
+      `${opts.server} is in JetStream domain "${localDomain}", the hub's own: connect to the edge server`,
+    );
   }
   console.log(`edge ${opts.server} (domain ${localDomain}) <- hub domain ${opts.hubDomain}`);
 
@@ -122,10 +130,14 @@ async function main() {
       const link = existing && (existing.mirror || (existing.sources || [])[0]);
       if (!existing) console.log(`MISSING ${name}`);
       else if (!copiesHub(existing.config, name, opts.hubDomain) || !link) {
-        console.log(`LOCAL   ${name}: an ordinary stream, not a copy of ${opts.hubDomain} (${existing.state.messages} messages)`);
+        console.log(
+          `LOCAL   ${name}: an ordinary stream, not a copy of ${opts.hubDomain} (${existing.state.messages} messages)`,
+        );
       } else {
         const seen = link.active < 0 ? 'never' : `${(link.active / 1e9).toFixed(1)} s ago`;
-        console.log(`COPY    ${name}: ${existing.state.messages} messages, lag ${link.lag}, last contact with the hub ${seen}`);
+        console.log(
+          `COPY    ${name}: ${existing.state.messages} messages, lag ${link.lag}, last contact with the hub ${seen}`,
+        );
       }
       continue;
     }
@@ -135,7 +147,9 @@ async function main() {
     }
     if (existing) {
       if (!opts.force) {
-        console.error(`FAIL    ${name} exists on the edge and does not copy ${opts.hubDomain}; rerun with --force to replace it`);
+        console.error(
+          `FAIL    ${name} exists on the edge and does not copy ${opts.hubDomain}; rerun with --force to replace it`,
+        );
         failed = true;
         continue;
       }
@@ -146,10 +160,14 @@ async function main() {
     try {
       origin = await hub.streams.info(name);
     } catch (e) {
-      console.warn(`warn    ${name}: cannot read it in domain ${opts.hubDomain} (${e.message}); mirroring with defaults, it fills once the hub has it`);
+      console.warn(
+        `warn    ${name}: cannot read it in domain ${opts.hubDomain} (${e.message}); mirroring with defaults, it fills once the hub has it`,
+      );
     }
     await local.streams.add(edgeConfig(name, opts.hubDomain, origin));
-    console.log(`created ${name}: ${name.startsWith('OBJ_') ? 'sources' : 'mirror of'} ${name} in domain ${opts.hubDomain}`);
+    console.log(
+      `created ${name}: ${name.startsWith('OBJ_') ? 'sources' : 'mirror of'} ${name} in domain ${opts.hubDomain}`,
+    );
   }
 
   if (opts.wait > 0 && !failed) {

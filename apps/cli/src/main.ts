@@ -68,7 +68,9 @@ models
   .action(async (name: string, versions: string[], options: { eval: string }) => {
     const { scoreVersionsSideBySide } = await import('./commands/models-compare');
     console.log(
-      await withRegistry(nats(), (registry) => scoreVersionsSideBySide(registry, { name, versions, eval: options.eval })),
+      await withRegistry(nats(), (registry) =>
+        scoreVersionsSideBySide(registry, { name, versions, eval: options.eval }),
+      ),
     );
   });
 

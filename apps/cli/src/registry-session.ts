@@ -12,6 +12,9 @@ export async function withNats<T>(natsUrl: string, run: (nc: NatsConnection) => 
   }
 }
 
-export function withRegistry<T>(natsUrl: string, run: (registry: ModelRegistry, nc: NatsConnection) => Promise<T>): Promise<T> {
+export function withRegistry<T>(
+  natsUrl: string,
+  run: (registry: ModelRegistry, nc: NatsConnection) => Promise<T>,
+): Promise<T> {
   return withNats(natsUrl, async (nc) => run(await ModelRegistry.open(nc), nc));
 }

@@ -27,9 +27,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.manifests = new ManifestCache(
-      await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)),
-    );
+    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)));
     this.manifests.onChange((change) => {
       const key = versionKey(change.name, change.version);
       this.routable.delete(key);

@@ -31,7 +31,11 @@ export class ModelServices {
     const reply = await this.rpc.request(subjects.predict(model, version), encodeJson(request), {
       timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
     });
-    const { predictions } = parseOrThrow(predictRecordsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
+    const { predictions } = parseOrThrow(
+      predictRecordsReplySchema,
+      decodeJson(reply, 'predict reply'),
+      'predict reply',
+    );
     if (predictions.length !== records.length)
       throw new AviaryError(
         `the preprocessor answered ${predictions.length} predictions for ${records.length} records`,

@@ -10,7 +10,13 @@ export class AppModule {
   static register(config: InferenceConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: "inference", connectionName: `inference-${config.AVIARY_REPLICA_ID}` })],
+      imports: [
+        MessagingModule.forRoot({
+          url: config.NATS_URL,
+          service: 'inference',
+          connectionName: `inference-${config.AVIARY_REPLICA_ID}`,
+        }),
+      ],
       controllers: [HealthController],
       providers: [
         { provide: INFERENCE_CONFIG, useValue: config },

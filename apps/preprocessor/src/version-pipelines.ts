@@ -18,9 +18,7 @@ export class VersionPipelines {
   constructor(private readonly rpc: NatsRpc) {}
 
   async start(): Promise<void> {
-    this.manifests = new ManifestCache(
-      await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)),
-    );
+    this.manifests = new ManifestCache(await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem)));
     this.manifests.onChange((change) => this.pipelines.delete(versionKey(change.name, change.version)));
     await this.manifests.start();
   }

@@ -84,4 +84,3 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const mistyped = (input: InputField, what: string, raw: unknown, row: number) =>
   invalid(`input "${input.name}" must be ${what}, got ${describeValue(raw)} (row ${row})`);
-

@@ -19,7 +19,10 @@ export interface VersionPipeline {
 }
 
 /** Parses and compiles the spec once; keep the pipeline for as long as the (immutable) version lives. */
-export function versionPipeline(version: { inputs: readonly TensorMetadata[]; featureSpec?: unknown }): VersionPipeline {
+export function versionPipeline(version: {
+  inputs: readonly TensorMetadata[];
+  featureSpec?: unknown;
+}): VersionPipeline {
   if (version.featureSpec === undefined) {
     return {
       toTensors: (records) => recordsToTensors(version.inputs, records),

@@ -184,7 +184,6 @@ describe('datatype mapping', () => {
   });
 });
 
-
 describeWithFixtures(sklearnDir, 'ModelSession with models exported by scikit-learn (shared fixtures)', () => {
   it('takes string inputs as BYTES and int64 inputs as INT64 (titanic, no ZipMap)', async () => {
     const session = await ModelSession.load(sklearnModel('pipeline_titanic_nozipmap.onnx'));

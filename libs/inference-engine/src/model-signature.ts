@@ -19,7 +19,8 @@ export function checkInferRequest(
   const given = new Set<string>();
   for (const tensor of inputs) {
     const expected = signature.inputs.find((i) => i.name === tensor.name);
-    if (!expected) throw invalid(`unexpected input "${tensor.name}"; the model takes ${formatTensorList(signature.inputs)}`);
+    if (!expected)
+      throw invalid(`unexpected input "${tensor.name}"; the model takes ${formatTensorList(signature.inputs)}`);
     if (given.has(tensor.name)) throw invalid(`input "${tensor.name}" is given twice`);
     given.add(tensor.name);
     checkTensor(tensor, expected);

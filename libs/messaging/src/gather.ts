@@ -5,10 +5,18 @@ import { injectContext } from './headers';
 import { natsFailure } from './nats-failure';
 
 /** The reply bodies that arrive within `waitMs`; none when nobody subscribes; a NATS failure as a typed error. */
-export async function gatherReplies(connection: NatsConnection, subject: string, waitMs: number): Promise<Uint8Array[]> {
+export async function gatherReplies(
+  connection: NatsConnection,
+  subject: string,
+  waitMs: number,
+): Promise<Uint8Array[]> {
   const span = trace.getTracer('aviary').startSpan(`send ${subject}`, {
     kind: SpanKind.CLIENT,
-    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.operation.type': 'send' },
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.destination.name': subject,
+      'messaging.operation.type': 'send',
+    },
   });
   const bodies: Uint8Array[] = [];
   try {

@@ -3,7 +3,14 @@ import { parseJsonLines } from '@aviary/evaluation';
 import { applyFeatureSpec, parseFeatureSpec } from '@aviary/features';
 import { connectNats, openKv, openObjectStore } from '@aviary/messaging';
 import { ModelRegistry, ServingPointers } from '@aviary/model-registry';
-import { describeWithFixtures, NatsServer, rejection, sklearnFixturesDir, startNatsServer, workspaceRoot } from '@aviary/testing';
+import {
+  describeWithFixtures,
+  NatsServer,
+  rejection,
+  sklearnFixturesDir,
+  startNatsServer,
+  workspaceRoot,
+} from '@aviary/testing';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

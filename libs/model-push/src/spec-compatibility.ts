@@ -16,5 +16,7 @@ export function checkSpecFitsModel(spec: FeatureSpec, modelInputs: readonly Tens
       return input !== undefined && compatible(p, input);
     });
   if (!fits)
-    throw invalid(`the feature spec produces ${formatTensorList(produced)} but the model takes ${formatTensorList(modelInputs)}`);
+    throw invalid(
+      `the feature spec produces ${formatTensorList(produced)} but the model takes ${formatTensorList(modelInputs)}`,
+    );
 }

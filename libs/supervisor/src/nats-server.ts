@@ -25,10 +25,20 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const temporary = !options.storeDir;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'aviary-nats-'));
   const host = options.host ?? '127.0.0.1';
-  const process = spawnManaged('nats-server', 'nats-server', ['-a', host, '-p', String(port), '-js', '-sd', storeDir], options);
+  const process = spawnManaged(
+    'nats-server',
+    'nats-server',
+    ['-a', host, '-p', String(port), '-js', '-sd', storeDir],
+    options,
+  );
   process.child.once('error', () => undefined);
   // Its own "ready" line, not just an open port: another server already on the port must not pass for this one.
-  await waitFor(`nats-server on port ${port}`, async () => process.output().includes('Server is ready'), 15_000, process);
+  await waitFor(
+    `nats-server on port ${port}`,
+    async () => process.output().includes('Server is ready'),
+    15_000,
+    process,
+  );
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

@@ -19,8 +19,17 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
-export function spawnManaged(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
-  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnManaged(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+): ManagedProcess {
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const chunks: string[] = [];
   let partial = '';
   const onData = (data: Buffer) => {
@@ -63,14 +72,23 @@ export function spawnManaged(name: string, command: string, args: string[], opti
 }
 
 /** Polls `check` until it returns true, failing after `timeoutMs` with `what` and the process output. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, process?: ManagedProcess): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  process?: ManagedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
     if (process && process.child.exitCode !== null) {
-      throw new Error(`${process.name} exited (code ${process.child.exitCode}) while waiting for ${what}:\n${process.output().slice(-4000)}`);
+      throw new Error(
+        `${process.name} exited (code ${process.child.exitCode}) while waiting for ${what}:\n${process.output().slice(-4000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${process ? `:\n${process.output().slice(-4000)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${process ? `:\n${process.output().slice(-4000)}` : ''}`,
+  );
 }

@@ -55,13 +55,19 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = workspaceRoot();
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
-  const nats = options.natsUrl ? undefined : await startNatsServer({ storeDir: options.natsStoreDir, port: options.natsPort, echo: options.echo });
+  const nats = options.natsUrl
+    ? undefined
+    : await startNatsServer({ storeDir: options.natsStoreDir, port: options.natsPort, echo: options.echo });
   const natsUrl = options.natsUrl ?? nats!.url;
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, NATS_URL: natsUrl, AVIARY_HOST: '127.0.0.1', ...options.env };
   const processes: ServiceProcess[] = [];
 
   const cli = (args: string[]): CliResult => {
-    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], { env: baseEnv, encoding: 'utf8', cwd: root });
+    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
+      env: baseEnv,
+      encoding: 'utf8',
+      cwd: root,
+    });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
@@ -76,7 +82,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const started: ServiceProcess = { ...managed, service, httpUrl: `http://127.0.0.1:${httpPort}` };
     processes.push(started);
-    await waitFor(`${name} to be ready`, async () => (await fetch(`${started.httpUrl}/health/ready`)).ok, readyTimeoutMs, managed);
+    await waitFor(
+      `${name} to be ready`,
+      async () => (await fetch(`${started.httpUrl}/health/ready`)).ok,
+      readyTimeoutMs,
+      managed,
+    );
     return started;
   };
 
@@ -104,7 +115,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const waitForModel = (model: string, version?: string) => {
       const path = version ? `/v2/models/${model}/versions/${version}/ready` : `/v2/models/${model}/ready`;
-      return waitFor(`${model}${version ? ` version ${version}` : ''} to be ready`, async () => (await fetch(`${gatewayUrl}${path}`)).ok, readyTimeoutMs);
+      return waitFor(
+        `${model}${version ? ` version ${version}` : ''} to be ready`,
+        async () => (await fetch(`${gatewayUrl}${path}`)).ok,
+        readyTimeoutMs,
+      );
     };
     return {
       natsUrl,
