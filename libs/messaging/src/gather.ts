@@ -1,7 +1,7 @@
 // One request, every reply: for subjects each replica answers on its own (no queue group), e.g. replica status.
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { ErrorCode as NatsErrorCode, NatsConnection, NatsError, RequestStrategy } from 'nats';
-import { injectContext } from './headers';
+import { startSendSpan } from './headers';
 import { natsFailure } from './nats-failure';
 
 /** The reply bodies that arrive within `waitMs`; none when nobody subscribes; a NATS failure as a typed error. */
@@ -10,20 +10,13 @@ export async function gatherReplies(
   subject: string,
   waitMs: number,
 ): Promise<Uint8Array[]> {
-  const span = trace.getTracer('aviary').startSpan(`send ${subject}`, {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'messaging.system': 'nats',
-      'messaging.destination.name': subject,
-      'messaging.operation.type': 'send',
-    },
-  });
+  const { span, headers } = startSendSpan(subject);
   const bodies: Uint8Array[] = [];
   try {
     const replies = await connection.requestMany(subject, new Uint8Array(0), {
       maxWait: waitMs,
       strategy: RequestStrategy.Timer,
-      headers: injectContext(trace.setSpan(context.active(), span)),
+      headers,
     });
     for await (const reply of replies) bodies.push(reply.data);
     return bodies;

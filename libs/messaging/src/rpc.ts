@@ -3,7 +3,7 @@ import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/con
 import { createLogger } from '@aviary/telemetry';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
-import { extractContext, injectContext } from './headers';
+import { extractContext, startSendSpan } from './headers';
 import { natsFailure } from './nats-failure';
 import { ReplyInbox } from './reply-inbox';
 
@@ -43,15 +43,7 @@ export class NatsRpc {
 
   /** Sends a request and returns the reply body; a NATS failure becomes UNAVAILABLE or DEADLINE_EXCEEDED at once. */
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<Uint8Array> {
-    const span = trace.getTracer('aviary').startSpan(`send ${subject}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.destination.name': subject,
-        'messaging.operation.type': 'send',
-      },
-    });
-    const hdrs = injectContext(trace.setSpan(context.active(), span));
+    const { span, headers: hdrs } = startSendSpan(subject);
     if (options.op) hdrs.set(OP_HEADER, options.op);
     try {
       const reply = await this.inbox.request(subject, data, { headers: hdrs, timeoutMs: options.timeoutMs });
