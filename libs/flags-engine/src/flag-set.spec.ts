@@ -88,9 +88,19 @@ describe('FlagSet.parse', () => {
     ['variants of mixed types', flagDocument({ variants: { on: true, off: 'no' } })],
     ['variants that are not an object', flagDocument({ variants: [true, false] })],
     ['a document without "flags"', JSON.stringify({ flag: {} })],
-    ['a targeting rule with an unknown operator', flagDocument({ targeting: { bogus_op: [1, 2] } })],
   ])('rejects a document with %s as a whole', (_case, source) => {
     expect(rejection(() => FlagSet.parse(source)).code).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('FlagSet.resolve', () => {
+  it('loads a flag whose targeting uses an unknown operator and answers PARSE_ERROR for it, as flagd does', () => {
+    const set = FlagSet.parse(flagDocument({ targeting: { bogus_op: [1, 2] } }));
+    expect(set.resolve('f')).toMatchObject({ errorCode: 'PARSE_ERROR' });
+  });
+
+  it('answers FLAG_NOT_FOUND for a flag the set does not define', () => {
+    expect(flags.resolve('no-such-flag')).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' });
   });
 });
 

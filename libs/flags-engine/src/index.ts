@@ -1,1 +1,3 @@
 export * from './flag-set';
+export * from './flag-set-store';
+export * from './ofrep';

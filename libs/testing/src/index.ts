@@ -4,3 +4,4 @@ export * from '@aviary/supervisor';
 export * from './rejection';
 export * from './grpc-client';
 export * from './shared-fixtures';
+export * from './flagd-testbed';
