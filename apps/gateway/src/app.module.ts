@@ -3,6 +3,7 @@ import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { GatewayFlagSets } from './gateway-flag-sets';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { InferenceService } from './inference.service';
 import { ModelCatalog } from './model-catalog';
@@ -12,6 +13,7 @@ import { GatewayReadiness } from './readiness';
 import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
+import { OfrepController } from './rest/ofrep.controller';
 
 @Module({})
 export class AppModule {
@@ -19,11 +21,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController],
+      controllers: [HealthController, OipController, OfrepController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
         ModelCatalog,
+        GatewayFlagSets,
         InferenceService,
         PredictService,
         DirectRoutes,

@@ -61,7 +61,8 @@ export class FlagSet {
   resolve(key: string, context: EvaluationContext = {}, type?: FlagType): ResolutionDetails<FlagValue> {
     const flag = this.core.getFlag(key);
     const resolvedType =
-      type ?? (flag ? typeOf(flag.variants.get(flag.defaultVariant ?? '') ?? [...flag.variants.values()][0]) : 'object');
+      type ??
+      (flag ? typeOf(flag.variants.get(flag.defaultVariant ?? '') ?? [...flag.variants.values()][0]) : 'object');
     return this.core.resolve(resolvedType, key, defaultFor(resolvedType), context, silent);
   }
 }

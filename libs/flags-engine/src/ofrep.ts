@@ -29,15 +29,17 @@ export const isOfrepFailure = (answer: OfrepEvaluation): answer is OfrepFailure 
 export type FlagSetLookup = { set: FlagSet } | { missing: string } | { broken: string };
 
 /** The OFREP request body's `context`; anything but an object (or nothing) is INVALID_CONTEXT. */
-export function ofrepContextOf(body: unknown): EvaluationContext | OfrepFailure {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body))
-    return { key: '', errorCode: 'INVALID_CONTEXT', errorDetails: 'the request body must be a JSON object' };
+export function ofrepContextOf(body: unknown): { context: EvaluationContext } | { failure: OfrepFailure } {
+  const invalidContext = (errorDetails: string) => ({
+    failure: { key: '', errorCode: 'INVALID_CONTEXT' as const, errorDetails },
+  });
+  if (body === undefined || body === null) return { context: {} };
+  if (typeof body !== 'object' || Array.isArray(body)) return invalidContext('the request body must be a JSON object');
   const context = (body as { context?: unknown }).context;
-  if (context === undefined || context === null) return {};
+  if (context === undefined || context === null) return { context: {} };
   if (typeof context !== 'object' || Array.isArray(context))
-    return { key: '', errorCode: 'INVALID_CONTEXT', errorDetails: `"context" must be an object, got ${kindOf(context)}` };
-  return context as EvaluationContext;
+    return invalidContext(`"context" must be an object, got ${Array.isArray(context) ? 'an array' : typeof context}`);
+  return { context: context as EvaluationContext };
 }
 
 export function evaluateOfrepFlag(lookup: FlagSetLookup, key: string, context: EvaluationContext): OfrepEvaluation {
@@ -55,9 +57,15 @@ export function evaluateOfrepFlag(lookup: FlagSetLookup, key: string, context: E
 }
 
 /** Every flag of the set for one context, each with its own value or error. */
-export function evaluateOfrepFlags(lookup: FlagSetLookup, context: EvaluationContext): OfrepEvaluation[] {
-  if (!('set' in lookup)) return [evaluateOfrepFlag(lookup, '', context)];
-  return lookup.set.keys().map((key) => evaluateOfrepFlag(lookup, key, context));
+export function evaluateOfrepFlags(set: FlagSet, context: EvaluationContext): OfrepEvaluation[] {
+  return set.keys().map((key) => evaluateOfrepFlag({ set }, key, context));
+}
+
+/** A bulk request's failure as a whole, when there is no set to read: OFREP's bulk error has no FLAG_NOT_FOUND. */
+export function bulkFailureOf(lookup: { missing: string } | { broken: string }): Omit<OfrepFailure, 'key'> {
+  return 'missing' in lookup
+    ? { errorCode: 'GENERAL', errorDetails: lookup.missing }
+    : { errorCode: 'PARSE_ERROR', errorDetails: lookup.broken };
 }
 
 /** Changes exactly when the answer can: another set, another revision of it, or another context. */
@@ -90,8 +98,4 @@ function canonicalJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
       .join(',')}}`;
   return JSON.stringify(value) ?? 'null';
-}
-
-function kindOf(value: unknown): string {
-  return Array.isArray(value) ? 'an array' : typeof value;
 }
