@@ -53,13 +53,11 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
   });
 
   it('passes flagd’s conformance profile through the unchanged OpenFeature OFREP provider', async () => {
-    const clients = new Map<string, Client>();
     for (const name of Object.keys(sets)) {
       await OpenFeature.setProviderAndWait(
         name,
         new OFREPProvider({ baseUrl: stack.gateway.httpUrl, headers: { [FLAG_SET_HEADER]: name } }),
       );
-      clients.set(name, OpenFeature.getClient(name));
     }
     const cases = profileCases();
     const failures: string[] = [];
@@ -67,7 +65,7 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     const callersDefault: string[] = [];
     for (const c of cases) {
       const context = caseContext(c, sets) as EvaluationContext;
-      const details = await detailsOf(clients.get(c.flagSet)!, c, context);
+      const details = await detailsOf(OpenFeature.getClient(c.flagSet), c, context);
       const wire = await ofrep(`/${c.flagKey}`, { context }, { [FLAG_SET_HEADER]: c.flagSet });
       const expected = expectedDetails(c);
       let actual = comparableDetails(details, c);
@@ -100,7 +98,7 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     const first = await ofrep('', { context: { email: 'ana@aviary.dev' } }, headers);
     expect(first.status).toBe(200);
     expect(first.body.flags.length).toBeGreaterThan(10);
-    const etag = first.headers.get('etag')!;
+    const etag = first.headers.get('etag') ?? '';
     expect(etag).toMatch(/^".+"$/);
     const again = await fetch(`${stack.gateway.httpUrl}/ofrep/v1/evaluate/flags`, {
       method: 'POST',

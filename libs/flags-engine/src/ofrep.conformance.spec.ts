@@ -12,7 +12,7 @@ import {
   testbedFlagSets,
 } from '@aviary/testing';
 import { FlagSet } from './flag-set';
-import { evaluateOfrepFlag, isOfrepFailure, OfrepEvaluation } from './ofrep';
+import { evaluateOfrepFlag, FlagSetLookup, isOfrepFailure, OfrepEvaluation } from './ofrep';
 
 /** What the OFREP provider and the OpenFeature SDK make of an answer: errors and absent values give the default. */
 function asClientSees(answer: OfrepEvaluation, defaultValue: unknown): ClientDetails {
@@ -31,13 +31,17 @@ describeWithFixtures(flagdTestbedDir(), 'flagd testbed, today’s profile, evalu
   const sets = testbedFlagSets();
   const parsed = new Map(Object.entries(sets).map(([name, s]) => [name, FlagSet.parse(JSON.stringify(s.config))]));
   const cases = profileCases();
+  const lookupOf = (name: string): FlagSetLookup => {
+    const set = parsed.get(name);
+    return set ? { set } : { missing: `the testbed has no flag set "${name}"` };
+  };
 
   it('holds the 265 cases of the profile', () => {
     expect(cases).toHaveLength(265);
   });
 
   it.each(cases.map((c): [string, TestbedCase] => [c.id, c]))('%s', (_id, c) => {
-    const answer = evaluateOfrepFlag({ set: parsed.get(c.flagSet)! }, c.flagKey, caseContext(c, sets) as never);
+    const answer = evaluateOfrepFlag(lookupOf(c.flagSet), c.flagKey, caseContext(c, sets) as never);
     expect(comparableDetails(asClientSees(answer, c.defaultValue), c)).toEqual(expectedDetails(c));
   });
 });
