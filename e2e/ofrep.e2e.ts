@@ -126,6 +126,12 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     expect(answer.body).toMatchObject({ key: 'boolean-flag', errorCode: 'INVALID_CONTEXT' });
   });
 
+  it('answers a body that is not JSON 400 PARSE_ERROR in OFREP’s shape', async () => {
+    const answer = await ofrep('/boolean-flag', '{"context": {', { [FLAG_SET_HEADER]: 'evaluator' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ key: 'boolean-flag', errorCode: 'PARSE_ERROR' });
+  });
+
   it('rejects an invalid set at the CLI while the last good set keeps answering over OFREP', async () => {
     const good = { flags: { greeting: { state: 'ENABLED', variants: { hi: 'hi', yo: 'yo' }, defaultVariant: 'hi' } } };
     expect(put('good.json', good, 'default')).toMatchObject({ code: 0 });

@@ -1,6 +1,6 @@
 import { AviaryError } from '@aviary/contracts';
 import { HttpException } from '@nestjs/common';
-import { restFailureOf } from './error.filter';
+import { ofrepFailureOf, restFailureOf } from './error.filter';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
@@ -25,6 +25,22 @@ describe('the REST error mapping', () => {
       status: 500,
       message: `internal error; see the gateway log, trace id ${TRACE_ID}`,
       unexpected: bug,
+    });
+  });
+});
+
+describe('the OFREP error mapping', () => {
+  it('answers a request Fastify refused (a body that is not JSON) as PARSE_ERROR in OFREP’s shape', () => {
+    expect(ofrepFailureOf({ status: 400, message: 'Body is not valid JSON' }, 'f')).toEqual({
+      key: 'f',
+      errorCode: 'PARSE_ERROR',
+      errorDetails: 'Body is not valid JSON',
+    });
+  });
+
+  it('answers anything unexpected as GENERAL, with the message that names the trace id', () => {
+    expect(ofrepFailureOf({ status: 500, message: 'internal error; see the gateway log' }, '')).toMatchObject({
+      errorCode: 'GENERAL',
     });
   });
 });

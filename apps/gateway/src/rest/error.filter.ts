@@ -1,9 +1,10 @@
 // Every REST error leaves as {"error": "..."} with the status its code maps to, marked on the request's span and
-// logged under its trace id.
+// logged under its trace id; on OFREP routes in OFREP's shape instead, since its clients read no other.
 import { AviaryError, toAviaryError } from '@aviary/contracts';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf } from './http-status';
+import { OFREP_PATH } from './ofrep.controller';
 import { telemetryOf } from './request-telemetry';
 
 @Catch()
@@ -13,8 +14,22 @@ export class ErrorFilter implements ExceptionFilter {
     const telemetry = telemetryOf(http.getRequest<FastifyRequest>());
     const failure = restFailureOf(thrown, telemetry?.traceId);
     telemetry?.failed(failure);
-    void http.getResponse<FastifyReply>().status(failure.status).send({ error: failure.message });
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>().status(failure.status);
+    void reply.send(
+      isOfrep(request.url)
+        ? ofrepFailureOf(failure, (request.params as { key?: string } | undefined)?.key ?? '')
+        : { error: failure.message },
+    );
   }
+}
+
+const isOfrep = (url: string) => url.startsWith(`/${OFREP_PATH}`);
+
+/** A failure before or outside evaluation (a body that is not JSON, say): 4xx is PARSE_ERROR, anything else GENERAL. */
+export function ofrepFailureOf(failure: RestFailure, key: string) {
+  const errorCode = failure.status < 500 ? 'PARSE_ERROR' : 'GENERAL';
+  return { key, errorCode, errorDetails: failure.message };
 }
 
 export interface RestFailure {

@@ -17,10 +17,11 @@ import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/c
 import { FastifyReply } from 'fastify';
 import { GatewayFlagSets } from '../gateway-flag-sets';
 
+export const OFREP_PATH = 'ofrep/v1/evaluate/flags';
 export const FLAG_SET_HEADER = 'aviary-flag-set';
 const FLAG_SET_NAME = /^[A-Za-z0-9_-]+$/;
 
-@Controller('ofrep/v1/evaluate/flags')
+@Controller(OFREP_PATH)
 export class OfrepController {
   constructor(private readonly flagSets: GatewayFlagSets) {}
 
