@@ -5,7 +5,6 @@ import { buckets } from '@aviary/contracts';
 import { BucketWatch, followBucket, openKv } from '@aviary/messaging';
 import { KvEntry, NatsConnection } from 'nats';
 import { FlagSet } from './flag-set';
-import { FlagSetLookup } from './ofrep';
 
 export interface StoredFlagSet {
   name: string;
@@ -13,6 +12,9 @@ export interface StoredFlagSet {
   /** The KV revision this set was read from. */
   revision: number;
 }
+
+/** A set to read, with its revision, or why there is none: what an evaluation (and a bulk ETag) needs. */
+export type StoredFlagSetLookup = StoredFlagSet | { missing: string } | { broken: string };
 
 export interface FlagSetLog {
   info(fields: object, message: string): void;
@@ -72,9 +74,9 @@ export class FlagSetStore {
     return this.sets.get(name);
   }
 
-  lookup(name: string): FlagSetLookup {
+  lookup(name: string): StoredFlagSetLookup {
     const stored = this.sets.get(name);
-    if (stored) return { set: stored.set };
+    if (stored) return stored;
     const broken = this.rejected.get(name);
     return broken ? { broken } : { missing: `flag set "${name}" does not exist` };
   }

@@ -11,10 +11,10 @@ import { telemetryOf } from './request-telemetry';
 export class ErrorFilter implements ExceptionFilter {
   catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const telemetry = telemetryOf(http.getRequest<FastifyRequest>());
+    const request = http.getRequest<FastifyRequest>();
+    const telemetry = telemetryOf(request);
     const failure = restFailureOf(thrown, telemetry?.traceId);
     telemetry?.failed(failure);
-    const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>().status(failure.status);
     void reply.send(
       isOfrep(request.url)

@@ -6,12 +6,12 @@ import {
   bulkFailureOf,
   evaluateOfrepFlag,
   evaluateOfrepFlags,
-  FlagSetLookup,
   isOfrepFailure,
   OfrepErrorCode,
   ofrepContextOf,
   OfrepEvaluation,
   OfrepFailure,
+  StoredFlagSetLookup,
 } from '@aviary/flags-engine';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
@@ -56,14 +56,12 @@ export class OfrepController {
       return request.failure;
     }
     const { context } = request;
-    const name = setName ?? DEFAULT_FLAG_SET;
-    const lookup = this.lookup(setName);
-    const stored = 'set' in lookup ? this.flagSets.get(name) : undefined;
-    if (!('set' in lookup) || !stored) {
+    const stored = this.lookup(setName);
+    if (!('set' in stored)) {
       void reply.status(400);
-      return bulkFailureOf('set' in lookup ? { missing: `flag set "${name}" does not exist` } : lookup);
+      return bulkFailureOf(stored);
     }
-    const etag = bulkEtag({ flagSet: name, revision: stored.revision, context });
+    const etag = bulkEtag({ flagSet: stored.name, revision: stored.revision, context });
     void reply.header('etag', etag);
     if (ifNoneMatch === etag) {
       void reply.status(304);
@@ -72,7 +70,7 @@ export class OfrepController {
     return { flags: evaluateOfrepFlags(stored.set, context) };
   }
 
-  private lookup(setName: string | undefined): FlagSetLookup {
+  private lookup(setName: string | undefined): StoredFlagSetLookup {
     const name = setName ?? DEFAULT_FLAG_SET;
     if (!FLAG_SET_NAME.test(name))
       return { missing: `header ${FLAG_SET_HEADER} must name a flag set (letters, digits, "-", "_"), got "${name}"` };
