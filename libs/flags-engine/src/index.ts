@@ -1,3 +1,4 @@
 export * from './flag-set';
 export * from './flag-set-store';
 export * from './ofrep';
+export * from './model-flags';
