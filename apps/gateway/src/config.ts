@@ -1,9 +1,10 @@
 // Gateway configuration, from the environment.
-import { commonEnv, loadConfig, port, positiveInt } from '@aviary/contracts';
+import { commonEnv, loadConfig, modelFlagSetEnv, port, positiveInt } from '@aviary/contracts';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
+  ...modelFlagSetEnv,
   AVIARY_HTTP_PORT: port(8080),
   AVIARY_GRPC_PORT: port(8081),
   AVIARY_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),

@@ -28,13 +28,14 @@ export interface FlagResolution {
 export function routeModel(
   set: FlagSet | undefined,
   model: string,
-  context: EvaluationContext,
+  context: Readonly<Record<string, unknown>>,
   observe?: (resolution: FlagResolution) => void,
 ): ModelRoute {
   if (!set) return SERVING;
+  const evaluationContext = context as EvaluationContext; // JSON values, which evaluation contexts hold
   const killSwitch = modelEnabledFlag(model);
   if (set.has(killSwitch)) {
-    const result = set.resolve(killSwitch, context, 'boolean');
+    const result = set.resolve(killSwitch, evaluationContext, 'boolean');
     observe?.(resolutionOf(killSwitch, result));
     if (!result.errorCode && result.variant !== undefined && result.value === false) {
       const fallback = result.flagMetadata?.fallbackVersion;
@@ -43,7 +44,7 @@ export function routeModel(
   }
   const versionFlag = modelVersionFlag(model);
   if (!set.has(versionFlag)) return SERVING;
-  const result = set.resolve(versionFlag, context, 'string');
+  const result = set.resolve(versionFlag, evaluationContext, 'string');
   observe?.(resolutionOf(versionFlag, result));
   if (result.errorCode || result.variant === undefined || typeof result.value !== 'string') return SERVING;
   return { kind: 'version', version: result.value, variant: result.variant };
