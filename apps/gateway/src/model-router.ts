@@ -5,14 +5,10 @@ import { FlagResolution, routeModel } from '@aviary/flags-engine';
 import { counter } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { countFlagEvaluation } from './flag-metrics';
 import { GatewayFlagSets } from './gateway-flag-sets';
 import { ModelCatalog } from './model-catalog';
 
-export const flagEvaluations = counter(
-  'aviary_flag_evaluations_total',
-  'Flag evaluations by flag set, flag, variant and reason (variant "" when none was picked)',
-  ['flag_set', 'flag', 'variant', 'reason'],
-);
 const versionFlagFallbacks = counter(
   'aviary_version_flag_fallbacks_total',
   'Requests whose version flag picked a version no replica has warm, served by the serving version instead',
@@ -36,8 +32,7 @@ export class ModelRouter {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     const flagSet = (this.flagSet = config.AVIARY_MODEL_FLAG_SET);
-    this.countEvaluation = ({ flag, variant = '', reason }) =>
-      flagEvaluations.inc({ flag_set: flagSet, flag, variant, reason });
+    this.countEvaluation = ({ flag, variant, reason }) => countFlagEvaluation(flagSet, flag, variant, reason);
   }
 
   /** An unknown model or explicit version is NOT_FOUND: what a door checks before it decodes the body. */

@@ -15,6 +15,7 @@ import {
 } from '@aviary/flags-engine';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
+import { countOfrepAnswer } from '../flag-metrics';
 import { GatewayFlagSets } from '../gateway-flag-sets';
 
 export const OFREP_PATH = 'ofrep/v1/evaluate/flags';
@@ -34,10 +35,13 @@ export class OfrepController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): OfrepEvaluation {
     const request = ofrepContextOf(body);
-    const answer =
-      'failure' in request
-        ? { ...request.failure, key }
-        : evaluateOfrepFlag(this.lookup(setName), key, request.context);
+    if ('failure' in request) {
+      void reply.status(ofrepStatusOf(request.failure.errorCode));
+      return { ...request.failure, key };
+    }
+    const stored = this.lookup(setName);
+    const answer = evaluateOfrepFlag(stored, key, request.context);
+    if ('set' in stored) countOfrepAnswer(stored.name, answer);
     if (isOfrepFailure(answer)) void reply.status(ofrepStatusOf(answer.errorCode));
     return answer;
   }
@@ -67,7 +71,9 @@ export class OfrepController {
       void reply.status(304);
       return undefined;
     }
-    return { flags: evaluateOfrepFlags(stored.set, context) };
+    const flags = evaluateOfrepFlags(stored.set, context);
+    for (const answer of flags) countOfrepAnswer(stored.name, answer);
+    return { flags };
   }
 
   private lookup(setName: string | undefined): StoredFlagSetLookup {
