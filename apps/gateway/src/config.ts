@@ -20,6 +20,8 @@ const schema = z.object({
   AVIARY_MAX_TENSOR_ELEMENTS: positiveInt(4 * 1024 * 1024),
   // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
   AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
+  /** OFREP requests a second per client address (bursts of as many); past it 429 with Retry-After. 0: no limit. */
+  AVIARY_OFREP_RATE_LIMIT: z.coerce.number().min(0).default(0),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -72,6 +72,7 @@ const config = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   LOG_LEVEL: 'silent',
   OTEL_BSP_SCHEDULE_DELAY: 1000,
   AVIARY_MODEL_FLAG_SET: 'default',
+  AVIARY_OFREP_RATE_LIMIT: 0,
   AVIARY_HTTP_PORT: 0,
   AVIARY_GRPC_PORT: 0,
   AVIARY_MAX_BODY_BYTES: 64 * 1024,
