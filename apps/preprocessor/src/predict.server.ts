@@ -74,7 +74,7 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
     const stopTimer = featureLatency.startTimer(labels);
     let inputs;
     try {
-      // A version without toggles never looks at flags or contexts.
+      // A version without toggles never evaluates a flag.
       const runs =
         pipeline.toggles.length === 0
           ? undefined
