@@ -1,3 +1,5 @@
 export * from './flag-set';
 export * from './flag-set-store';
 export * from './ofrep';
+export * from './flag-resolution';
+export * from './provider';
