@@ -2,7 +2,7 @@
 // died with the server only after two missed 5 s heartbeats (measured: a version pushed right after a restart
 // served 11 s later); a reconnect starts a fresh watch at once instead. A fresh watch replays every key's latest
 // value (deletes included), so `onEntry` must be idempotent.
-import { DebugEvents, Events, KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
+import { DebugEvents, Events, KV, KvEntry, NatsConnection } from 'nats';
 
 export interface BucketWatch {
   stop(): void;
@@ -27,11 +27,12 @@ export async function followBucket(
   const open = async () => {
     // nats.js says "initialized" from inside watch() when the replay has already arrived (the entries are still
     // queued, not yet handed to us), or in order within the iterator otherwise; the backlog covers the first case.
-    let iterator: QueuedIterator<KvEntry> | undefined;
+    let opened = false;
     let initializedEarly = false;
-    iterator = await kv.watch({
-      initializedFn: () => (iterator ? signals.onCaughtUp?.() : (initializedEarly = true)),
+    const iterator = await kv.watch({
+      initializedFn: () => (opened ? signals.onCaughtUp?.() : (initializedEarly = true)),
     });
+    opened = true;
     let backlog = initializedEarly ? iterator.getPending() : -1;
     if (backlog === 0) signals.onCaughtUp?.();
     void (async () => {
