@@ -81,7 +81,7 @@ describeWithFixtures(flagdTestbedDir(), 'the in-process OpenFeature provider', (
   });
 
   describe('events, as a service that owns its provider sees them', () => {
-    const client = OpenFeature.getClient('live');
+    const client = OpenFeature.getClient(); // the default provider, as the README's example sets it
     const events: [ProviderEvents, EventDetails, number][] = [];
     const logged: string[] = [];
     const eventsOf = (type: ProviderEvents) => events.filter(([t]) => t === type).map(([, details]) => details);
@@ -102,7 +102,7 @@ describeWithFixtures(flagdTestbedDir(), 'the in-process OpenFeature provider', (
         flagSet: 'live',
         logger: { info: record, error: record },
       });
-      await OpenFeature.setProviderAndWait('live', provider);
+      await OpenFeature.setProviderAndWait(provider);
     });
 
     it('is READY once its set has been read, answering from it', async () => {
