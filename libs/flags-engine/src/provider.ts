@@ -61,6 +61,8 @@ export class AviaryFlagProvider implements Provider {
       if ('store' in this.options) await this.store.whenRead();
       else await this.store.follow(await this.connection());
     } catch (e) {
+      await this.ownedConnection?.close();
+      this.ownedConnection = undefined;
       throw new GeneralError(`cannot read flag set "${this.flagSet}" from NATS: ${(e as Error).message}`);
     }
     this.unsubscribe = this.store.subscribe((event) => this.onStoreEvent(event));
@@ -107,7 +109,7 @@ export class AviaryFlagProvider implements Provider {
 
   private async connection(): Promise<NatsConnection> {
     if ('connection' in this.options) return this.options.connection;
-    const servers = (this.options as { servers: string }).servers;
+    const { servers } = this.options as { servers: string };
     this.ownedConnection = await connectNats(servers, `aviary-flag-provider-${this.flagSet}`);
     return this.ownedConnection;
   }
