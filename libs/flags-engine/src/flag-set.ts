@@ -43,6 +43,10 @@ export class FlagSet {
     return new FlagSet(new FlagdCore(storage, silent), source);
   }
 
+  has(key: string): boolean {
+    return this.core.getFlag(key) !== undefined;
+  }
+
   keys(): string[] {
     return [...this.core.getFlags().keys()];
   }

@@ -3,3 +3,4 @@ export * from './flag-set-store';
 export * from './ofrep';
 export * from './flag-resolution';
 export * from './provider';
+export * from './model-flags';
