@@ -2,7 +2,7 @@
 // default instead of the record's value wherever the flag is off for the request's context, as the flag is flipped
 // with the CLI. The test calls the preprocessor's NATS subject with context runs and also listens on the inference
 // subject, so it sees the exact tensor the model received.
-import { decodeTensors, PredictRecordsReply, subjects } from '@aviary/contracts';
+import { decodeTensors, OP_HEADER, PredictRecordsReply, subjects } from '@aviary/contracts';
 import { fitFeatureSpec, NumericTransform, PipelineDefinition } from '@aviary/features';
 import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';
 import { startStack, Stack, waitFor } from '@aviary/testing';
@@ -83,7 +83,7 @@ describe('feature toggles', () => {
 
   beforeAll(async () => {
     stack = await startStack({
-      services: ['inference', 'preprocessor'],
+      services: ['inference', 'preprocessor', 'gateway'],
       seed: false,
       env: { AVIARY_MODEL_FLAG_SET: MODEL_FLAG_SET },
     });
@@ -125,6 +125,7 @@ describe('feature toggles', () => {
     snoop = nc.subscribe(subjects.infer(MODEL, '1'), {
       callback: (error, message) => {
         if (error) throw error;
+        if (message.headers?.get(OP_HEADER)) return; // the gateway's readiness probes carry no tensors
         const [tensor] = decodeTensors(message.data).tensors;
         const [rows, columns] = tensor.shape;
         const data = Array.from(tensor.data as Float32Array);
@@ -198,6 +199,20 @@ describe('feature toggles', () => {
     expect(count(true, 'TARGETING_MATCH')).toBeGreaterThan(0);
     expect(count(false, 'STATIC')).toBeGreaterThan(0);
     expect(count(true, 'FLAG_NOT_FOUND')).toBeGreaterThan(0);
+  });
+
+  it("reaches the toggles from the gateway's predict: each request's body context, batched or not", async () => {
+    putFlags(betaOff);
+    const rest = (targetingKey: string) =>
+      fetch(`${stack.gateway.httpUrl}/v1/models/${MODEL}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: [record], context: { targetingKey } }),
+      }).then(async (r) => ((await r.json()) as { predictions: { value: number }[] }).predictions[0].value);
+    await waitFor('the flag through the gateway', async () => (await rest('beta')) === DEFAULT, 10_000);
+    // Sent together, they may share one preprocessor call: each keeps its own context.
+    const values = await Promise.all(['beta', 'ana', 'beta', 'ana'].map(rest));
+    expect(values).toEqual([DEFAULT, ON[0], DEFAULT, ON[0]]);
   });
 
   it('refuses context runs that do not cover the records', async () => {
