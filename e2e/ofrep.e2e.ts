@@ -31,7 +31,7 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     postJson(`${stack.gateway.httpUrl}/ofrep/v1/evaluate/flags${path}`, body, headers);
   const put = (file: string, config: object, set: string) => {
     writeFileSync(join(dir, file), JSON.stringify(config));
-    return stack.cli(['flags', 'put', join(dir, file), '--set', set]);
+    return stack.cli(['flags', 'apply', '-f', join(dir, file), '--set', set, '--lenient']);
   };
 
   // The gateway is ready once the services behind predict answer; OFREP itself needs none of them.

@@ -61,3 +61,6 @@ export const flagSetEventSchema = z.object({
   actor: z.string().nullable(),
 });
 export type FlagSetEvent = z.infer<typeof flagSetEventSchema>;
+
+/** The body of a flag-set rollback on the admin API: the revision whose document to re-apply. */
+export const flagSetRollbackSchema = z.object({ to: z.number().int().positive() });
