@@ -5,7 +5,7 @@ import { startStack, Stack, waitFor, workspaceRoot } from '@aviary/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postJson } from './support';
+import { JsonResponse, postJson } from './support';
 
 const FLAG_SET_HEADER = 'Aviary-Flag-Set';
 const flag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' };
@@ -21,11 +21,14 @@ describe('flag-set administration', () => {
     return join(dir, name);
   };
   const cli = (...args: string[]) => stack.cli(['flags', ...args]);
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${stack.gateway.httpUrl}/v1/admin${path}`, {
+  const admin = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${stack.gateway.httpUrl}/v1/admin${path}`, {
       ...init,
       headers: { 'content-type': 'application/json', ...init.headers },
-    }).then(async (r) => ({ status: r.status, body: await r.json(), headers: r.headers }));
+    });
+    const answer: JsonResponse = { status: response.status, body: await response.json(), headers: response.headers };
+    return answer;
+  };
   const beta = async (set: string) =>
     (
       await postJson(
@@ -44,7 +47,7 @@ describe('flag-set administration', () => {
   it('applies, diffs, records history and rolls back to the first document byte for byte, with OFREP following', async () => {
     const applied = cli('apply', '-f', file('first.json', first), '--set', 'cli');
     expect(applied).toMatchObject({ code: 0, stdout: expect.stringMatching(/revision (\d+)\n\+ beta/) });
-    const firstRevision = Number(/revision (\d+)/.exec(applied.stdout)![1]);
+    const firstRevision = Number(/revision (\d+)/.exec(applied.stdout)?.[1]);
     expect(cli('get', '--set', 'cli').stdout).toBe(first);
     await waitFor('the first revision to reach OFREP', async () => (await beta('cli')) === false, 10_000);
 
@@ -127,7 +130,7 @@ describe('flag-set administration', () => {
       ),
     );
     expect(racing.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect(racing.find((r) => r.status === 409)!.body.error).toMatch(/flag set "rest"/);
+    expect(racing.find((r) => r.status === 409)?.body.error).toMatch(/flag set "rest"/);
 
     const back = await admin('/flag-sets/rest/rollback', { method: 'POST', body: JSON.stringify({ to: v1 }) });
     expect(back).toMatchObject({ status: 200, body: { previousRevision: v1 + 1 } });
