@@ -50,3 +50,11 @@ describe('diffFlagSets', () => {
     expect(formatDiff([])).toEqual(['no flag changes']);
   });
 });
+
+describe('diffFlagSets on a document not validated yet', () => {
+  it('compares a flag that is not an object without failing', () => {
+    expect(diffFlagSets(doc({ flags: { a: flag } }), doc({ flags: { a: null } }))).toEqual([
+      { flag: 'a', change: 'changed', fields: ['state', 'variants', 'defaultVariant'] },
+    ]);
+  });
+});

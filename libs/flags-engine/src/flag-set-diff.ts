@@ -3,7 +3,7 @@
 // uses it, and reformatting the file shows nothing.
 import { FLAG_FIELDS, FlagChange } from '@aviary/contracts';
 
-type FlagDocument = { flags?: Record<string, Record<string, unknown>>; $evaluators?: object; metadata?: object };
+type FlagDocument = { flags?: Record<string, unknown>; $evaluators?: object; metadata?: object };
 
 /** `before` absent: every flag of `after` is added; `after` absent (a deleted set): every flag is removed. */
 export function diffFlagSets(before: string | undefined, after: string | undefined): FlagChange[] {
@@ -50,14 +50,18 @@ function effectiveFlags(source: string | undefined): Map<string, Record<string, 
     return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
   };
   return new Map(
-    Object.entries(document.flags ?? {}).map(([key, flag]) => [
-      key,
-      {
-        ...flag,
-        targeting: resolve(flag.targeting),
-        metadata: { ...document.metadata, ...(flag.metadata as object | undefined) },
-      },
-    ]),
+    Object.entries(document.flags ?? {}).map(([key, value]) => {
+      // A diff is asked of documents not yet validated: a flag that is not an object compares as its raw value.
+      const flag = (typeof value === 'object' && value !== null ? value : { state: value }) as Record<string, unknown>;
+      return [
+        key,
+        {
+          ...flag,
+          targeting: resolve(flag.targeting),
+          metadata: { ...document.metadata, ...(flag.metadata as object | undefined) },
+        },
+      ];
+    }),
   );
 }
 

@@ -49,9 +49,12 @@ export function findFlagSetProblems(source: string, { lenient = false }: Validat
   if (!isObject(evaluators))
     return [{ path: '/$evaluators', message: '"$evaluators" must be an object of name to JsonLogic rule' }];
 
-  const found: Found[] = schemaProblems({ ...document, flags: {} }).map((p) => ({ ...p, severity: 'schema' }));
+  // Lenient loading (every store, at every KV change) skips the schema work whose findings it would drop.
+  const found: Found[] = lenient
+    ? []
+    : schemaProblems({ ...document, flags: {} }).map((p) => ({ ...p, severity: 'schema' }));
   for (const [key, flag] of Object.entries(document.flags))
-    found.push(...flagProblems(key, flag, { ...document, flags: { [key]: flag } }, evaluators));
+    found.push(...flagProblems(key, flag, { ...document, flags: { [key]: flag } }, evaluators, lenient));
   return found.filter((p) => !lenient || p.severity === 'load').map(({ severity: _severity, ...problem }) => problem);
 }
 
@@ -63,6 +66,7 @@ function flagProblems(
   flag: unknown,
   alone: Record<string, unknown>,
   evaluators: Record<string, unknown>,
+  lenient: boolean,
 ): Found[] {
   const at = (suffix: string) => `/flags/${pointerToken(key)}${suffix}`;
   const problem = (severity: Severity, suffix: string, message: string): Found => ({
@@ -102,6 +106,8 @@ function flagProblems(
       );
   }
 
+  if (lenient) return found.length ? found : loadFailure(alone, problem);
+
   for (const { path, name } of references(flag.targeting, at('/targeting')))
     if (!(name in evaluators))
       found.push({ flag: key, path, severity: 'schema', message: `$ref "${name}" names no entry of $evaluators` });
@@ -113,17 +119,32 @@ function flagProblems(
       found.push({ ...p, flag: key, severity: 'schema' });
 
   // flagd's loader and targeting compiler, as the stores run them.
-  const storage = new MemoryStorage(silent);
-  try {
-    storage.setConfigurations(JSON.stringify(alone), false);
-  } catch (e) {
-    if (!found.some((p) => p.severity === 'load')) found.push(problem('load', '', describeLoadFailure(e)));
-    return found;
-  }
-  const compiled = storage.getFlag(key)?.evaluate({}, silent);
+  if (found.some((p) => p.severity === 'load')) return found;
+  const storage = loaded(alone);
+  if (!('storage' in storage)) return [...found, problem('load', '', storage.failure)];
+  const compiled = storage.storage.getFlag(key)?.evaluate({}, silent);
   if (compiled?.errorCode === 'PARSE_ERROR' && !found.some((p) => p.path.startsWith(at('/targeting'))))
     found.push(problem('schema', '/targeting', 'targeting does not compile (flagd answers PARSE_ERROR for this flag)'));
   return found;
+}
+
+/** What flagd's own loader refuses beyond the checks above, if anything. */
+function loadFailure(
+  alone: Record<string, unknown>,
+  problem: (severity: Severity, suffix: string, message: string) => Found,
+): Found[] {
+  const result = loaded(alone);
+  return 'failure' in result ? [problem('load', '', result.failure)] : [];
+}
+
+function loaded(document: Record<string, unknown>): { storage: MemoryStorage } | { failure: string } {
+  const storage = new MemoryStorage(silent);
+  try {
+    storage.setConfigurations(JSON.stringify(document), false);
+    return { storage };
+  } catch (e) {
+    return { failure: describeLoadFailure(e) };
+  }
 }
 
 /** flagd's schema problems of a document, one per deepest failing path (ajv reports every branch it tried). */
