@@ -103,6 +103,12 @@ describe('FlagSetAdmin against a real nats-server', () => {
     await expect(admin.apply({ set: 'models', document: models })).rejects.toMatchObject({
       problems: [{ flag: 'model.flight-delay', path: '/flags/model.flight-delay/variants/next' }],
     });
+    const withTypo = JSON.stringify({
+      flags: { ...JSON.parse(models).flags, typo: { ...flag, defaultVariant: 'of' } },
+    });
+    await expect(admin.apply({ set: 'models', document: withTypo })).rejects.toMatchObject({
+      problems: [{ flag: 'typo' }, { flag: 'model.flight-delay' }],
+    });
   });
 
   it('deletes a set and records it', async () => {

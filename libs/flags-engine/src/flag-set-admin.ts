@@ -145,7 +145,8 @@ export class FlagSetAdmin {
     const { set, document, lenient = false, expectedRevision } = request;
     checkName(set);
     const problems = findFlagSetProblems(document, { lenient });
-    if (!problems.length) problems.push(...(await this.modelProblems(document)));
+    // Model flags are checked whenever the document itself reads, so their problems are listed with the rest.
+    if (!problems.some((p) => p.flag === undefined)) problems.push(...(await this.modelProblems(document)));
     if (problems.length) throw new FlagSetRejected(problems);
 
     const entry = await this.current(set);

@@ -31,7 +31,9 @@ export function modelFlagProblems(
   for (const [flag, definition] of Object.entries(flags)) {
     const model = versionFlagModel(flag);
     if (!model) continue;
-    const variants = (definition as { variants?: Record<string, unknown> } | null)?.variants ?? {};
+    const variants = (definition as { variants?: unknown } | null)?.variants;
+    // A flag without a variants object is already reported by the set's validation.
+    if (typeof variants !== 'object' || variants === null) continue;
     for (const [variant, version] of Object.entries(variants)) {
       const path = `/flags/${flag}/variants/${variant.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (typeof version !== 'string') {
