@@ -20,9 +20,14 @@ export class ErrorFilter implements ExceptionFilter {
     void reply.send(
       isOfrep(request.url)
         ? ofrepFailureOf(failure, (request.params as { key?: string } | undefined)?.key ?? '')
-        : { error: failure.message, ...(thrown instanceof FlagSetRejected && { problems: thrown.problems }) },
+        : restBodyOf(failure, thrown),
     );
   }
+}
+
+/** `{error}`; a rejected flag set adds every problem, so a client can show them all at once. */
+export function restBodyOf(failure: RestFailure, thrown: unknown) {
+  return { error: failure.message, ...(thrown instanceof FlagSetRejected && { problems: thrown.problems }) };
 }
 
 const isOfrep = (url: string) => url.startsWith(`/${OFREP_PATH}`);
