@@ -67,7 +67,7 @@ describe('feature toggles', () => {
   const putFlags = (flags: object) => {
     const file = join(dir, 'flags.json');
     writeFileSync(file, JSON.stringify({ flags }));
-    const result = stack.cli(['flags', 'put', file, '--set', MODEL_FLAG_SET]);
+    const result = stack.cli(['flags', 'apply', '-f', file, '--set', MODEL_FLAG_SET]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
   };
 

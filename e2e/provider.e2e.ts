@@ -34,7 +34,7 @@ describeWithFixtures(flagdTestbedDir(), 'the in-process OpenFeature provider', (
   let connection: NatsConnection;
   const put = (file: string, config: object, set: string) => {
     writeFileSync(join(dir, file), JSON.stringify(config));
-    return stack.cli(['flags', 'put', join(dir, file), '--set', set]);
+    return stack.cli(['flags', 'apply', '-f', join(dir, file), '--set', set, '--lenient']);
   };
 
   // Only the CLI: the provider needs nothing but NATS.

@@ -1,5 +1,5 @@
 import { AviaryError } from '@aviary/contracts';
-import { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';
+import { applyFeatureSpec, featureTensorMetadata } from './apply';
 import { fitFeatureSpec } from './fit';
 import { parseFeatureSpec } from './spec';
 import { flightRows, flightsDefinition } from './testing/flights-fixture';

@@ -1,6 +1,7 @@
 // A flagd flag set, evaluated by OpenFeature's own flagd evaluator so targeting (fractional, sem_ver,
 // starts_with, $evaluators) behaves exactly as in flagd. A set is parsed whole or rejected whole.
 import { AviaryError, invalid } from '@aviary/contracts';
+import { findFlagSetProblems, FlagSetProblem, formatProblem, ValidationOptions } from './flag-set-validation';
 import { FlagdCore, MemoryStorage } from '@openfeature/flagd-core';
 import type { EvaluationContext, FlagValue, JsonValue, Logger, ResolutionDetails } from '@openfeature/core';
 
@@ -13,6 +14,25 @@ export interface FlagEvaluation {
   reason: string;
 }
 
+/** A set rejected whole: every problem found, each with its flag and JSON pointer. */
+export class FlagSetRejected extends AviaryError {
+  constructor(readonly problems: FlagSetProblem[]) {
+    super(`invalid flag set: ${problems.map(formatProblem).join('; ')}`, 'INVALID_ARGUMENT');
+  }
+}
+
+export type FlagSetValidation = { ok: true; set: FlagSet } | { ok: false; problems: FlagSetProblem[] };
+
+/** Every problem of a set, or the set: strict unless `lenient` (see FlagSet.parse). */
+export function validateFlagSet(source: string, { lenient = false }: ValidationOptions = {}): FlagSetValidation {
+  try {
+    return { ok: true, set: FlagSet.parse(source, { lenient }) };
+  } catch (e) {
+    if (e instanceof FlagSetRejected) return { ok: false, problems: e.problems };
+    throw e;
+  }
+}
+
 const silent: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
 export class FlagSet {
@@ -22,24 +42,16 @@ export class FlagSet {
   ) {}
 
   /**
-   * Parses a flagd flag-definition document; a document flagd would refuse rejects the whole set with the reason.
-   * As flagd does, a flag that only breaks flagd's JSON schema (an unknown targeting operator, say) still loads and
-   * answers PARSE_ERROR when evaluated: flagd's conformance testbed relies on it.
+   * Parses a flagd flag-definition document; a document flagd would refuse rejects the whole set, listing every
+   * problem. Lenient by default, as flagd loads: a flag that only breaks flagd's JSON schema (an unknown targeting
+   * operator, say) still loads and answers PARSE_ERROR when evaluated (flagd's conformance testbed relies on it).
+   * Strict (`lenient: false`) is what `flags apply` asks for unless told otherwise.
    */
-  static parse(source: string): FlagSet {
+  static parse(source: string, { lenient = true }: ValidationOptions = {}): FlagSet {
+    const problems = findFlagSetProblems(source, { lenient });
+    if (problems.length) throw new FlagSetRejected(problems);
     const storage = new MemoryStorage(silent);
-    try {
-      const flags = (JSON.parse(source) as { flags?: unknown } | null)?.flags;
-      if (!flags || typeof flags !== 'object' || Array.isArray(flags)) throw new Error('"flags" must be an object');
-      storage.setConfigurations(source, false);
-    } catch (e) {
-      const cause = (e as Error & { cause?: Error }).cause?.message;
-      throw invalid(`invalid flag set: ${(e as Error).message}${cause ? `: ${cause}` : ''}`);
-    }
-    for (const [key, flag] of storage.getFlags()) {
-      const types = new Set([...flag.variants.values()].map(typeOf));
-      if (types.size > 1) throw invalid(`invalid flag set: flag "${key}" has variants of mixed types (${[...types]})`);
-    }
+    storage.setConfigurations(source, false);
     return new FlagSet(new FlagdCore(storage, silent), source);
   }
 
