@@ -149,8 +149,8 @@ describe('flagd edge cases, as flagd-core answers them', () => {
   });
 
   it('buckets only by a string: a number, boolean or missing seed value falls back to the default variant', () => {
-    for (const account of [42, true, null, undefined]) {
-      const context = account === undefined ? {} : { account };
+    const contexts: EvaluationContext[] = [{ account: 42 }, { account: true }, { account: null }, {}];
+    for (const context of contexts) {
       expect(resolved('seeded-by-attribute', 'string', context)).toMatchObject({ variant: 'a', reason: 'DEFAULT' });
     }
     // The same digits as a string are bucketed (and land on b: the pin shows the number was not).
