@@ -5,6 +5,7 @@ import {
   ENGINES,
   FRACTIONAL_FLAG,
   measureEvaluations,
+  measureInterleaved,
   STATIC_FLAG,
 } from './flag-evaluation';
 
@@ -49,6 +50,25 @@ describe('in-process flag evaluation, three ways', () => {
       expect(rate.perSecond).toBeGreaterThan(0);
       expect(rate.firstVariant).toBeGreaterThan(0);
       expect(rate.firstVariant).toBeLessThan(rate.evaluations);
+    }
+  });
+});
+
+describe('interleaved measurement', () => {
+  it('gives every engine its share of the time and a rate of its own', () => {
+    const all = engines();
+    const rates = measureInterleaved({
+      engines: all,
+      key: STATIC_FLAG,
+      contexts: benchContexts(100),
+      durationMs: 60,
+      sliceMs: 5,
+      firstVariant: 'on',
+    });
+    for (const name of ENGINES) {
+      expect(rates[name].evaluations).toBeGreaterThan(0);
+      expect(rates[name].firstVariant).toBe(rates[name].evaluations);
+      expect(rates[name].perSecond).toBeGreaterThan(0);
     }
   });
 });

@@ -118,3 +118,33 @@ export function measureEvaluations(options: {
   }
   return { evaluations, perSecond: (evaluations * 1000) / (now - start), firstVariant: first };
 }
+
+/**
+ * Each engine in turn for `sliceMs` at a time until `durationMs` has passed, rates summed per engine: on a shared
+ * machine the load drifts within seconds, and slices spread that drift over every engine alike.
+ */
+export function measureInterleaved(options: {
+  engines: Record<EngineName, Evaluate>;
+  key: string;
+  contexts: readonly EvaluationContext[];
+  durationMs: number;
+  sliceMs: number;
+  firstVariant: string;
+}): Record<EngineName, EvaluationRate> {
+  const totals = Object.fromEntries(ENGINES.map((name) => [name, { evaluations: 0, ms: 0, firstVariant: 0 }]));
+  const end = performance.now() + options.durationMs;
+  for (let turn = 0; performance.now() < end; turn++) {
+    const name = ENGINES[turn % ENGINES.length];
+    const slice = measureEvaluations({ ...options, evaluate: options.engines[name], durationMs: options.sliceMs });
+    const total = totals[name];
+    total.evaluations += slice.evaluations;
+    total.ms += (slice.evaluations * 1000) / slice.perSecond;
+    total.firstVariant += slice.firstVariant;
+  }
+  return Object.fromEntries(
+    ENGINES.map((name) => {
+      const { evaluations, ms, firstVariant } = totals[name];
+      return [name, { evaluations, perSecond: ms > 0 ? (evaluations * 1000) / ms : 0, firstVariant }];
+    }),
+  ) as Record<EngineName, EvaluationRate>;
+}

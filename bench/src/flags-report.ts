@@ -181,7 +181,7 @@ export function formatFlagsReport(results: FlagsBenchResults): string {
   out.push(`target    ${results.target}`);
   out.push(`peer      ${results.peer}`);
   out.push(
-    `settings  ${settings.rounds} rounds; in process ${settings.inProcessSeconds} s per engine and flag; HTTP ${settings.durationSeconds} s per scenario, concurrency ${settings.concurrency}, fixed rate ${settings.rate} req/s, 127.0.0.1 only`,
+    `settings  ${settings.rounds} rounds; in process ${settings.inProcessSeconds} s per flag (the 3 engines interleaved in 50 ms slices); HTTP ${settings.durationSeconds} s per scenario, concurrency ${settings.concurrency}, fixed rate ${settings.rate} req/s, 127.0.0.1 only`,
   );
   out.push(`note      the load generator (this process) shares the CPU with nats-server, the services and the peer`);
 

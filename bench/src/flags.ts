@@ -17,7 +17,7 @@ import {
   engines,
   Evaluate,
   FRACTIONAL_FLAG,
-  measureEvaluations,
+  measureInterleaved,
   STATIC_FLAG,
 } from './flag-evaluation';
 import {
@@ -46,6 +46,7 @@ const CONTEXTS = 10_000;
 const REQUEST_TIMEOUT_MS = 5000;
 const WARM_UP_MS = 2000;
 const MAX_REQUESTS = 2_000_000;
+const IN_PROCESS_SLICE_MS = 50;
 
 interface FlagsBenchOptions {
   rounds: number;
@@ -61,7 +62,7 @@ function parseOptions(args: string[]): FlagsBenchOptions {
     options: {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '5' },
-      'in-process': { type: 'string', default: '2' },
+      'in-process': { type: 'string', default: '6' },
       concurrency: { type: 'string', default: '64' },
       rate: { type: 'string', default: '5000' },
     },
@@ -119,32 +120,26 @@ async function checkAnswer(url: URL, headers: Record<string, string>, expected: 
     );
 }
 
+/** Both flags, the three engines interleaved in slices, so they share whatever load the machine has. */
 function inProcessRound(options: {
   durationMs: number;
-  round: number;
   all: Record<EngineName, Evaluate>;
   contexts: EvaluationContext[];
 }): InProcessRate[] {
-  const { all, contexts, round } = options;
-  const rates: InProcessRate[] = [];
-  for (const [flag, firstVariant] of [
+  return [
     [STATIC_FLAG, 'on'],
     [FRACTIONAL_FLAG, 'v1'],
-  ]) {
-    // The order rotates each round, so a drifting machine load does not always favour the same engine.
-    const order = ENGINES.map((_, i) => ENGINES[(i + round) % ENGINES.length]);
-    for (const engine of order) {
-      const rate = measureEvaluations({
-        evaluate: all[engine],
-        key: flag,
-        contexts,
-        durationMs: options.durationMs,
-        firstVariant,
-      });
-      rates.push({ flag, engine, rate });
-    }
-  }
-  return rates;
+  ].flatMap(([flag, firstVariant]) => {
+    const rates = measureInterleaved({
+      engines: options.all,
+      key: flag,
+      contexts: options.contexts,
+      durationMs: options.durationMs,
+      sliceMs: IN_PROCESS_SLICE_MS,
+      firstVariant,
+    });
+    return ENGINES.map((engine) => ({ flag, engine, rate: rates[engine] }));
+  });
 }
 
 async function main(): Promise<number> {
@@ -227,8 +222,8 @@ async function main(): Promise<number> {
     const rounds: FlagsRound[] = [];
     for (let r = 0; r < options.rounds; r++) {
       const round = `round ${r + 1}/${options.rounds}`;
-      progress(`${round}: in process, ${options.inProcessMs / 1000} s per engine and flag`);
-      const inProcess = inProcessRound({ durationMs: options.inProcessMs, round: r, all, contexts });
+      progress(`${round}: in process, ${options.inProcessMs / 1000} s per flag, the engines interleaved`);
+      const inProcess = inProcessRound({ durationMs: options.inProcessMs, all, contexts });
       // Indexed as `peaks`, whatever order they ran in.
       const peakResults: PeakScenario[] = peaks.map((p) => ({ name: p.name }));
       for (const i of peaks.map((_, j) => (j + r) % peaks.length)) {
