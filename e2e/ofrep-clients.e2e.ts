@@ -216,7 +216,16 @@ describe('the unchanged OpenFeature OFREP clients against the gateway', () => {
       for (const key of ['dark-mode', 'tier-banner', 'max-rows', 'theme', 'three-way']) {
         const wire = await ofrep('browser', `/${key}`, { context });
         expect(wire.status).toBe(200);
-        expect(client.getObjectDetails(key, null)).toMatchObject({
+        const value: unknown = wire.body.value;
+        const details =
+          typeof value === 'boolean'
+            ? client.getBooleanDetails(key, !value)
+            : typeof value === 'number'
+              ? client.getNumberDetails(key, -1)
+              : typeof value === 'string'
+                ? client.getStringDetails(key, '')
+                : client.getObjectDetails(key, {});
+        expect(details).toMatchObject({
           value: wire.body.value,
           variant: wire.body.variant,
           reason: wire.body.reason,
@@ -224,6 +233,9 @@ describe('the unchanged OpenFeature OFREP clients against the gateway', () => {
       }
       expect(client.getBooleanDetails('bad-operator', false)).toMatchObject({ errorCode: 'PARSE_ERROR' });
       expect(client.getBooleanDetails('no-such-flag', false)).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' });
+      expect(client.getStringDetails('dark-mode', '')).toMatchObject({ errorCode: 'TYPE_MISMATCH' });
+      // The browser provider reads OFREP's value-less answer as "the caller's default", with the server's reason.
+      expect(client.getBooleanDetails('retired', true)).toMatchObject({ value: true, reason: 'DISABLED' });
     });
 
     it('polls with the ETag and hears 304 while the set does not change', async () => {
