@@ -2,7 +2,7 @@
 // the unchanged OpenFeature OFREP provider, the bulk ETag, OFREP's error shapes, and the last good set serving on.
 import {
   caseContext,
-  ClientDetails,
+  clientDetails,
   comparableDetails,
   describeWithFixtures,
   expectedDetails,
@@ -10,12 +10,11 @@ import {
   profileCases,
   startStack,
   Stack,
-  TestbedCase,
   testbedFlagSets,
   waitFor,
 } from '@aviary/testing';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
-import { Client, EvaluationContext, JsonValue, OpenFeature } from '@openfeature/server-sdk';
+import { EvaluationContext, OpenFeature } from '@openfeature/server-sdk';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +64,7 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     const callersDefault: string[] = [];
     for (const c of cases) {
       const context = caseContext(c, sets) as EvaluationContext;
-      const details = await detailsOf(OpenFeature.getClient(c.flagSet), c, context);
+      const details = await clientDetails(OpenFeature.getClient(c.flagSet), c, context);
       const wire = await ofrep(`/${c.flagKey}`, { context }, { [FLAG_SET_HEADER]: c.flagSet });
       const expected = expectedDetails(c);
       let actual = comparableDetails(details, c);
@@ -143,17 +142,3 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     expect((await ofrep('/greeting', {})).body).toMatchObject({ key: 'greeting', value: 'hi', variant: 'hi' });
   });
 });
-
-function detailsOf(client: Client, c: TestbedCase, context: EvaluationContext): Promise<ClientDetails> {
-  switch (c.type) {
-    case 'Boolean':
-      return client.getBooleanDetails(c.flagKey, c.defaultValue as boolean, context);
-    case 'String':
-      return client.getStringDetails(c.flagKey, c.defaultValue as string, context);
-    case 'Integer':
-    case 'Float':
-      return client.getNumberDetails(c.flagKey, c.defaultValue as number, context);
-    case 'Object':
-      return client.getObjectDetails(c.flagKey, c.defaultValue as JsonValue, context);
-  }
-}

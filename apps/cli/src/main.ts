@@ -7,6 +7,8 @@ import { serveVersion } from './commands/models-serve';
 import { withNats, withRegistry } from './registry-session';
 import { evaluateFlag, putFlagSet } from './commands/flags';
 import { rolloutStatus } from './commands/rollout-status';
+import { variantRows } from './commands/flags-ab';
+import { formatVariantReport } from '@aviary/rollout';
 import { ConfigError, DEFAULT_FLAG_SET } from '@aviary/contracts';
 import { loadCliConfig } from './config';
 
@@ -100,6 +102,15 @@ flags
   .action(async (flag: string, options: { set: string; context: string }) => {
     const request = { flagSet: options.set, flag, context: JSON.parse(options.context) };
     console.log(JSON.stringify(await withNats(nats(), (nc) => evaluateFlag(nc, request)), null, 2));
+  });
+
+flags
+  .command('ab <model>')
+  .description("the arms of a model's version flag: requests, errors, latency and predictions per variant")
+  .option('--json', 'print JSON')
+  .action(async (model: string, options: { json?: boolean }) => {
+    const rows = await withNats(nats(), (nc) => variantRows(nc, model));
+    console.log(options.json ? JSON.stringify(rows, null, 2) : formatVariantReport(model, rows));
   });
 
 program

@@ -7,9 +7,11 @@ import { GatewayFlagSets } from './gateway-flag-sets';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { InferenceService } from './inference.service';
 import { ModelCatalog } from './model-catalog';
+import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { PredictService } from './predict.service';
 import { GatewayReadiness } from './readiness';
+import { VariantMetricsServer } from './variant-metrics';
 import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
@@ -27,6 +29,8 @@ export class AppModule {
         ModelServices,
         ModelCatalog,
         GatewayFlagSets,
+        ModelRouter,
+        VariantMetricsServer,
         InferenceService,
         PredictService,
         DirectRoutes,

@@ -1,9 +1,10 @@
 // Gateway configuration, from the environment.
-import { commonEnv, loadConfig, port, positiveInt } from '@aviary/contracts';
+import { commonEnv, loadConfig, modelFlagSetEnv, port, positiveInt } from '@aviary/contracts';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
+  ...modelFlagSetEnv,
   AVIARY_HTTP_PORT: port(8080),
   AVIARY_GRPC_PORT: port(8081),
   AVIARY_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
@@ -19,6 +20,8 @@ const schema = z.object({
   AVIARY_MAX_TENSOR_ELEMENTS: positiveInt(4 * 1024 * 1024),
   // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
   AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
+  /** OFREP requests a second per client address (bursts of as many); past it 429 with Retry-After. 0: no limit. */
+  AVIARY_OFREP_RATE_LIMIT: z.coerce.number().min(0).default(0),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

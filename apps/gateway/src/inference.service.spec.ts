@@ -4,6 +4,7 @@ import { checkInferRequest } from '@aviary/inference-engine';
 import { GatewayConfig } from './config';
 import { InferenceService } from './inference.service';
 import { ModelCatalog } from './model-catalog';
+import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 
 const ROW_WISE: Pick<ModelManifest, 'inputs' | 'outputs'> = {
@@ -52,13 +53,14 @@ function fakeReplica(manifest: ModelManifest) {
 function subject(options: { signature?: typeof ROW_WISE; maxBatch?: number; maxMessageBytes?: number } = {}) {
   const manifest = manifestOf(options.signature ?? ROW_WISE);
   const replica = fakeReplica(manifest);
-  const catalog = { resolve: () => manifest } as unknown as ModelCatalog;
+  const catalog = {} as ModelCatalog;
+  const router = { route: () => ({ manifest }) } as unknown as ModelRouter;
   const services = {
     infer: replica.infer,
     maxMessageBytes: () => options.maxMessageBytes ?? 1024 * 1024,
   } as unknown as ModelServices;
   const config = { AVIARY_INFER_MAX_BATCH: options.maxBatch ?? 64 } as GatewayConfig;
-  return { service: new InferenceService(catalog, services, config), calls: replica.calls };
+  return { service: new InferenceService(catalog, router, services, config), calls: replica.calls };
 }
 
 /** A request of `rows` rows, row r being [first + r, 10 * (first + r)]. */

@@ -25,7 +25,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelCatalog } from './model-catalog';
+import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
+import { observeArm } from './variant-metrics';
 
 export const SERVER_NAME = 'aviary';
 export const SERVER_VERSION = '0.1.0';
@@ -62,6 +64,7 @@ export class InferenceService {
 
   constructor(
     private readonly catalog: ModelCatalog,
+    private readonly router: ModelRouter,
     private readonly services: ModelServices,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
@@ -115,18 +118,33 @@ export class InferenceService {
   }
 
   /**
-   * The version a request for `model` goes to, for a door to check before it decodes the inputs: an unknown model
-   * or version is NOT_FOUND whatever the request holds, as on Triton and KServe.
+   * For a door to call before it decodes the inputs: an unknown model or version is NOT_FOUND whatever the request
+   * holds, as on Triton and KServe.
    */
-  resolve(model: string, version?: string): { model: string; version: string } {
-    const manifest = this.catalog.resolve(model, version);
-    return { model: manifest.name, version: manifest.version };
+  check(model: string, version?: string): void {
+    this.router.check(model, version);
   }
 
   async infer(command: InferCommand): Promise<InferResult> {
-    const manifest: ModelManifest = this.catalog.resolve(command.model, command.version);
-    const outputs = await this.outputsOf(manifest, command);
-    return { model: manifest.name, version: manifest.version, id: command.id, outputs };
+    const { manifest, variant } = this.router.route(command.model, command.version, command.context ?? {});
+    const result = (outputs: Tensor[]): InferResult => ({
+      model: manifest.name,
+      version: manifest.version,
+      ...(variant !== undefined && { variant }),
+      id: command.id,
+      outputs,
+    });
+    if (variant === undefined) return result(await this.outputsOf(manifest, command));
+    const arm = { model: manifest.name, variant, version: manifest.version };
+    const started = performance.now();
+    try {
+      const answer = result(await this.outputsOf(manifest, command));
+      observeArm(arm, (performance.now() - started) / 1000);
+      return answer;
+    } catch (failure) {
+      observeArm(arm, (performance.now() - started) / 1000, failure);
+      throw failure;
+    }
   }
 
   private outputsOf(manifest: ModelManifest, { inputs, outputs }: InferCommand): Promise<Tensor[]> {

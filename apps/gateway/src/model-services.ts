@@ -26,8 +26,13 @@ export class ModelServices {
   ) {}
 
   /** One prediction per record, from the preprocessor (which calls inference itself). */
-  async predict(model: string, version: string, records: unknown[]): Promise<unknown[]> {
-    const request: PredictRecords = { records };
+  async predict(
+    model: string,
+    version: string,
+    records: unknown[],
+    contexts?: PredictRecords['contexts'],
+  ): Promise<unknown[]> {
+    const request: PredictRecords = contexts ? { records, contexts } : { records };
     const reply = await this.rpc.request(subjects.predict(model, version), encodeJson(request), {
       timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
     });

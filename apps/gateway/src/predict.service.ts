@@ -1,13 +1,14 @@
 // The predict use case: raw records -> the preprocessor, which runs the version's feature spec, calls inference and
 // answers one prediction per record. Requests for the same version that arrive together share one call.
-import { ModelManifest, PredictResponse, versionKey } from '@aviary/contracts';
+import { ModelManifest, PredictResponse, RequestContext, versionKey } from '@aviary/contracts';
 import { MicroBatcher } from '@aviary/inference-engine';
 import { batchSizeCounter, currentTraceId, runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
-import { ModelCatalog } from './model-catalog';
+import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
+import { observeArm } from './variant-metrics';
 
 const batchRequests = batchSizeCounter(
   'aviary_predict_batched_requests_total',
@@ -17,6 +18,8 @@ const batchRequests = batchSizeCounter(
 interface PredictItem {
   manifest: ModelManifest;
   records: unknown[];
+  /** The request's evaluation context, for the preprocessor's feature toggles. */
+  flagContext: RequestContext;
   /** The request's trace context: a lone request runs in it, a batch span links it. */
   context: Context;
 }
@@ -27,7 +30,7 @@ export class PredictService {
   private readonly batcher: MicroBatcher<PredictItem, unknown[]>;
 
   constructor(
-    private readonly catalog: ModelCatalog,
+    private readonly router: ModelRouter,
     private readonly services: ModelServices,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
@@ -37,10 +40,36 @@ export class PredictService {
     });
   }
 
-  async predict(model: string, instances: unknown[], version?: string): Promise<PredictResponse> {
-    const manifest = this.catalog.resolve(model, version);
-    const predictions = await this.batcher.submit({ manifest, records: instances, context: context.active() });
-    return { model: manifest.name, version: manifest.version, traceId: currentTraceId() ?? '', predictions };
+  async predict(
+    model: string,
+    instances: unknown[],
+    version: string | undefined,
+    flagContext: RequestContext,
+  ): Promise<PredictResponse> {
+    const { manifest, variant } = this.router.route(model, version, flagContext);
+    const item = { manifest, records: instances, flagContext, context: context.active() };
+    const predictions = variant === undefined ? await this.batcher.submit(item) : await this.armed(item, variant);
+    return {
+      model: manifest.name,
+      version: manifest.version,
+      ...(variant !== undefined && { variant }),
+      traceId: currentTraceId() ?? '',
+      predictions,
+    };
+  }
+
+  /** A flag-routed predict, observed for its variant's A/B metrics. */
+  private async armed(item: PredictItem, variant: string): Promise<unknown[]> {
+    const arm = { model: item.manifest.name, variant, version: item.manifest.version };
+    const started = performance.now();
+    try {
+      const predictions = await this.batcher.submit(item);
+      observeArm(arm, (performance.now() - started) / 1000, undefined, predictions);
+      return predictions;
+    } catch (failure) {
+      observeArm(arm, (performance.now() - started) / 1000, failure);
+      throw failure;
+    }
   }
 
   private runBatch(items: PredictItem[]): Promise<unknown[][]> {
@@ -51,7 +80,10 @@ export class PredictService {
       items.map((i) => i.context),
       async () => {
         const records = items.flatMap((i) => i.records);
-        const predictions = await this.services.predict(manifest.name, manifest.version, records);
+        const contexts = items.some((i) => Object.keys(i.flagContext).length > 0)
+          ? items.map((i) => ({ context: i.flagContext, records: i.records.length }))
+          : undefined;
+        const predictions = await this.services.predict(manifest.name, manifest.version, records, contexts);
         let offset = 0;
         return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
       },

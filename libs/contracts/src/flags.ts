@@ -28,3 +28,15 @@ export const flagEvaluationRequestSchema = z.object({
 });
 
 export type FlagEvaluationRequest = z.input<typeof flagEvaluationRequestSchema>;
+
+/** A request's evaluation context: the body's, with the targeting key from the header when the body names none. */
+export function requestContext(
+  context: RequestContext | undefined,
+  targetingKeyHeader: string | string[] | undefined,
+): RequestContext {
+  const targetingKey = Array.isArray(targetingKeyHeader) ? targetingKeyHeader[0] : targetingKeyHeader;
+  if (targetingKey === undefined || context?.targetingKey !== undefined) return context ?? EMPTY_CONTEXT;
+  return { ...context, targetingKey };
+}
+
+const EMPTY_CONTEXT: RequestContext = Object.freeze({});

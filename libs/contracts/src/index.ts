@@ -16,3 +16,4 @@ export * from './validation';
 export * from './config';
 export * from './flags';
 export * from './request-limits';
+export * from './rate-limit';

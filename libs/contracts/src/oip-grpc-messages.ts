@@ -73,6 +73,8 @@ export interface ModelInferResponse {
   model_name: string;
   model_version: string;
   id: string;
+  /** `variant`: the version flag's variant that picked the version, when a flag did. */
+  parameters?: Record<string, InferParameter>;
   outputs: InferOutputTensor[];
   raw_output_contents: Uint8Array[];
 }

@@ -78,6 +78,7 @@ export function inferResponseFrom(result: InferResult, options: { raw: boolean }
     model_name: result.model,
     model_version: result.version,
     id: result.id ?? '',
+    ...(result.variant !== undefined && { parameters: { variant: { string_param: result.variant } } }),
     outputs: result.outputs.map((t): InferOutputTensor => ({
       name: t.name,
       datatype: t.datatype,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DATATYPE_FACTS, IntegerRange, inIntegerRange } from './datatypes';
 import { invalid } from './errors';
+import type { RequestContext } from './flags';
 import { floatToHalf, halfToFloat } from './half';
 import { DATATYPES, Datatype, elementCount, isDatatype, Tensor, TensorData } from './tensor';
 import { allocate } from './typed-arrays';
@@ -40,6 +41,8 @@ export interface OipOutput {
 export interface InferCommand {
   model: string;
   version?: string;
+  /** The evaluation context of the model's flags, for a request without a version. */
+  context?: RequestContext;
   id?: string;
   inputs: Tensor[];
   outputs?: string[];
@@ -48,6 +51,8 @@ export interface InferCommand {
 export interface InferResult {
   model: string;
   version: string;
+  /** The version flag's variant that picked `version`, when a flag did. */
+  variant?: string;
   id?: string;
   outputs: Tensor[];
 }
@@ -56,6 +61,8 @@ export interface OipInferResponse {
   model_name: string;
   model_version: string;
   id?: string;
+  /** `variant`: the version flag's variant that picked the version, when a flag did. */
+  parameters?: Record<string, unknown>;
   outputs: OipOutput[];
 }
 

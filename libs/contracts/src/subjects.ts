@@ -13,6 +13,8 @@ export const subjects = {
   /** Answered by any replica of a service (its queue group): used by readiness checks. */
   ping: (service: string) => `${PREFIX}.ping.${service}`,
   rolloutStatus: `${PREFIX}.rollout.status`,
+  /** Every gateway replica answers (no queue group): its A/B series (per version-flag variant) of one model. */
+  variantMetrics: (model: string) => `${PREFIX}.ab.${model}`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');

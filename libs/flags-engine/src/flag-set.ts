@@ -43,8 +43,20 @@ export class FlagSet {
     return new FlagSet(new FlagdCore(storage, silent), source);
   }
 
+  has(key: string): boolean {
+    return this.core.getFlag(key) !== undefined;
+  }
+
   keys(): string[] {
     return [...this.core.getFlags().keys()];
+  }
+
+  /** The keys added, removed or redefined since `previous`, by flagd-core's hash of each flag ($ref resolved). */
+  changedSince(previous: FlagSet | undefined): string[] {
+    const before = previous?.core.getFlags() ?? new Map();
+    const after = this.core.getFlags();
+    const changed = [...after].filter(([key, flag]) => before.get(key)?.hash !== flag.hash).map(([key]) => key);
+    return [...changed, ...[...before.keys()].filter((key) => !after.has(key))];
   }
 
   evaluate(key: string, context: EvaluationContext = {}, type?: FlagType): FlagEvaluation {

@@ -1,1 +1,2 @@
 export * from './serving-report';
+export * from './variant-report';

@@ -71,6 +71,8 @@ const config = (overrides: Partial<GatewayConfig> = {}): GatewayConfig => ({
   AVIARY_HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
   OTEL_BSP_SCHEDULE_DELAY: 1000,
+  AVIARY_MODEL_FLAG_SET: 'default',
+  AVIARY_OFREP_RATE_LIMIT: 0,
   AVIARY_HTTP_PORT: 0,
   AVIARY_GRPC_PORT: 0,
   AVIARY_MAX_BODY_BYTES: 64 * 1024,
@@ -110,10 +112,7 @@ function fakeUseCases(overrides: Partial<OipUseCases> = {}): OipUseCases {
       return true;
     },
     knows: (model) => model === 'flight-delay',
-    resolve: (model, version) => {
-      known(model, version);
-      return { model, version: version ?? '2' };
-    },
+    check: (model, version) => known(model, version),
     infer: async (command: InferCommand) => {
       known(command.model, command.version);
       return { model: command.model, version: command.version ?? '2', id: command.id, outputs: command.inputs };

@@ -1,8 +1,9 @@
 // The gateway's gRPC door: KServe V2 GRPCInferenceService on AVIARY_HOST:AVIARY_GRPC_PORT.
-import { invalid, ModelInferRequest, ModelRequest, SERVICE_NAME } from '@aviary/contracts';
+import { invalid, ModelInferRequest, ModelRequest, SERVICE_NAME, TARGETING_KEY_HEADER } from '@aviary/contracts';
 import { createLogger } from '@aviary/telemetry';
 import {
   handleUnaryCall,
+  Metadata,
   Server,
   ServerCredentials,
   ServiceDefinition,
@@ -127,7 +128,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
       ModelInfer: unary(
         'ModelInfer',
         (r: ModelInferRequest) => label(r.model_name),
-        (r) => h.modelInfer(r),
+        (r, metadata) => h.modelInfer(r, metadataText(metadata, TARGETING_KEY_HEADER)),
       ),
     };
   }
@@ -136,7 +137,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
 function unary<Request>(
   method: string,
   modelOf: (request: Request) => string,
-  handle: (request: Request) => unknown,
+  handle: (request: Request, metadata: Metadata) => unknown,
 ): handleUnaryCall<Request, unknown> {
   return (call, callback) => {
     const undecodable = UNDECODABLE in (call.request as object);
@@ -144,7 +145,7 @@ function unary<Request>(
     const observed = { service: SERVICE_NAME, method, model, metadata: call.metadata };
     void observeCall(observed, () => {
       if (undecodable) throw invalid(`the ${method} request is not a valid protobuf message of its type`);
-      return handle(call.request);
+      return handle(call.request, call.metadata);
     }).then(
       (response) => callback(null, response),
       (failure: GrpcFailure) => callback(failure),
@@ -153,6 +154,11 @@ function unary<Request>(
 }
 
 const UNDECODABLE = Symbol('undecodable');
+
+function metadataText(metadata: Metadata, key: string): string | undefined {
+  const [value] = metadata.get(key.toLowerCase());
+  return typeof value === 'string' ? value : undefined;
+}
 
 /**
  * grpc-js answers a request that does not decode with INTERNAL, as if the server had failed: each method's decoder

@@ -9,6 +9,7 @@ import {
   ModelMetadataResponse,
   ModelRequest,
   RequestLimits,
+  requestContext,
   TensorMetadata,
   TensorMetadataMessage,
 } from '@aviary/contracts';
@@ -16,7 +17,7 @@ import { InferenceService } from '../inference.service';
 
 export type OipUseCases = Pick<
   InferenceService,
-  'serverMetadata' | 'serverReady' | 'modelMetadata' | 'modelReady' | 'knows' | 'resolve' | 'infer'
+  'serverMetadata' | 'serverReady' | 'modelMetadata' | 'modelReady' | 'knows' | 'check' | 'infer'
 >;
 
 export class OipGrpcHandlers {
@@ -56,11 +57,17 @@ export class OipGrpcHandlers {
     };
   }
 
-  async modelInfer(request: ModelInferRequest): Promise<ModelInferResponse> {
+  /** `targetingKey` is the call's aviary-targeting-key metadata: the context of the model's flags. */
+  async modelInfer(request: ModelInferRequest, targetingKey?: string): Promise<ModelInferResponse> {
     if (!request.model_name) throw invalid('model_name is required');
-    this.inference.resolve(request.model_name, request.model_version || undefined);
+    this.inference.check(request.model_name, request.model_version || undefined);
     const { command, raw } = inferCommandFrom(request, this.limits);
-    return inferResponseFrom(await this.inference.infer(command), { raw });
+    return inferResponseFrom(
+      await this.inference.infer({ ...command, context: requestContext(undefined, targetingKey) }),
+      {
+        raw,
+      },
+    );
   }
 }
 

@@ -14,7 +14,9 @@ import {
   OipInferResponse,
   parseOrThrow,
   predictRequestSchema,
+  requestContext,
   splitBinaryBody,
+  TARGETING_KEY_HEADER,
   tensorsFromRequest,
 } from '@aviary/contracts';
 import { Inject, Injectable } from '@nestjs/common';
@@ -24,6 +26,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { InferenceService } from '../inference.service';
 import { ModelCatalog } from '../model-catalog';
+import { ModelRouter } from '../model-router';
 import { PredictService } from '../predict.service';
 import { restFailureOf } from './error.filter';
 import { decodeBody, readBody } from './http-body';
@@ -50,6 +53,7 @@ interface Answer {
   headerLength?: number;
 }
 
+const TARGETING_KEY = TARGETING_KEY_HEADER.toLowerCase();
 const PREDICT = /^\/v1\/models\/([^/]+)(?:\/versions\/([^/]+))?\/predict$/;
 const INFER = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/;
 
@@ -61,6 +65,7 @@ export class DirectRoutes {
     private readonly predictions: PredictService,
     private readonly inference: InferenceService,
     private readonly catalog: ModelCatalog,
+    private readonly router: ModelRouter,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -112,7 +117,7 @@ export class DirectRoutes {
         const version = match.version === undefined ? undefined : decodeSegment(match.version);
         // The model and version before the body's content: an unknown one is NOT_FOUND whatever the body holds,
         // as on Triton and KServe.
-        this.catalog.resolve(model, version);
+        this.router.check(model, version);
         const body = decodeBody(request.headers['content-type'], bytes, match.acceptsBytes, this.config);
         return match.run({ model, version, body, headers: request.headers });
       });
@@ -130,7 +135,8 @@ export class DirectRoutes {
   private async predict(call: DirectCall): Promise<Answer> {
     const request = parseOrThrow(predictRequestSchema, call.body, 'predict request');
     checkRecordCount(request.instances.length, this.config);
-    return { body: await this.predictions.predict(call.model, request.instances, call.version) };
+    const context = requestContext(request.context, call.headers[TARGETING_KEY]);
+    return { body: await this.predictions.predict(call.model, request.instances, call.version, context) };
   }
 
   /** JSON, or the binary tensor data extension when the body arrives as application/octet-stream. */
@@ -152,11 +158,13 @@ export class DirectRoutes {
       id: request.id,
       inputs,
       outputs: request.outputs?.map((o) => o.name),
+      context: requestContext(undefined, call.headers[TARGETING_KEY]),
     });
     const head = {
       model_name: result.model,
       model_version: result.version,
       ...(result.id !== undefined && { id: result.id }),
+      ...(result.variant !== undefined && { parameters: { variant: result.variant } }),
     };
     const encoded = encodeInferResponse<OipInferResponse>(head, result.outputs, binaryOutputsOf(request));
     return 'headerLength' in encoded ? { body: encoded.body, headerLength: encoded.headerLength } : { body: encoded };

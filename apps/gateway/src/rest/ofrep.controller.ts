@@ -1,6 +1,6 @@
 // OFREP (OpenFeature Remote Evaluation Protocol 0.3.0), answered in-process from the gateway's live flag sets. Errors
 // leave in OFREP's own shape, {key, errorCode, errorDetails}, never Aviary's {error}.
-import { DEFAULT_FLAG_SET } from '@aviary/contracts';
+import { DEFAULT_FLAG_SET, RateLimiter } from '@aviary/contracts';
 import {
   bulkEtag,
   bulkFailureOf,
@@ -13,8 +13,10 @@ import {
   OfrepFailure,
   StoredFlagSetLookup,
 } from '@aviary/flags-engine';
-import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { countOfrepAnswer } from '../flag-metrics';
 import { GatewayFlagSets } from '../gateway-flag-sets';
 
 export const OFREP_PATH = 'ofrep/v1/evaluate/flags';
@@ -23,7 +25,15 @@ const FLAG_SET_NAME = /^[A-Za-z0-9_-]+$/;
 
 @Controller(OFREP_PATH)
 export class OfrepController {
-  constructor(private readonly flagSets: GatewayFlagSets) {}
+  private readonly limiter?: RateLimiter;
+
+  constructor(
+    private readonly flagSets: GatewayFlagSets,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    const rate = config.AVIARY_OFREP_RATE_LIMIT;
+    if (rate > 0) this.limiter = new RateLimiter(rate, Math.max(1, rate));
+  }
 
   @Post(':key')
   @HttpCode(200)
@@ -31,13 +41,19 @@ export class OfrepController {
     @Param('key') key: string,
     @Body() body: unknown,
     @Headers(FLAG_SET_HEADER) setName: string | undefined,
+    @Req() http: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): OfrepEvaluation {
+  ): OfrepEvaluation | RateLimited {
+    const limited = this.overLimit(http, reply);
+    if (limited) return limited;
     const request = ofrepContextOf(body);
-    const answer =
-      'failure' in request
-        ? { ...request.failure, key }
-        : evaluateOfrepFlag(this.lookup(setName), key, request.context);
+    if ('failure' in request) {
+      void reply.status(ofrepStatusOf(request.failure.errorCode));
+      return { ...request.failure, key };
+    }
+    const stored = this.lookup(setName);
+    const answer = evaluateOfrepFlag(stored, key, request.context);
+    if ('set' in stored) countOfrepAnswer(stored.name, answer);
     if (isOfrepFailure(answer)) void reply.status(ofrepStatusOf(answer.errorCode));
     return answer;
   }
@@ -48,8 +64,11 @@ export class OfrepController {
     @Body() body: unknown,
     @Headers(FLAG_SET_HEADER) setName: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() http: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): { flags: OfrepEvaluation[] } | Omit<OfrepFailure, 'key'> | undefined {
+  ): { flags: OfrepEvaluation[] } | Omit<OfrepFailure, 'key'> | RateLimited | undefined {
+    const limited = this.overLimit(http, reply);
+    if (limited) return limited;
     const request = ofrepContextOf(body);
     if ('failure' in request) {
       void reply.status(ofrepStatusOf(request.failure.errorCode));
@@ -67,7 +86,18 @@ export class OfrepController {
       void reply.status(304);
       return undefined;
     }
-    return { flags: evaluateOfrepFlags(stored.set, context) };
+    const flags = evaluateOfrepFlags(stored.set, context);
+    for (const answer of flags) countOfrepAnswer(stored.name, answer);
+    return { flags };
+  }
+
+  /** OFREP's 429: Retry-After in seconds, which the OFREP providers read (as a number or a date). */
+  private overLimit(http: FastifyRequest, reply: FastifyReply): RateLimited | undefined {
+    const wait = this.limiter?.take(http.ip, Date.now());
+    if (!wait) return undefined;
+    void reply.status(429).header('retry-after', String(wait));
+    const rate = this.config.AVIARY_OFREP_RATE_LIMIT;
+    return { errorDetails: `rate limit of ${rate} requests/s per client reached; retry after ${wait} s` };
   }
 
   private lookup(setName: string | undefined): StoredFlagSetLookup {
@@ -76,6 +106,11 @@ export class OfrepController {
       return { missing: `header ${FLAG_SET_HEADER} must name a flag set (letters, digits, "-", "_"), got "${name}"` };
     return this.flagSets.lookup(name);
   }
+}
+
+/** OFREP's generalErrorResponse. */
+interface RateLimited {
+  errorDetails: string;
 }
 
 /** The one place an OFREP error code becomes an HTTP status. */

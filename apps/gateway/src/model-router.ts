@@ -1,0 +1,62 @@
+// The version a predict or infer request goes to, decided in-process: an explicit version as asked; otherwise the
+// model's kill switch and version flag (from the model flag set the gateway follows), else the serving pointer.
+import { AviaryError, ModelManifest, RequestContext } from '@aviary/contracts';
+import { FlagResolution, routeModel } from '@aviary/flags-engine';
+import { counter } from '@aviary/telemetry';
+import { Inject, Injectable } from '@nestjs/common';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { countFlagEvaluation } from './flag-metrics';
+import { GatewayFlagSets } from './gateway-flag-sets';
+import { ModelCatalog } from './model-catalog';
+
+const versionFlagFallbacks = counter(
+  'aviary_version_flag_fallbacks_total',
+  'Requests whose version flag picked a version no replica has warm, served by the serving version instead',
+  ['model', 'version'],
+);
+
+export interface RoutedVersion {
+  manifest: ModelManifest;
+  /** The version flag's variant, when the flag picked the version. */
+  variant?: string;
+}
+
+@Injectable()
+export class ModelRouter {
+  private readonly flagSet: string;
+  private readonly countEvaluation: (resolution: FlagResolution) => void;
+
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly flagSets: GatewayFlagSets,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    const flagSet = (this.flagSet = config.AVIARY_MODEL_FLAG_SET);
+    this.countEvaluation = ({ flag, variant, reason }) => countFlagEvaluation(flagSet, flag, variant, reason);
+  }
+
+  /** An unknown model or explicit version is NOT_FOUND: what a door checks before it decodes the body. */
+  check(model: string, version?: string): void {
+    if (version !== undefined) this.catalog.resolve(model, version);
+    else if (!this.catalog.has(model)) this.catalog.resolve(model);
+  }
+
+  route(model: string, version: string | undefined, context: RequestContext): RoutedVersion {
+    if (version !== undefined) return { manifest: this.catalog.resolve(model, version) };
+    const route = routeModel(this.flagSets.get(this.flagSet)?.set, model, context, this.countEvaluation);
+    switch (route.kind) {
+      case 'serving':
+        return { manifest: this.catalog.resolve(model) };
+      case 'version':
+        if (this.catalog.isRoutable(model, route.version))
+          return { manifest: this.catalog.manifest(model, route.version), variant: route.variant };
+        // A variant's version went cold (its replicas left) or was deleted: serve the stable version over failing.
+        versionFlagFallbacks.inc({ model, version: route.version });
+        return { manifest: this.catalog.resolve(model) };
+      case 'off':
+        if (route.fallbackVersion !== undefined)
+          return { manifest: this.catalog.resolve(model, route.fallbackVersion) };
+        throw new AviaryError(`model "${model}" is switched off (flag ${route.flag} is off)`, 'UNAVAILABLE');
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// A/B metrics: requests, errors, latency and the prediction distribution of each version-flag variant, so the arms
+// of a test can be compared. Prometheus scrapes them; `aviary flags ab` gathers the same series from every gateway
+// replica over NATS (subjects.variantMetrics), so no Prometheus is needed to read an experiment.
+import { AviaryError, subjects } from '@aviary/contracts';
+import { encodeJson, NatsRpc } from '@aviary/messaging';
+import { counter, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { Histogram, Counter, MetricObjectWithValues, MetricValue } from 'prom-client';
+import { httpStatusOf } from './rest/http-status';
+import { outcomeOfHttpStatus } from './request-metrics';
+
+const requests = counter('aviary_variant_requests_total', 'Flag-routed requests by model, variant, version, outcome', [
+  'model',
+  'variant',
+  'version',
+  'outcome',
+]);
+const latency = latencyHistogram('aviary_variant_request_duration_seconds', 'Flag-routed request latency', [
+  'model',
+  'variant',
+]);
+const predictions = counter('aviary_variant_predictions_total', 'Predictions of flag-routed requests by label', [
+  'model',
+  'variant',
+  'label',
+]);
+const scores = scoreHistogram(
+  'aviary_variant_prediction_probability',
+  'Probability of the predicted label (binary: of the positive class), of flag-routed requests',
+  ['model', 'variant'],
+);
+const series: (Counter<string> | Histogram<string>)[] = [requests, latency, predictions, scores];
+
+export interface Arm {
+  model: string;
+  variant: string;
+  version: string;
+}
+
+/** One flag-routed request's outcome; `records` are its predictions when it succeeded. */
+export function observeArm(arm: Arm, seconds: number, failure?: unknown, records?: readonly unknown[]): void {
+  const { model, variant, version } = arm;
+  requests.inc({ model, variant, version, outcome: failure === undefined ? 'ok' : outcomeOf(failure) });
+  latency.observe({ model, variant }, seconds);
+  for (const p of records ?? []) {
+    const { label, probability } = (p ?? {}) as { label?: unknown; probability?: unknown };
+    if (typeof label !== 'string') continue;
+    predictions.inc({ model, variant, label });
+    if (typeof probability === 'number') scores.observe({ model, variant }, probability);
+  }
+}
+
+const outcomeOf = (failure: unknown) =>
+  failure instanceof AviaryError ? outcomeOfHttpStatus(httpStatusOf(failure.code)) : 'server_error';
+
+/** This replica's A/B series of one model, in prom-client's own shape. */
+export async function variantSeries(model: string): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+  const all = await Promise.all(series.map((metric) => metric.get()));
+  return all.map((metric) => ({ ...metric, values: metric.values.filter((v) => v.labels.model === model) }));
+}
+
+/** Answers subjects.variantMetrics(model) on every replica (no queue group): the CLI sums the replicas. */
+@Injectable()
+export class VariantMetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private subscription?: Subscription;
+
+  constructor(private readonly rpc: NatsRpc) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.rpc.serve(subjects.variantMetrics('*'), undefined, async (request) =>
+      encodeJson({ metrics: await variantSeries(request.subject.split('.').pop() as string) }),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.subscription) await this.rpc.unserve(this.subscription);
+  }
+}
