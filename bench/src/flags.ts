@@ -40,6 +40,9 @@ import { PeakScenario, thisMachine } from './report';
 const FLAG_SET = 'bench-flags';
 const FLAG_SET_HEADER = 'Aviary-Flag-Set';
 const MODEL = 'flight-delay';
+const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
+/** The set the gateway reads model flags from (AVIARY_MODEL_FLAG_SET's default). */
+const MODEL_FLAG_SET = 'default';
 /** The context of every HTTP request: a standard user, so the fractional flag runs its split. */
 const HTTP_CONTEXT = { targetingKey: 'user-42', tier: 'standard' };
 const CONTEXTS = 10_000;
@@ -93,16 +96,82 @@ function applyFlagSet(stack: Stack, file: string, set: string): void {
   if (applied.code !== 0) throw new Error(`the CLI refused the bench's flag set:\n${applied.stdout}${applied.stderr}`);
 }
 
+/** REST predict through `model.<name>` against the same predict without a version flag, on one stack. */
+interface VersionFlagBench {
+  /** Both scenarios once, in the given order; the flag is applied for one and removed for the other. */
+  round(withFlagFirst: boolean): Promise<PeakScenario[]>;
+}
+
 /**
- * The slot for "REST predict through a version flag vs the same predict without one" on `model`: version flags
- * (`model.<name>`) were not in the gateway on main when this bench was written, so both scenarios are skipped.
+ * The version flag both arms of which name the serving version, split 50/50 by targeting key: every request pays the
+ * flag's evaluation and routing, and both scenarios run the same model version.
  */
-function versionFlagScenarios(model: string): PeakScenario[] {
-  const skipped = `version flags (model.${model}) are not in the gateway yet`;
-  return [
-    { name: PREDICT_WITH_FLAG, skipped },
-    { name: PREDICT_WITHOUT_FLAG, skipped },
-  ];
+async function versionFlagBench(options: {
+  stack: Stack;
+  model: string;
+  dir: string;
+  bench: FlagsBenchOptions;
+  post: (url: URL, headers?: Record<string, string>, body?: unknown) => Send;
+}): Promise<VersionFlagBench> {
+  const { stack, model, dir } = options;
+  await stack.waitForModel(model);
+  const url = new URL(`${stack.gateway.httpUrl}/v1/models/${model}/predict`);
+  const body = { instances: [RECORD], context: HTTP_CONTEXT };
+  const predict = async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`predict answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as { version: string; variant?: string };
+  };
+  const version = (await predict()).version;
+  const flag = {
+    state: 'ENABLED',
+    variants: { control: version, challenger: version },
+    defaultVariant: 'control',
+    targeting: {
+      fractional: [
+        ['control', 50],
+        ['challenger', 50],
+      ],
+    },
+  };
+  const setFlag = async (on: boolean) => {
+    const file = join(dir, `model-flags-${on ? 'on' : 'off'}.json`);
+    writeFileSync(file, JSON.stringify({ flags: on ? { [`model.${model}`]: flag } : {} }));
+    applyFlagSet(stack, file, MODEL_FLAG_SET);
+    await waitFor(
+      `the version flag to be ${on ? 'applied' : 'removed'}`,
+      async () => ((await predict()).variant !== undefined) === on,
+      10_000,
+    );
+  };
+  const send = options.post(url, {}, body);
+  const run = async (name: string) => {
+    progress(`${name} with ${options.bench.concurrency} in flight for ${options.bench.durationMs / 1000} s`);
+    await runClosedLoop({ concurrency: 4, durationMs: WARM_UP_MS, send, maxRequests: MAX_REQUESTS });
+    const result = await runClosedLoop({
+      concurrency: options.bench.concurrency,
+      durationMs: options.bench.durationMs,
+      send,
+      maxRequests: MAX_REQUESTS,
+    });
+    return { name, result };
+  };
+  return {
+    async round(withFlagFirst) {
+      const results: PeakScenario[] = [];
+      for (const on of withFlagFirst ? [true, false] : [false, true]) {
+        await setFlag(on);
+        results.push(await run(on ? PREDICT_WITH_FLAG : PREDICT_WITHOUT_FLAG));
+      }
+      return [PREDICT_WITH_FLAG, PREDICT_WITHOUT_FLAG].map(
+        (name) => results.find((r) => r.name === name) ?? { name, skipped: 'not run' },
+      );
+    },
+  };
 }
 
 /** The answer once, parsed, before any load: the figures are only worth something for the right answer. */
@@ -148,8 +217,8 @@ async function main(): Promise<number> {
   let peer: Peer | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'aviary-bench-flags-'));
   const targets: JsonPostTarget[] = [];
-  const post = (url: URL, headers: Record<string, string> = {}): Send => {
-    const target = jsonPost({ url, body: { context: HTTP_CONTEXT }, timeoutMs: REQUEST_TIMEOUT_MS, headers });
+  const post = (url: URL, headers: Record<string, string> = {}, body: unknown = { context: HTTP_CONTEXT }): Send => {
+    const target = jsonPost({ url, body, timeoutMs: REQUEST_TIMEOUT_MS, headers });
     targets.push(target);
     return target.send;
   };
@@ -171,8 +240,10 @@ async function main(): Promise<number> {
     const contexts = benchContexts(CONTEXTS);
     for (const flag of [STATIC_FLAG, FRACTIONAL_FLAG]) checkEnginesAgree(all, flag, contexts);
 
-    progress('starting nats-server, inference, preprocessor and the gateway (npm run build must have run)');
-    stack = await startStack({ services: ['inference', 'preprocessor', 'gateway'], seed: false });
+    progress(
+      'starting nats-server, inference, preprocessor and the gateway with the demo models (npm run build must have run)',
+    );
+    stack = await startStack({ services: ['inference', 'preprocessor', 'gateway'] });
     const gatewayUrl = stack.gateway.httpUrl;
     const file = join(dir, 'flags.json');
     writeFileSync(file, JSON.stringify(BENCH_FLAGS));
@@ -218,6 +289,7 @@ async function main(): Promise<number> {
       await runClosedLoop({ concurrency: 4, durationMs: WARM_UP_MS, send: path.send, maxRequests: MAX_REQUESTS });
     }
 
+    const versionFlag = await versionFlagBench({ stack, model: MODEL, dir, bench: options, post });
     const clock = preciseClock();
     const rounds: FlagsRound[] = [];
     for (let r = 0; r < options.rounds; r++) {
@@ -252,13 +324,14 @@ async function main(): Promise<number> {
         });
         fixedRate[i] = { name: path.name, result };
       }
-      rounds.push({ inProcess, peaks: peakResults, fixedRate, versionFlag: versionFlagScenarios(MODEL) });
+      const versionFlagResults = await versionFlag.round(r % 2 === 0);
+      rounds.push({ inProcess, peaks: peakResults, fixedRate, versionFlag: versionFlagResults });
     }
     await clock.close();
 
     const results: FlagsBenchResults = {
       machine: thisMachine(),
-      target: `stack started by the bench: nats-server + inference, preprocessor, gateway ${gatewayUrl}; flag set "${FLAG_SET}" stored with the CLI`,
+      target: `stack started by the bench: nats-server + inference, preprocessor, gateway ${gatewayUrl} with the demo models; flag sets "${FLAG_SET}" and "${MODEL_FLAG_SET}" (model flags) stored with the CLI`,
       peer: `one Fastify process (${peer.httpUrl}) answering ${JSON.stringify(OFREP_PEER_ANSWER)} to any flag`,
       settings: {
         rounds: options.rounds,
