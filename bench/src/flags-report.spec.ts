@@ -107,6 +107,19 @@ describe('the flags bench report', () => {
     expect(formatFlagsReport(results)).toContain(`skipped ${PREDICT_WITH_FLAG}: not yet`);
   });
 
+  it('checks predict through a version flag against the same predict without one when both ran', () => {
+    const withFlag = (through: number, without: number) => ({
+      ...round(good),
+      versionFlag: [
+        { name: PREDICT_WITH_FLAG, result: closed(through) },
+        { name: PREDICT_WITHOUT_FLAG, result: closed(without) },
+      ],
+    });
+    const check = (r: FlagsRound) => checkFlagTargets(resultsOf([r])).find((c) => c.target.includes('version flag'));
+    expect(check(withFlag(950, 1000))).toMatchObject({ pass: true, actual: expect.stringContaining('0.95 x') });
+    expect(check(withFlag(800, 1000))).toMatchObject({ pass: false });
+  });
+
   it('fails a run whose scenarios had more than 1 % errors', () => {
     const bad = round(good);
     bad.peaks[0] = { name: 'gateway', result: closed(8000, 1000) };
