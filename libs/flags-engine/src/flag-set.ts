@@ -36,10 +36,16 @@ export function validateFlagSet(source: string, { lenient = false }: ValidationO
 const silent: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
 export class FlagSet {
+  /** Each flag's type, from its variants: computed once, as every untyped resolution needs it. */
+  private readonly types = new Map<string, FlagType>();
+
   private constructor(
     private readonly core: FlagdCore,
     readonly source: string,
-  ) {}
+  ) {
+    for (const [key, flag] of core.getFlags())
+      this.types.set(key, typeOf(flag.variants.get(flag.defaultVariant ?? '') ?? [...flag.variants.values()][0]));
+  }
 
   /**
    * Parses a flagd flag-definition document; a document flagd would refuse rejects the whole set, listing every
@@ -56,7 +62,7 @@ export class FlagSet {
   }
 
   has(key: string): boolean {
-    return this.core.getFlag(key) !== undefined;
+    return this.types.has(key);
   }
 
   keys(): string[] {
@@ -83,11 +89,8 @@ export class FlagSet {
    * is inferred from its variants; a result without a variant means "the caller's default", whatever value it holds.
    */
   resolve(key: string, context: EvaluationContext = {}, type?: FlagType): ResolutionDetails<FlagValue> {
-    const flag = this.core.getFlag(key);
-    const resolvedType =
-      type ??
-      (flag ? typeOf(flag.variants.get(flag.defaultVariant ?? '') ?? [...flag.variants.values()][0]) : 'object');
-    return this.core.resolve(resolvedType, key, defaultFor(resolvedType), context, silent);
+    const resolvedType = type ?? this.types.get(key) ?? 'object';
+    return this.core.resolve(resolvedType, key, DEFAULTS[resolvedType], context, silent);
   }
 }
 
@@ -96,6 +99,5 @@ function typeOf(value: JsonValue | undefined): FlagType {
   return t === 'boolean' || t === 'string' || t === 'number' ? t : 'object';
 }
 
-function defaultFor(type: FlagType): FlagValue {
-  return { boolean: false, string: '', number: 0, object: {} }[type];
-}
+/** flagd-core's result carries the default only when no variant is picked, which callers read as theirs. */
+const DEFAULTS: Record<FlagType, FlagValue> = { boolean: false, string: '', number: 0, object: Object.freeze({}) };

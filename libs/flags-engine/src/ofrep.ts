@@ -42,12 +42,13 @@ export function ofrepContextOf(body: unknown): { context: EvaluationContext } | 
 
 export function evaluateOfrepFlag(lookup: FlagSetLookup, key: string, context: EvaluationContext): OfrepEvaluation {
   const result = resolveFlag({ lookup, key, context });
-  const metadata = { ...result.flagMetadata };
   if (result.errorCode) {
     const errorDetails = result.errorMessage ?? `flag "${key}" could not be evaluated`;
     return { key, errorCode: ofrepCodeOf(result.errorCode), errorDetails };
   }
   const reason = result.reason ?? 'UNKNOWN';
+  // flagd-core's metadata object, read-only here: the answer is serialised, never changed.
+  const metadata = result.flagMetadata ?? {};
   if (result.variant === undefined) return { key, reason, metadata };
   return { key, value: result.value, reason, variant: result.variant, metadata };
 }
