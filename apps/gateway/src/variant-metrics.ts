@@ -8,7 +8,7 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { Subscription } from 'nats';
 import { Histogram, Counter, MetricObjectWithValues, MetricValue } from 'prom-client';
 import { httpStatusOf } from './rest/http-status';
-import { outcomeOfHttpStatus } from './request-metrics';
+import { Outcome, outcomeOfHttpStatus } from './request-metrics';
 
 const requests = counter('aviary_variant_requests_total', 'Flag-routed requests by model, variant, version, outcome', [
   'model',
@@ -38,16 +38,45 @@ export interface Arm {
   version: string;
 }
 
+/** An arm's prom-client children: label values hashed once per arm, not on every request and record. */
+interface ArmSeries {
+  outcomes: Record<Outcome, { inc(): void }>;
+  latency: { observe(seconds: number): void };
+  scores: { observe(probability: number): void };
+  labels: Map<string, { inc(): void }>;
+}
+
+const arms = new Map<string, ArmSeries>();
+
+function seriesOf({ model, variant, version }: Arm): ArmSeries {
+  const key = `${model}\u0000${variant}\u0000${version}`;
+  let series = arms.get(key);
+  if (!series) {
+    const outcome = (o: Outcome) => requests.labels({ model, variant, version, outcome: o });
+    series = {
+      outcomes: { ok: outcome('ok'), client_error: outcome('client_error'), server_error: outcome('server_error') },
+      latency: latency.labels({ model, variant }),
+      scores: scores.labels({ model, variant }),
+      labels: new Map(),
+    };
+    arms.set(key, series);
+  }
+  return series;
+}
+
 /** One flag-routed request's outcome; `records` are its predictions when it succeeded. */
 export function observeArm(arm: Arm, seconds: number, failure?: unknown, records?: readonly unknown[]): void {
-  const { model, variant, version } = arm;
-  requests.inc({ model, variant, version, outcome: failure === undefined ? 'ok' : outcomeOf(failure) });
-  latency.observe({ model, variant }, seconds);
+  const series = seriesOf(arm);
+  series.outcomes[failure === undefined ? 'ok' : outcomeOf(failure)].inc();
+  series.latency.observe(seconds);
   for (const p of records ?? []) {
     const { label, probability } = (p ?? {}) as { label?: unknown; probability?: unknown };
     if (typeof label !== 'string') continue;
-    predictions.inc({ model, variant, label });
-    if (typeof probability === 'number') scores.observe({ model, variant }, probability);
+    let labelCount = series.labels.get(label);
+    if (!labelCount)
+      series.labels.set(label, (labelCount = predictions.labels({ model: arm.model, variant: arm.variant, label })));
+    labelCount.inc();
+    if (typeof probability === 'number') series.scores.observe(probability);
   }
 }
 
