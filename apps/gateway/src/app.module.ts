@@ -15,7 +15,7 @@ import { VariantMetricsServer } from './variant-metrics';
 import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
-import { OfrepController } from './rest/ofrep.controller';
+import { Ofrep } from './rest/ofrep';
 import { FlagSetsController } from './rest/flag-sets.controller';
 import { flagSetAdminProvider } from './flag-set-admin';
 
@@ -25,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, OfrepController, FlagSetsController],
+      controllers: [HealthController, OipController, FlagSetsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -36,6 +36,7 @@ export class AppModule {
         flagSetAdminProvider,
         InferenceService,
         PredictService,
+        Ofrep,
         DirectRoutes,
         GrpcInferenceServer,
         GatewayReadiness,

@@ -1,7 +1,8 @@
 import { AviaryError } from '@aviary/contracts';
 import { HttpException } from '@nestjs/common';
 import { FlagSetRejected } from '@aviary/flags-engine';
-import { ofrepFailureOf, restBodyOf, restFailureOf } from './error.filter';
+import { restBodyOf, restFailureOf } from './error.filter';
+import { ofrepFailureOf } from './ofrep';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 

@@ -1,11 +1,11 @@
-// Every REST error leaves as {"error": "..."} (a rejected flag set adds every "problems" entry) with the status its code maps to, marked on the request's span and
-// logged under its trace id; on OFREP routes in OFREP's shape instead, since its clients read no other.
+// Every REST error leaves as {"error": "..."} (a rejected flag set adds every "problems" entry) with the status its
+// code maps to, marked on the request's span and logged under its trace id. (OFREP's routes answer in their own
+// shape from the direct routes.)
 import { AviaryError, toAviaryError } from '@aviary/contracts';
 import { FlagSetRejected } from '@aviary/flags-engine';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf } from './http-status';
-import { OFREP_PATH } from './ofrep.controller';
 import { telemetryOf } from './request-telemetry';
 
 @Catch()
@@ -17,25 +17,13 @@ export class ErrorFilter implements ExceptionFilter {
     const failure = restFailureOf(thrown, telemetry?.traceId);
     telemetry?.failed(failure);
     const reply = http.getResponse<FastifyReply>().status(failure.status);
-    void reply.send(
-      isOfrep(request.url)
-        ? ofrepFailureOf(failure, (request.params as { key?: string } | undefined)?.key ?? '')
-        : restBodyOf(failure, thrown),
-    );
+    void reply.send(restBodyOf(failure, thrown));
   }
 }
 
 /** `{error}`; a rejected flag set adds every problem, so a client can show them all at once. */
 export function restBodyOf(failure: RestFailure, thrown: unknown) {
   return { error: failure.message, ...(thrown instanceof FlagSetRejected && { problems: thrown.problems }) };
-}
-
-const isOfrep = (url: string) => url.startsWith(`/${OFREP_PATH}`);
-
-/** A failure before or outside evaluation (a body that is not JSON, say): 4xx is PARSE_ERROR, anything else GENERAL. */
-export function ofrepFailureOf(failure: RestFailure, key: string) {
-  const errorCode = failure.status < 500 ? 'PARSE_ERROR' : 'GENERAL';
-  return { key, errorCode, errorDetails: failure.message };
 }
 
 export interface RestFailure {
