@@ -4,7 +4,7 @@
 //
 //   node deploy/nats/edge-mirrors.js [--server nats://127.0.0.1:4222] [--hub-domain hub]
 //                                    [--kv aviary_models,aviary_flags] [--obj aviary_models]
-//                                    [--force] [--status] [--wait SECONDS]
+//                                    [--site NAME] [--force] [--status] [--wait SECONDS]
 //
 // Run it on the edge BEFORE the edge's Aviary services start: a service opening a bucket that does not exist
 // creates an ordinary local bucket, which then has to be replaced (--force deletes it and mirrors instead).
@@ -20,6 +20,12 @@
 //                      subject, and a mirror has no subjects ("no stream matches subject"). Objects written
 //                      on the hub arrive once, through the source (test-edge.sh checks the message count);
 //                      the JetStream domains keep each server's stream to its own side of the leaf link.
+//   telemetry       -> stream AVIARY_SITE_TELEMETRY on the edge (subjects aviary.v1.telemetry.<site>.>), and a
+//                      source of it in the hub's AVIARY_TELEMETRY (created if missing; it has no subjects of
+//                      its own, so a message arrives once, through the source, even while both sides are linked).
+//                      The edge stores what its services publish while the link is down; the hub catches up
+//                      when it returns. --site defaults to the edge's JetStream domain.
+// Names as in libs/contracts/src/subjects.ts (buckets, objectStores, streams, subjects.telemetry).
 // Uses the project's own `nats` client; no nats CLI needed.
 'use strict';
 const { connect } = require('nats');
@@ -30,6 +36,7 @@ function parseArgs(argv) {
     hubDomain: process.env.AVIARY_HUB_DOMAIN || 'hub',
     kv: ['aviary_models', 'aviary_flags'],
     obj: ['aviary_models'],
+    site: '',
     force: false,
     status: false,
     wait: 0,
@@ -49,6 +56,7 @@ function parseArgs(argv) {
     else if (a === '--hub-domain') opts.hubDomain = next();
     else if (a === '--kv') opts.kv = list(next());
     else if (a === '--obj') opts.obj = list(next());
+    else if (a === '--site') opts.site = next();
     else if (a === '--force') opts.force = true;
     else if (a === '--status') opts.status = true;
     else if (a === '--wait') opts.wait = Number(next());
@@ -170,6 +178,8 @@ async function main() {
     );
   }
 
+  if (!opts.status) failed = !(await ensureTelemetry(local, hub, opts.site || localDomain, localDomain)) || failed;
+
   if (opts.wait > 0 && !failed) {
     const deadline = Date.now() + opts.wait * 1000;
     for (;;) {
@@ -203,6 +213,59 @@ async function main() {
   }
   await nc.close();
   process.exit(failed ? 1 : 0);
+}
+
+const SITE_TELEMETRY = 'AVIARY_SITE_TELEMETRY';
+const HUB_TELEMETRY = 'AVIARY_TELEMETRY';
+
+/** The edge's telemetry stream and its source in the hub's; false when the hub could not be updated. */
+async function ensureTelemetry(local, hub, site, localDomain) {
+  const subjects = [`aviary.v1.telemetry.${site}.>`];
+  try {
+    const existing = await local.streams.info(SITE_TELEMETRY);
+    if (JSON.stringify(existing.config.subjects) !== JSON.stringify(subjects)) {
+      await local.streams.update(SITE_TELEMETRY, { ...existing.config, subjects });
+    }
+    console.log(`ok      ${SITE_TELEMETRY}: ${subjects[0]}`);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await local.streams.add({
+      name: SITE_TELEMETRY,
+      description: `Aviary telemetry of site ${site}, kept until the hub has sourced it (and for 7 days)`,
+      subjects,
+      storage: 'file',
+      num_replicas: 1,
+      max_age: 7 * 24 * 3600 * 1e9,
+      max_bytes: 1024 ** 3,
+      discard: 'old',
+    });
+    console.log(`created ${SITE_TELEMETRY}: ${subjects[0]}`);
+  }
+  const source = { name: SITE_TELEMETRY, external: external(localDomain) };
+  try {
+    let info;
+    try {
+      info = await hub.streams.info(HUB_TELEMETRY);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (!info) {
+      await hub.streams.add({
+        name: HUB_TELEMETRY,
+        description: "Aviary telemetry of every leaf site, sourced from each site's AVIARY_SITE_TELEMETRY",
+        storage: 'file',
+        sources: [source],
+      });
+      console.log(`created ${HUB_TELEMETRY} on the hub, sourcing ${SITE_TELEMETRY} of domain ${localDomain}`);
+    } else if (!(info.config.sources || []).some((s) => s.external && s.external.api === source.external.api)) {
+      await hub.streams.update(HUB_TELEMETRY, { ...info.config, sources: [...(info.config.sources || []), source] });
+      console.log(`added   ${HUB_TELEMETRY} source: ${SITE_TELEMETRY} of domain ${localDomain}`);
+    } else console.log(`ok      ${HUB_TELEMETRY} on the hub sources domain ${localDomain}`);
+    return true;
+  } catch (e) {
+    console.error(`FAIL    ${HUB_TELEMETRY} on the hub: ${e.message} (rerun when the hub is reachable)`);
+    return false;
+  }
 }
 
 main().catch((e) => {

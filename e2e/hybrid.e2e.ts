@@ -1,0 +1,197 @@
+// Hybrid on NATS: a hub and a leaf site (its own JetStream domain) from deploy/nats's configs, the services on
+// the leaf. Models and flags written at the hub reach the leaf through mirrors; the leaf serves on with the hub
+// stopped, stores its telemetry, and the hub receives every message once when it returns.
+import { connectNats } from '@aviary/messaging';
+import { streams, subjects } from '@aviary/contracts';
+import {
+  appEntry,
+  freePort,
+  NatsServer,
+  Stack,
+  startNatsServer,
+  startStack,
+  waitFor,
+  workspaceRoot,
+} from '@aviary/supervisor';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FLIGHT, postJson } from './support';
+
+const root = workspaceRoot();
+const SITE = 'edge';
+
+/** deploy/nats's config with its public addresses and paths swapped for loopback ports and a temp dir. */
+function loopbackConfig(file: string, replacements: [RegExp, string][], dir: string): string {
+  let text = readFileSync(join(root, 'deploy/nats', file), 'utf8');
+  for (const [pattern, value] of replacements) {
+    if (!pattern.test(text)) throw new Error(`${file} no longer has ${pattern}: update this test`);
+    text = text.replace(pattern, value);
+  }
+  const path = join(dir, file);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('hybrid hub and leaf site', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aviary-hybrid-'));
+  let hub: NatsServer | undefined;
+  let leaf: NatsServer;
+  let site: Stack;
+  let hubConfig: string;
+  let hubPort: number;
+  let leafHttp: number;
+
+  const cli = (natsUrl: string, args: string[]) => {
+    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
+      env: { ...process.env, NATS_URL: natsUrl },
+      encoding: 'utf8',
+      cwd: root,
+    });
+    return { code: result.status, output: `${result.stdout}${result.stderr}` };
+  };
+  const startHub = async () => {
+    hub = await startNatsServer({ configFile: hubConfig, port: hubPort, storeDir: join(dir, 'hub') });
+  };
+  const leafLinked = async () => {
+    const leafz = (await (await fetch(`http://127.0.0.1:${leafHttp}/leafz`)).json()) as { leafnodes: number };
+    return leafz.leafnodes > 0;
+  };
+  const predict = () => postJson(`${site.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+  const evaluateFlag = async () =>
+    (await postJson(`${site.gateway.httpUrl}/ofrep/v1/evaluate/flags/site-banner`, { context: {} })).body?.value;
+  const putFlag = (value: string) => {
+    const file = join(dir, `flags-${value}.json`);
+    const flag = { state: 'ENABLED', variants: { [value]: value }, defaultVariant: value };
+    writeFileSync(file, JSON.stringify({ flags: { 'site-banner': flag } }));
+    return cli(hub!.url, ['flags', 'put', file]);
+  };
+  /** Publishes telemetry at the site, as its services would; each message is stored by the site's stream. */
+  const publishTelemetry = async (from: number, count: number) => {
+    const nc = await connectNats(leaf.url, 'hybrid-e2e-site');
+    const js = nc.jetstream();
+    for (let i = from; i < from + count; i++) {
+      const ack = await js.publish(subjects.telemetry(SITE, 'predictions'), JSON.stringify({ n: i }));
+      expect(ack.stream).toBe(streams.siteTelemetry);
+    }
+    await nc.drain();
+  };
+  /** What the hub's telemetry stream holds: the n of every message, in order. */
+  const hubTelemetry = async (): Promise<number[]> => {
+    const nc = await connectNats(hub!.url, 'hybrid-e2e-hub');
+    try {
+      const jsm = await nc.jetstreamManager();
+      const { state } = await jsm.streams.info(streams.telemetry);
+      const seen: number[] = [];
+      for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+        seen.push(
+          (
+            JSON.parse(new TextDecoder().decode((await jsm.streams.getMessage(streams.telemetry, { seq })).data)) as {
+              n: number;
+            }
+          ).n,
+        );
+      }
+      return seen;
+    } finally {
+      await nc.drain();
+    }
+  };
+
+  beforeAll(async () => {
+    hubPort = await freePort();
+    const hubLeafPort = await freePort();
+    leafHttp = await freePort();
+    hubConfig = loopbackConfig(
+      'hub.conf',
+      [
+        [/^http: .*$/m, `http: 127.0.0.1:${await freePort()}`],
+        [/store_dir: .*$/m, `store_dir: ${join(dir, 'hub')}`],
+        [/^ {2}listen: 0\.0\.0\.0:7422$/m, `  listen: 127.0.0.1:${hubLeafPort}`],
+      ],
+      dir,
+    );
+    const leafConfig = loopbackConfig(
+      'edge-leaf.conf',
+      [
+        [/^http: .*$/m, `http: 127.0.0.1:${leafHttp}`],
+        [/store_dir: .*$/m, `store_dir: ${join(dir, 'leaf')}`],
+        [/nats:\/\/hub\.example\.internal:7422/, `nats://127.0.0.1:${hubLeafPort}`],
+      ],
+      dir,
+    );
+    await startHub();
+    // At the hub: the demo models (CLI) and a flag set, as an operator would.
+    const seeded = cli(hub!.url, ['models', 'seed', join(root, 'models')]);
+    expect(seeded).toMatchObject({ code: 0 });
+    expect(putFlag('blue')).toMatchObject({ code: 0 });
+
+    leaf = await startNatsServer({ configFile: leafConfig, storeDir: join(dir, 'leaf') });
+    await waitFor('the leaf node to link to the hub', leafLinked, 20_000);
+    const mirrors = spawnSync(
+      process.execPath,
+      [
+        join(root, 'deploy/nats/edge-mirrors.js'),
+        ['--server', leaf.url],
+        ['--kv', 'aviary_models,aviary_flags,aviary_serving'],
+        ['--site', SITE],
+        ['--wait', '60'],
+      ].flat(),
+      { encoding: 'utf8', cwd: root },
+    );
+    expect({ code: mirrors.status, output: mirrors.stdout + mirrors.stderr }).toMatchObject({ code: 0 });
+
+    site = await startStack({ natsUrl: leaf.url, seed: false });
+    await site.waitForModel('flight-delay');
+  }, 180_000);
+
+  afterAll(async () => {
+    await site?.stop();
+    await leaf?.stop();
+    await hub?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves at the site the models the hub holds', async () => {
+    const response = await predict();
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ model: 'flight-delay' });
+  });
+
+  it('serves a model version pushed at the hub after the site started', async () => {
+    const pushed = cli(
+      hub!.url,
+      [
+        ['models', 'push', join(root, 'models/flight-delay/2/model.onnx')],
+        ['--name', 'flight-delay', '--version', '7'],
+      ].flat(),
+    );
+    expect(pushed).toMatchObject({ code: 0 });
+    await site.waitForModel('flight-delay', '7');
+  });
+
+  it('answers OFREP at the site with the flag as the hub last set it', async () => {
+    expect(await evaluateFlag()).toBe('blue');
+    expect(putFlag('green')).toMatchObject({ code: 0 });
+    await waitFor('the flag change to reach the site', async () => (await evaluateFlag()) === 'green', 15_000);
+  });
+
+  it('keeps serving with the hub down, stores its telemetry, and the hub receives all of it once', async () => {
+    await publishTelemetry(0, 20);
+    await waitFor('linked telemetry to reach the hub', async () => (await hubTelemetry()).length === 20, 15_000);
+
+    await hub!.stop();
+    hub = undefined;
+    await waitFor('the leaf to notice the hub is gone', async () => !(await leafLinked()), 15_000);
+    expect((await predict()).status).toBe(200);
+    expect(await evaluateFlag()).toBe('green');
+    await publishTelemetry(20, 30);
+
+    await startHub();
+    await waitFor('the leaf to link again', leafLinked, 30_000);
+    await waitFor('the buffered telemetry to reach the hub', async () => (await hubTelemetry()).length >= 50, 30_000);
+    expect(await hubTelemetry()).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    expect((await predict()).status).toBe(200);
+  });
+});
