@@ -2,7 +2,7 @@
 // the leaf. Models and flags written at the hub reach the leaf through mirrors; the leaf serves on with the hub
 // stopped, stores its telemetry, and the hub receives every message once when it returns.
 import { connectNats } from '@aviary/messaging';
-import { streams, subjects } from '@aviary/contracts';
+import { buckets, objectStores, streams, subjects } from '@aviary/contracts';
 import {
   appEntry,
   freePort,
@@ -21,6 +21,10 @@ import { FLIGHT, postJson } from './support';
 
 const root = workspaceRoot();
 const SITE = 'edge';
+// The passwords hub.conf and edge-leaf.conf read from the environment.
+const HUB_PASSWORD = 'hub-secret';
+const SITE_PASSWORD = 'site-secret';
+const withUser = (url: string, user: string, password: string) => url.replace('nats://', `nats://${user}:${password}@`);
 
 /** deploy/nats's config with its public addresses and paths swapped for loopback ports and a temp dir. */
 function loopbackConfig(file: string, replacements: [RegExp, string][], dir: string): string {
@@ -52,8 +56,19 @@ describe('hybrid hub and leaf site', () => {
     return { code: result.status, output: `${result.stdout}${result.stderr}` };
   };
   const startHub = async () => {
-    hub = await startNatsServer({ configFile: hubConfig, port: hubPort, storeDir: join(dir, 'hub') });
+    hub = await startNatsServer({
+      configFile: hubConfig,
+      port: hubPort,
+      storeDir: join(dir, 'hub'),
+      env: { ...process.env, AVIARY_HUB_PASSWORD: HUB_PASSWORD, AVIARY_SITE_PASSWORD: SITE_PASSWORD },
+    });
   };
+  const runningHub = () => {
+    if (!hub) throw new Error('the hub is stopped');
+    return hub;
+  };
+  /** The hub as its operators and services reach it. */
+  const hubUrl = () => withUser(runningHub().url, 'aviary', HUB_PASSWORD);
   const leafLinked = async () => {
     const leafz = (await (await fetch(`http://127.0.0.1:${leafHttp}/leafz`)).json()) as { leafnodes: number };
     return leafz.leafnodes > 0;
@@ -65,7 +80,7 @@ describe('hybrid hub and leaf site', () => {
     const file = join(dir, `flags-${value}.json`);
     const flag = { state: 'ENABLED', variants: { [value]: value }, defaultVariant: value };
     writeFileSync(file, JSON.stringify({ flags: { 'site-banner': flag } }));
-    return cli(hub!.url, ['flags', 'put', file]);
+    return cli(hubUrl(), ['flags', 'put', file]);
   };
   /** Publishes telemetry at the site, as its services would; each message is stored by the site's stream. */
   const publishTelemetry = async (from: number, count: number) => {
@@ -79,7 +94,7 @@ describe('hybrid hub and leaf site', () => {
   };
   /** What the hub's telemetry stream holds: the n of every message, in order. */
   const hubTelemetry = async (): Promise<number[]> => {
-    const nc = await connectNats(hub!.url, 'hybrid-e2e-hub');
+    const nc = await connectNats(hubUrl(), 'hybrid-e2e-hub');
     try {
       const jsm = await nc.jetstreamManager();
       const { state } = await jsm.streams.info(streams.telemetry);
@@ -117,30 +132,37 @@ describe('hybrid hub and leaf site', () => {
       [
         [/^http: .*$/m, `http: 127.0.0.1:${leafHttp}`],
         [/store_dir: .*$/m, `store_dir: ${join(dir, 'leaf')}`],
-        [/nats:\/\/hub\.example\.internal:7422/, `nats://127.0.0.1:${hubLeafPort}`],
       ],
       dir,
     );
     await startHub();
     // At the hub: the demo models (CLI) and a flag set, as an operator would.
-    const seeded = cli(hub!.url, ['models', 'seed', join(root, 'models')]);
+    const seeded = cli(hubUrl(), ['models', 'seed', join(root, 'models')]);
     expect(seeded).toMatchObject({ code: 0 });
     expect(putFlag('blue')).toMatchObject({ code: 0 });
 
-    leaf = await startNatsServer({ configFile: leafConfig, storeDir: join(dir, 'leaf') });
+    leaf = await startNatsServer({
+      configFile: leafConfig,
+      storeDir: join(dir, 'leaf'),
+      env: { ...process.env, AVIARY_HUB_LEAF_URL: `nats://site:${SITE_PASSWORD}@127.0.0.1:${hubLeafPort}` },
+    });
     await waitFor('the leaf node to link to the hub', leafLinked, 20_000);
-    const mirrors = spawnSync(
-      process.execPath,
-      [
-        join(root, 'deploy/nats/edge-mirrors.js'),
-        ['--server', leaf.url],
-        ['--kv', 'aviary_models,aviary_flags,aviary_serving'],
-        ['--site', SITE],
-        ['--wait', '60'],
-      ].flat(),
-      { encoding: 'utf8', cwd: root },
-    );
-    expect({ code: mirrors.status, output: mirrors.stdout + mirrors.stderr }).toMatchObject({ code: 0 });
+    // Twice: the second run finds everything in place (idempotent).
+    for (let run = 0; run < 2; run++) {
+      const mirrors = spawnSync(
+        process.execPath,
+        [
+          join(root, 'deploy/nats/edge-mirrors.js'),
+          ['--server', leaf.url, '--hub-server', hubUrl()],
+          ['--kv', [buckets.models, buckets.flags, buckets.serving].join(',')],
+          ['--obj', objectStores.models],
+          ['--site', SITE, '--wait', '60'],
+        ].flat(),
+        { encoding: 'utf8', cwd: root },
+      );
+      expect({ code: mirrors.status, output: mirrors.stdout + mirrors.stderr }).toMatchObject({ code: 0 });
+      if (run === 1) expect(mirrors.stdout).not.toMatch(/^created/m);
+    }
 
     site = await startStack({ natsUrl: leaf.url, seed: false });
     await site.waitForModel('flight-delay');
@@ -161,7 +183,7 @@ describe('hybrid hub and leaf site', () => {
 
   it('serves a model version pushed at the hub after the site started', async () => {
     const pushed = cli(
-      hub!.url,
+      hubUrl(),
       [
         ['models', 'push', join(root, 'models/flight-delay/2/model.onnx')],
         ['--name', 'flight-delay', '--version', '7'],
@@ -177,11 +199,24 @@ describe('hybrid hub and leaf site', () => {
     await waitFor('the flag change to reach the site', async () => (await evaluateFlag()) === 'green', 15_000);
   });
 
+  it("limits the site's credentials to what a site needs", async () => {
+    const nc = await connectNats(withUser(runningHub().url, 'site', SITE_PASSWORD), 'hybrid-e2e-as-site');
+    try {
+      const flags = await nc.jetstream().views.kv(buckets.flags, { bindOnly: true });
+      await expect(flags.put('default', '{}')).rejects.toThrow(/permission|timeout/i);
+      const jsm = await nc.jetstreamManager();
+      await expect(jsm.streams.delete(`KV_${buckets.flags}`)).rejects.toThrow(/permission|timeout/i);
+    } finally {
+      await nc.close();
+    }
+    expect(await evaluateFlag()).toBe('green');
+  });
+
   it('keeps serving with the hub down, stores its telemetry, and the hub receives all of it once', async () => {
     await publishTelemetry(0, 20);
     await waitFor('linked telemetry to reach the hub', async () => (await hubTelemetry()).length === 20, 15_000);
 
-    await hub!.stop();
+    await runningHub().stop();
     hub = undefined;
     await waitFor('the leaf to notice the hub is gone', async () => !(await leafLinked()), 15_000);
     expect((await predict()).status).toBe(200);
