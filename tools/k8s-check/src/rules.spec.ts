@@ -12,6 +12,7 @@ const podSpec = (command: string[]) => ({
       image: 'ghcr.io/example/aviary:0.1.0',
       command,
       envFrom: [{ configMapRef: { name: 'aviary-config-abc' } }, { configMapRef: { name: 'flags-config-abc' } }],
+      env: [{ name: 'NATS_URL', valueFrom: { secretKeyRef: { name: 'aviary-nats', key: 'url' } } }],
       ports: [{ name: 'http', containerPort: 9103 }],
       startupProbe: probe('/health/live'),
       livenessProbe: probe('/health/live'),
@@ -148,6 +149,7 @@ describe('checkConsistency', () => {
     ],
     ['a dev image', (o) => (container(o).image = 'aviary:dev'), ['image-mismatch', 'image-unpinned']],
     ['a root container', (o) => (deployment(o).spec.template.spec.securityContext = {}), ['security']],
+    ['no NATS_URL', (o) => delete container(o).env, ['nats-url-missing']],
     ['no memory limit', (o) => delete container(o).resources.limits, ['resources']],
     ['no seed Job', (o) => o.splice(o.length - 1, 1), ['seed-job-missing']],
   ])('names the failure for %s', (_what, breakIt, expected) => {

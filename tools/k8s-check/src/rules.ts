@@ -34,6 +34,7 @@ export type RuleName =
   | 'http-port-env'
   | 'entry-missing'
   | 'configmap-missing'
+  | 'nats-url-missing'
   | 'grace-too-short'
   | 'resources'
   | 'security'
@@ -94,7 +95,7 @@ export function checkConsistency(objects: readonly K8sObject[], options: RuleOpt
 
   const envOf = (container: IContainer, name: string): string | undefined => {
     const direct = container.env?.find((e) => e.name === name);
-    if (direct) return direct.value;
+    if (direct) return direct.value ?? (direct.valueFrom ? `(from ${Object.keys(direct.valueFrom)[0]})` : undefined);
     let value: string | undefined;
     for (const source of container.envFrom ?? []) {
       const data = source.configMapRef?.name ? configMaps.get(source.configMapRef.name) : undefined;
@@ -119,6 +120,8 @@ export function checkConsistency(objects: readonly K8sObject[], options: RuleOpt
         if (name && !configMaps.has(name))
           report('configmap-missing', where, `envFrom ConfigMap ${name} is not rendered`);
       }
+      if (!envOf(c, 'NATS_URL'))
+        report('nats-url-missing', where, 'NATS_URL is set neither in env nor in its ConfigMaps');
       const main = (c.command ?? []).find((arg) => ENTRY.test(arg));
       if (!main) report('entry-missing', where, 'command does not run dist/apps/<app>/src/main.js');
       else {
