@@ -30,7 +30,7 @@ describe('flags service', () => {
 
   it('evaluates targeting from a flag set stored with the CLI', async () => {
     writeFileSync(join(dir, 'flags.json'), JSON.stringify(flagSet));
-    expect(stack.cli(['flags', 'put', join(dir, 'flags.json')])).toMatchObject({
+    expect(stack.cli(['flags', 'apply', '-f', join(dir, 'flags.json')])).toMatchObject({
       code: 0,
       stdout: expect.stringMatching(/new-model/),
     });
@@ -48,7 +48,7 @@ describe('flags service', () => {
       flags: { ...flagSet.flags, broken: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'missing' } },
     };
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(invalid));
-    const result = stack.cli(['flags', 'put', join(dir, 'bad.json')]);
+    const result = stack.cli(['flags', 'apply', '-f', join(dir, 'bad.json')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/invalid flag set/);
     expect(JSON.parse(evaluate({ email: 'ana@aviary.dev' }).stdout)).toMatchObject({ value: true });

@@ -22,7 +22,7 @@ describe('OFREP rate limit', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'aviary-ofrep-limit-')), 'flags.json');
     const greeting = { state: 'ENABLED', variants: { hi: 'hi' }, defaultVariant: 'hi' };
     writeFileSync(file, JSON.stringify({ flags: { greeting } }));
-    expect(stack.cli(['flags', 'put', file])).toMatchObject({ code: 0 });
+    expect(stack.cli(['flags', 'apply', '-f', file])).toMatchObject({ code: 0 });
     url = (await stack.startService('gateway', { AVIARY_OFREP_RATE_LIMIT: String(RATE) })).httpUrl;
   });
 

@@ -2,7 +2,7 @@
 // the unchanged OpenFeature OFREP provider, the bulk ETag, OFREP's error shapes, and the last good set serving on.
 import {
   caseContext,
-  ClientDetails,
+  clientDetails,
   comparableDetails,
   describeWithFixtures,
   expectedDetails,
@@ -10,12 +10,11 @@ import {
   profileCases,
   startStack,
   Stack,
-  TestbedCase,
   testbedFlagSets,
   waitFor,
 } from '@aviary/testing';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
-import { Client, EvaluationContext, JsonValue, OpenFeature } from '@openfeature/server-sdk';
+import { EvaluationContext, OpenFeature } from '@openfeature/server-sdk';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,16 +28,17 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
   const sets = testbedFlagSets();
   const ofrep = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     postJson(`${stack.gateway.httpUrl}/ofrep/v1/evaluate/flags${path}`, body, headers);
-  const put = (file: string, config: object, set: string) => {
+  // Lenient: the testbed's sets break flagd's schema on purpose (flags that must answer PARSE_ERROR).
+  const apply = (file: string, config: object, set: string) => {
     writeFileSync(join(dir, file), JSON.stringify(config));
-    return stack.cli(['flags', 'put', join(dir, file), '--set', set]);
+    return stack.cli(['flags', 'apply', '-f', join(dir, file), '--set', set, '--lenient']);
   };
 
   // The gateway is ready once the services behind predict answer; OFREP itself needs none of them.
   beforeAll(async () => {
     stack = await startStack({ services: ['inference', 'preprocessor', 'gateway'], seed: false });
     for (const [name, set] of Object.entries(sets)) {
-      expect(put(`${name}.json`, set.config, name)).toMatchObject({ code: 0 });
+      expect(apply(`${name}.json`, set.config, name)).toMatchObject({ code: 0 });
       await waitFor(
         `flag set ${name} to reach the gateway`,
         async () => (await ofrep('', {}, { [FLAG_SET_HEADER]: name })).status === 200,
@@ -65,7 +65,7 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
     const callersDefault: string[] = [];
     for (const c of cases) {
       const context = caseContext(c, sets) as EvaluationContext;
-      const details = await detailsOf(OpenFeature.getClient(c.flagSet), c, context);
+      const details = await clientDetails(OpenFeature.getClient(c.flagSet), c, context);
       const wire = await ofrep(`/${c.flagKey}`, { context }, { [FLAG_SET_HEADER]: c.flagSet });
       const expected = expectedDetails(c);
       let actual = comparableDetails(details, c);
@@ -134,26 +134,12 @@ describeWithFixtures(flagdTestbedDir(), 'OFREP on the gateway', () => {
 
   it('rejects an invalid set at the CLI while the last good set keeps answering over OFREP', async () => {
     const good = { flags: { greeting: { state: 'ENABLED', variants: { hi: 'hi', yo: 'yo' }, defaultVariant: 'hi' } } };
-    expect(put('good.json', good, 'default')).toMatchObject({ code: 0 });
+    expect(apply('good.json', good, 'default')).toMatchObject({ code: 0 });
     await waitFor('the default set', async () => (await ofrep('/greeting', {})).status === 200, 10_000);
     const bad = { flags: { greeting: { ...good.flags.greeting, defaultVariant: 'missing' } } };
-    const rejected = put('bad.json', bad, 'default');
+    const rejected = apply('bad.json', bad, 'default');
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toMatch(/invalid flag set/);
     expect((await ofrep('/greeting', {})).body).toMatchObject({ key: 'greeting', value: 'hi', variant: 'hi' });
   });
 });
-
-function detailsOf(client: Client, c: TestbedCase, context: EvaluationContext): Promise<ClientDetails> {
-  switch (c.type) {
-    case 'Boolean':
-      return client.getBooleanDetails(c.flagKey, c.defaultValue as boolean, context);
-    case 'String':
-      return client.getStringDetails(c.flagKey, c.defaultValue as string, context);
-    case 'Integer':
-    case 'Float':
-      return client.getNumberDetails(c.flagKey, c.defaultValue as number, context);
-    case 'Object':
-      return client.getObjectDetails(c.flagKey, c.defaultValue as JsonValue, context);
-  }
-}

@@ -39,7 +39,7 @@ describe('version flags and kill switches', () => {
   const applyFlags = (flags: object) => {
     const file = join(dir, `flags-${Date.now()}.json`);
     writeFileSync(file, JSON.stringify({ flags }));
-    return stack.cli(['flags', 'put', file]);
+    return stack.cli(['flags', 'apply', '-f', file]);
   };
   const predict = (context?: object, headers: Record<string, string> = {}) =>
     postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT], ...(context && { context }) }, headers);

@@ -47,6 +47,18 @@ describe('jsonPost against a real HTTP server', () => {
     expect(connections).toHaveLength(1);
   });
 
+  it('sends the extra headers it is given with every request', async () => {
+    const seen: (string | string[] | undefined)[] = [];
+    handle = (request, body, response) => {
+      seen.push(request.headers['aviary-flag-set']);
+      answerJson(200, {})(request, body, response);
+    };
+    target = jsonPost({ url, body: {}, timeoutMs: 2_000, headers: { 'Aviary-Flag-Set': 'bench' } });
+    await target.send();
+    await target.send();
+    expect(seen).toEqual(['bench', 'bench']);
+  });
+
   it('opens one connection per concurrent request', async () => {
     handle = answerJson(200, { ok: true });
     target = jsonPost({ url, body: {}, timeoutMs: 2_000 });

@@ -76,14 +76,22 @@ class Connection {
 }
 
 /** POSTs one fixed JSON body; concurrent sends use separate connections, idle ones are reused. */
-export function jsonPost(options: { url: URL; body: unknown; timeoutMs: number }): JsonPostTarget {
+export function jsonPost(options: {
+  url: URL;
+  body: unknown;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+}): JsonPostTarget {
   const payload = Buffer.from(JSON.stringify(options.body));
   const host = options.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(options.url.port || 80);
+  const extraHeaders = Object.entries(options.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   const request = Buffer.concat([
     Buffer.from(
       `POST ${options.url.pathname}${options.url.search} HTTP/1.1\r\nHost: ${options.url.host}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`,
+        `Content-Type: application/json\r\n${extraHeaders}Content-Length: ${payload.length}\r\n\r\n`,
       'latin1',
     ),
     payload,

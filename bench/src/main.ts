@@ -5,7 +5,6 @@
 //        [--url URL [--grpc HOST:PORT]] [--json]
 //        [--cpu-prof DIR]  (services write V8 CPU profiles to DIR on exit; node dist/bench/src/profile-summary.js DIR)
 import { Stack, startStack, waitFor, workspaceRoot } from '@aviary/testing';
-import { cpus, platform, arch, totalmem } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { featuresOf, loadBundle, runBaseline } from './baseline';
@@ -25,6 +24,7 @@ import {
   PeakScenario,
   Round,
   summarize,
+  thisMachine,
 } from './report';
 import { ObservedProcess, processRssKiB, ScenarioUsage, UsageProbe } from './usage';
 
@@ -321,16 +321,8 @@ async function main(): Promise<number> {
     }
     await clock.close();
 
-    const cpu = cpus();
     const results: BenchResults = {
-      machine: {
-        cores: cpu.length,
-        cpuModel: cpu[0]?.model.trim() ?? 'unknown',
-        memoryGiB: totalmem() / 2 ** 30,
-        platform: `${platform()} ${arch()}`,
-        node: process.version,
-        date: new Date().toISOString(),
-      },
+      machine: thisMachine(),
       target: gateway.description,
       peer: `one Fastify process (${peer.httpUrl}): the same feature spec and ONNX Runtime session settings, one request at a time`,
       model: `${MODEL} version ${predicted.version} (${bundle.dir}), input "${input.name}" FP32 [1, ${width}]`,

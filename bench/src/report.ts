@@ -1,5 +1,6 @@
 // The printed result of a bench run: every figure over the rounds (median and range, per-round ratios to the peer
 // and the baseline), the issue's targets on the medians with PASS/MISS, idle memory, and where the CPU went.
+import { arch, cpus, platform, totalmem } from 'node:os';
 import type { ClosedLoopResult, OpenLoopResult } from './load';
 import { medianRoundIndex, perRoundRatios, spread, Spread } from './rounds';
 import type { ScenarioUsage } from './usage';
@@ -11,6 +12,19 @@ export interface Machine {
   platform: string;
   node: string;
   date: string;
+}
+
+/** This machine, now: printed at the top of every report, since figures from a shared machine need their context. */
+export function thisMachine(): Machine {
+  const cpu = cpus();
+  return {
+    cores: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    memoryGiB: totalmem() / 2 ** 30,
+    platform: `${platform()} ${arch()}`,
+    node: process.version,
+    date: new Date().toISOString(),
+  };
 }
 
 export interface PeakScenario {
@@ -75,36 +89,35 @@ export function shareOfBaseline(peak: ClosedLoopResult, baseline: ClosedLoopResu
   return (peak.throughput / baseline.throughput) * 100;
 }
 
+/** A figure from its per-round values, with the median and range of the rounds that have one. */
+export function figureOf(name: string, unit: FigureUnit, perRound: (number | undefined)[]): Figure {
+  return { name, unit, perRound, spread: spread(perRound.filter((v): v is number => v !== undefined)) };
+}
+
 /** Every figure the targets and the summary table use, round by round: peaks, ratios, fixed-rate latency. */
 export function summarize(results: BenchResults): Figure[] {
   const { rounds } = results;
-  const figure = (name: string, unit: FigureUnit, perRound: (number | undefined)[]): Figure => ({
-    name,
-    unit,
-    perRound,
-    spread: spread(perRound.filter((v): v is number => v !== undefined)),
-  });
   const peakOf = (path: string) => rounds.map((r) => r.peaks.find((p) => p.name === path)?.result?.throughput);
   const baseline = rounds.map((r) => r.baseline.result.throughput);
   const paths = rounds[0]?.peaks.map((p) => p.name) ?? [];
   const rate = results.settings.rate;
   return [
-    ...paths.map((path) => figure(peakFigure(path), 'req/s', peakOf(path))),
-    figure(BASELINE_FIGURE, 'ops/s', baseline),
-    figure(OVER_PEER_FIGURE, 'x', perRoundRatios(peakOf(FULL_PATH), peakOf(PEER_PATH))),
+    ...paths.map((path) => figureOf(peakFigure(path), 'req/s', peakOf(path))),
+    figureOf(BASELINE_FIGURE, 'ops/s', baseline),
+    figureOf(OVER_PEER_FIGURE, 'x', perRoundRatios(peakOf(FULL_PATH), peakOf(PEER_PATH))),
     ...paths.map((path) =>
-      figure(
+      figureOf(
         shareFigure(path),
         '%',
         perRoundRatios(peakOf(path), baseline).map((r) => (r === undefined ? undefined : r * 100)),
       ),
     ),
-    figure(
+    figureOf(
       latencyFigure('p50', rate),
       'ms',
       rounds.map((r) => r.fixedRate.result.latency.p50),
     ),
-    figure(
+    figureOf(
       latencyFigure('p99', rate),
       'ms',
       rounds.map((r) => r.fixedRate.result.latency.p99),
@@ -198,9 +211,9 @@ export function formatReport(results: BenchResults): string {
       ['figure', 'median', 'range', ...rounds.map((_, i) => `round ${i + 1}`)],
       figures.map((f) => [
         f.name,
-        f.spread ? value(f.spread.median, f.unit) : '-',
-        f.spread ? `${value(f.spread.min, f.unit)} - ${value(f.spread.max, f.unit)}` : '-',
-        ...f.perRound.map((v) => (v === undefined ? '-' : value(v, f.unit))),
+        f.spread ? figureValue(f.spread.median, f.unit) : '-',
+        f.spread ? `${figureValue(f.spread.min, f.unit)} - ${figureValue(f.spread.max, f.unit)}` : '-',
+        ...f.perRound.map((v) => (v === undefined ? '-' : figureValue(v, f.unit))),
       ]),
     ),
   );
@@ -288,12 +301,12 @@ const closedCells = (r: ClosedLoopResult) => [
   ms(r.latency.p99),
 ];
 
-const spreadText = (f: Figure) =>
+export const spreadText = (f: Figure) =>
   f.spread
-    ? `${value(f.spread.median, f.unit)} (${value(f.spread.min, f.unit)} - ${value(f.spread.max, f.unit)})`
+    ? `${figureValue(f.spread.median, f.unit)} (${figureValue(f.spread.min, f.unit)} - ${figureValue(f.spread.max, f.unit)})`
     : '-';
 
-function value(v: number, unit: FigureUnit): string {
+export function figureValue(v: number, unit: FigureUnit): string {
   switch (unit) {
     case 'req/s':
     case 'ops/s':
@@ -404,9 +417,9 @@ function errorLines(samples: { message: string; count: number }[], scenario?: st
   return samples.map((s) => `  ${scenario ? `${scenario}: ` : ''}${s.count} x ${s.message}`);
 }
 
-const ms = (value: number | undefined) =>
+export const ms = (value: number | undefined) =>
   value === undefined || Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1);
-const rate = (value: number) => value.toFixed(0);
+export const rate = (value: number) => value.toFixed(0);
 const pct = (value: number | undefined) => (value === undefined ? '-' : `${value.toFixed(0)} %`);
 
 /** Plain-text table: first column left-aligned, the others right-aligned. */

@@ -1,11 +1,21 @@
 // aviary: the command line for the model registry (talks to NATS directly, like the services do).
 // push, seed and compare load ONNX Runtime; they are imported when run, so every other command starts without it.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { formatTable } from './commands/models-list';
 import { versionStates } from '@aviary/model-registry';
 import { serveVersion } from './commands/models-serve';
 import { withNats, withRegistry } from './registry-session';
-import { evaluateFlag, putFlagSet } from './commands/flags';
+import {
+  applyFlagSet,
+  describeRejection,
+  diffFlagSet,
+  evaluateFlag,
+  flagSetHistory,
+  flagSetLog,
+  openFlagSetAdmin,
+  rollbackFlagSet,
+} from './commands/flags';
+import { FlagSetAdmin, FlagSetRejected } from '@aviary/flags-engine';
 import { rolloutStatus } from './commands/rollout-status';
 import { variantRows } from './commands/flags-ab';
 import { formatVariantReport } from '@aviary/rollout';
@@ -86,12 +96,72 @@ models
 
 const flags = program.command('flags').description('flagd flag sets');
 
+const withFlagSets = <T>(run: (admin: FlagSetAdmin) => Promise<T>) =>
+  withRegistry(nats(), async (registry) => run(await openFlagSetAdmin(registry)));
+const setOption = ['--set <name>', 'flag set name', DEFAULT_FLAG_SET] as const;
+
 flags
-  .command('put <file>')
-  .description('validate a flagd flag-definition file and store it as a flag set')
-  .option('--set <name>', 'flag set name', DEFAULT_FLAG_SET)
-  .action(async (file: string, options: { set: string }) => {
-    console.log(await withNats(nats(), (nc) => putFlagSet(nc, file, options.set)));
+  .command('apply')
+  .description('validate a flagd flag-definition file whole (every problem listed) and store it as a new revision')
+  .requiredOption('-f, --file <file>', 'flagd flag-definition JSON')
+  .option(...setOption)
+  .option('--lenient', "load as flagd does: flags that only break flagd's schema answer PARSE_ERROR")
+  .action(async (options: { file: string; set: string; lenient?: boolean }) => {
+    console.log(await withFlagSets((admin) => applyFlagSet(admin, options)));
+  });
+
+flags
+  .command('get')
+  .description("print a flag set's document (the current one, or any earlier revision)")
+  .option(...setOption)
+  .option('--revision <n>', 'revision to print', positiveInteger)
+  .action(async (options: { set: string; revision?: number }) => {
+    const stored = await withFlagSets((admin) => admin.get(options.set, options.revision));
+    process.stdout.write(stored.document.endsWith('\n') ? stored.document : `${stored.document}\n`);
+  });
+
+flags
+  .command('diff')
+  .description('what applying a file would change, flag by flag (changes nothing)')
+  .requiredOption('-f, --file <file>', 'flagd flag-definition JSON')
+  .option(...setOption)
+  .action(async (options: { file: string; set: string }) => {
+    console.log(await withFlagSets((admin) => diffFlagSet(admin, options)));
+  });
+
+flags
+  .command('history')
+  .description("a flag set's revisions: time, revision, kind, changed flags")
+  .option(...setOption)
+  .action(async (options: { set: string }) => {
+    console.log(await withFlagSets((admin) => flagSetHistory(admin, options.set)));
+  });
+
+flags
+  .command('rollback')
+  .description("re-apply an earlier revision's document as a new revision (validated again)")
+  .requiredOption('--to <revision>', 'revision whose document to restore', positiveInteger)
+  .option(...setOption)
+  .action(async (options: { set: string; to: number }) => {
+    console.log(await withFlagSets((admin) => rollbackFlagSet(admin, options)));
+  });
+
+flags
+  .command('log')
+  .description('the flag change events on AVIARY_EVENTS, with their diffs')
+  .option('--set <name>', 'only this flag set (default: every set)')
+  .option('--json', 'print the events as JSON')
+  .action(async (options: { set?: string; json?: boolean }) => {
+    console.log(await withFlagSets((admin) => flagSetLog(admin, options)));
+  });
+
+flags
+  .command('delete')
+  .description('delete a flag set (its history stays in the log)')
+  .option(...setOption)
+  .action(async (options: { set: string }) => {
+    const { revision } = await withFlagSets((admin) => admin.remove(options.set));
+    console.log(`flag set "${options.set}" deleted (revision ${revision})`);
   });
 
 flags
@@ -122,6 +192,12 @@ program
     console.log(JSON.stringify(await withNats(nats(), rolloutStatus), null, 2));
   });
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a revision number, got "${value}"`);
+  return n;
+}
+
 function loadOrExit(): ReturnType<typeof loadCliConfig> {
   try {
     return loadCliConfig();
@@ -133,6 +209,6 @@ function loadOrExit(): ReturnType<typeof loadCliConfig> {
 }
 
 program.parseAsync().catch((error: Error) => {
-  console.error(`aviary: ${error.message}`);
+  console.error(`aviary: ${error instanceof FlagSetRejected ? describeRejection(error) : error.message}`);
   process.exit(1);
 });

@@ -16,6 +16,8 @@ import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
 import { OfrepController } from './rest/ofrep.controller';
+import { FlagSetsController } from './rest/flag-sets.controller';
+import { flagSetAdminProvider } from './flag-set-admin';
 
 @Module({})
 export class AppModule {
@@ -23,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, OfrepController],
+      controllers: [HealthController, OipController, OfrepController, FlagSetsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -31,6 +33,7 @@ export class AppModule {
         GatewayFlagSets,
         ModelRouter,
         VariantMetricsServer,
+        flagSetAdminProvider,
         InferenceService,
         PredictService,
         DirectRoutes,

@@ -2,6 +2,7 @@ import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
 import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
+import { FeatureToggles } from './feature-toggles';
 import { PredictServer } from './predict.server';
 import { VersionPipelines } from './version-pipelines';
 
@@ -15,6 +16,7 @@ export class AppModule {
       providers: [
         { provide: PREPROCESSOR_CONFIG, useValue: config },
         VersionPipelines,
+        FeatureToggles,
         PredictServer,
         NatsReadiness,
         { provide: READINESS_CHECK, useExisting: NatsReadiness },

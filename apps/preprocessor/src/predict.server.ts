@@ -16,6 +16,7 @@ import { counter, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
+import { FeatureToggles } from './feature-toggles';
 import { VersionPipelines } from './version-pipelines';
 
 const records = counter('aviary_preprocessed_records_total', 'Records turned into tensors, by model and version', [
@@ -46,11 +47,13 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly rpc: NatsRpc,
     private readonly pipelines: VersionPipelines,
+    private readonly toggles: FeatureToggles,
     @Inject(PREPROCESSOR_CONFIG) private readonly config: PreprocessorConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.pipelines.start();
+    await this.toggles.start();
     this.subscription = await this.rpc.serve(subjects.predict('*', '*'), queueGroups.preprocessor, (request, span) => {
       const [model, version] = subjects.modelAndVersion(request.subject);
       span.setAttributes({ 'aviary.model': model, 'aviary.version': version });
@@ -61,6 +64,7 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     if (this.subscription) await this.rpc.unserve(this.subscription);
     this.pipelines.stop();
+    this.toggles.stop();
   }
 
   private async predict(model: string, version: string, body: Uint8Array): Promise<Uint8Array> {
@@ -70,7 +74,18 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
     const stopTimer = featureLatency.startTimer(labels);
     let inputs;
     try {
-      inputs = pipeline.toTensors(request.records);
+      // A version without toggles never evaluates a flag.
+      const runs =
+        pipeline.toggles.length === 0
+          ? undefined
+          : this.toggles.runs({
+              model,
+              version,
+              toggles: pipeline.toggles,
+              records: request.records.length,
+              contexts: request.contexts,
+            });
+      inputs = pipeline.toTensors(request.records, runs);
     } finally {
       stopTimer();
     }

@@ -40,3 +40,39 @@ export function requestContext(
 }
 
 const EMPTY_CONTEXT: RequestContext = Object.freeze({});
+
+/** A field of a flag an admin diff reports as changed. */
+export const FLAG_FIELDS = ['state', 'variants', 'defaultVariant', 'targeting', 'metadata'] as const;
+export type FlagField = (typeof FLAG_FIELDS)[number];
+
+export const flagChangeSchema = z.discriminatedUnion('change', [
+  z.object({ flag: z.string(), change: z.literal('added') }),
+  z.object({ flag: z.string(), change: z.literal('removed') }),
+  z.object({ flag: z.string(), change: z.literal('changed'), fields: z.array(z.enum(FLAG_FIELDS)) }),
+]);
+export type FlagChange = z.infer<typeof flagChangeSchema>;
+
+/** One accepted change of a flag set, on AVIARY_EVENTS (eventSubjects.flags): the set's full history is these. */
+export const flagSetEventSchema = z.object({
+  time: z.string(),
+  kind: z.enum(['flags.applied', 'flags.rolledBack', 'flags.deleted']),
+  set: flagSetNameSchema,
+  /** The aviary_flags KV revision the change wrote. */
+  revision: z.number().int().positive(),
+  previousRevision: z.number().int().positive().nullable(),
+  /** Keys of the flags added, removed or changed. */
+  flags: z.array(z.string()),
+  diff: z.array(flagChangeSchema),
+  /** The set's full flagd source after the change (empty when deleted). */
+  document: z.string(),
+  /** Whether flagd's lenient loading was asked for (schema-only problems then make a flag answer PARSE_ERROR). */
+  lenient: z.boolean(),
+  /** For rollbacks: the revision whose document was re-applied. */
+  rolledBackTo: z.number().int().positive().optional(),
+  /** Who made the change; null until the security issue adds identities. */
+  actor: z.string().nullable(),
+});
+export type FlagSetEvent = z.infer<typeof flagSetEventSchema>;
+
+/** The body of a flag-set rollback on the admin API: the revision whose document to re-apply. */
+export const flagSetRollbackSchema = z.object({ to: z.number().int().positive() });

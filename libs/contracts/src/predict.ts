@@ -20,14 +20,24 @@ export interface PredictResponse {
 }
 
 /** What the preprocessor is asked on subjects.predict(model, version): records, possibly of several requests. */
-export const predictRecordsSchema = z.object({
-  records: z.array(z.unknown()).min(1, 'at least one record is needed'),
-  /**
-   * The evaluation contexts of the requests the records came from, as runs in record order (`records` of them
-   * share `context`): the preprocessor's feature toggles are evaluated per request. Absent: one empty context.
-   */
-  contexts: z.array(z.object({ context: evaluationContextSchema, records: z.number().int().positive() })).optional(),
-});
+export const predictRecordsSchema = z
+  .object({
+    records: z.array(z.unknown()).min(1, 'at least one record is needed'),
+    /**
+     * The evaluation contexts of the requests the records came from, as runs in record order (`records` of them
+     * share `context`): the preprocessor's feature toggles are evaluated per request. Absent: one empty context.
+     */
+    contexts: z.array(z.object({ context: evaluationContextSchema, records: z.number().int().positive() })).optional(),
+  })
+  .superRefine(({ records, contexts }, ctx) => {
+    const covered = contexts?.reduce((sum, run) => sum + run.records, 0);
+    if (covered !== undefined && covered !== records.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['contexts'],
+        message: `must cover every record in order: they cover ${covered}, there are ${records.length}`,
+      });
+  });
 export type PredictRecords = z.infer<typeof predictRecordsSchema>;
 
 /** The preprocessor's answer: one prediction per record, in order. */

@@ -1,4 +1,4 @@
-import { versionKey, modelNameSchema, modelObjectName, modelVersionSchema, subjects } from './subjects';
+import { eventSubjects, versionKey, modelNameSchema, modelObjectName, modelVersionSchema, subjects } from './subjects';
 
 describe('subjects', () => {
   it('puts model and version in the last two tokens of infer and predict subjects', () => {
@@ -10,6 +10,11 @@ describe('subjects', () => {
 
   it('names a ping subject per service', () => {
     expect(subjects.ping('gateway')).toBe('aviary.v1.ping.gateway');
+  });
+
+  it('puts each flag set’s events on its own subject under the events stream’s wildcard', () => {
+    expect(eventSubjects.flags('default')).toBe('aviary.v1.events.flags.default');
+    expect(eventSubjects.all).toBe('aviary.v1.events.>');
   });
 
   it('keys manifests and model objects by name and version', () => {

@@ -40,6 +40,17 @@ export const objectStores = { models: 'aviary_models' } as const;
 /** Hybrid: each leaf site's own telemetry stream, and the hub's, which sources every site's (deploy/nats). */
 export const streams = { siteTelemetry: 'AVIARY_SITE_TELEMETRY', telemetry: 'AVIARY_TELEMETRY' } as const;
 
+/** AVIARY_EVENTS: the audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
+export const streams = { events: 'AVIARY_EVENTS' } as const;
+export const eventSubjects = {
+  /** Everything the events stream holds. */
+  all: `${PREFIX}.events.>`,
+  /** One flag set's changes, in order. */
+  flags: (flagSet: string) => `${PREFIX}.events.flags.${flagSet}`,
+  /** Every flag set's changes. */
+  allFlags: `${PREFIX}.events.flags.*`,
+} as const;
+
 /** Header that carries an error code on a NATS reply; the body then holds the message. */
 export const ERROR_HEADER = 'Aviary-Error';
 /** Header that asks a replica for something other than the subject's main operation (e.g. a readiness probe). */

@@ -1,5 +1,5 @@
 import { AviaryError } from '@aviary/contracts';
-import { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';
+import { applyFeatureSpec, featureTensorMetadata } from './apply';
 import { fitFeatureSpec } from './fit';
 import { parseFeatureSpec } from './spec';
 import { flightRows, flightsDefinition } from './testing/flights-fixture';
@@ -204,17 +204,5 @@ describe('applyFeatureSpec', () => {
       );
       expect(applyFeatureSpec(onlyInputs, [{}])[0].data).toEqual(new Float32Array([0]));
     });
-  });
-
-  it('applies one record in a few microseconds', () => {
-    const pipeline = compileFeatureSpec(spec);
-    const records = [record];
-    for (let i = 0; i < 20_000; i++) pipeline.apply(records);
-    const runs = 50_000;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < runs; i++) pipeline.apply(records);
-    const micros = Number(process.hrtime.bigint() - start) / 1000 / runs;
-    // Generous bound so a loaded CI machine does not flake; measured well under 1 µs here.
-    expect(micros).toBeLessThan(20);
   });
 });

@@ -1,16 +1,28 @@
 // Replays a FeatureSpec on raw records: the one code path that turns records into model inputs, online and in batch.
 import { invalid, Tensor, TensorMetadata } from '@aviary/contracts';
 import { compileEncoder, Encoder, encoderWidth } from './encoders';
-import { RecordReader } from './record-reader';
+import { InputValue, RecordReader } from './record-reader';
 import type { FeatureSpec } from './spec';
+
+/** Consecutive records that share which feature toggles are off (the records of one request, say). */
+export interface ToggleRun {
+  records: number;
+  /** Flag keys of the toggles that are off for these records. */
+  disabled: ReadonlySet<string>;
+}
 
 /** A spec with its lookups built once; reuse it for every request. */
 export interface CompiledFeatureSpec {
   readonly spec: FeatureSpec;
   /** Number of columns D of the output tensor. */
   readonly width: number;
-  /** Validates every record strictly and returns the model's input tensor, FP32 [N, D]. */
-  apply(records: readonly unknown[]): Tensor[];
+  /** The flag keys the transforms are `enabledBy`, each once, in spec order; empty when nothing is toggled. */
+  readonly toggles: readonly string[];
+  /**
+   * Validates every record strictly and returns the model's input tensor, FP32 [N, D]. With `runs` (covering the
+   * records in order), a transform whose toggle is off for a run reads its records' values as missing.
+   */
+  apply(records: readonly unknown[], runs?: readonly ToggleRun[]): Tensor[];
 }
 
 export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
@@ -24,23 +36,58 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
     return compileEncoder(t, placement);
   });
   const encoderCount = encoders.length;
+  const toggleOf = spec.transforms.map((t) => t.enabledBy);
+  const toggles = [...new Set(toggleOf.filter((flag) => flag !== undefined))];
+  // A toggled-off transform runs its own encoder on a record whose every value is missing, so its columns get
+  // exactly what a missing value gets (the fitted default) and the other transforms still read the real record.
+  const missing: InputValue[] = spec.inputs.map(() => null);
+  const encodersWithout = (disabled: ReadonlySet<string>): Encoder[] =>
+    encoders.map((encode, e) => {
+      const flag = toggleOf[e];
+      return flag !== undefined && disabled.has(flag) ? (_values, out, base) => encode(missing, out, base) : encode;
+    });
+
+  const encodeRows = (records: readonly unknown[], from: number, to: number, use: Encoder[], out: Float32Array) => {
+    for (let row = from; row < to; row++) {
+      reader.read(records[row], row);
+      const base = row * width;
+      for (let e = 0; e < encoderCount; e++) use[e](reader.values, out, base);
+    }
+  };
 
   return {
     spec,
     width,
-    apply(records) {
+    toggles,
+    apply(records, runs) {
       if (!Array.isArray(records) || records.length === 0)
         throw invalid('records must be a non-empty array of objects');
       const rows = records.length;
       const out = new Float32Array(rows * width);
-      for (let row = 0; row < rows; row++) {
-        reader.read(records[row], row);
-        const base = row * width;
-        for (let e = 0; e < encoderCount; e++) encoders[e](reader.values, out, base);
+      if (runs === undefined || toggles.length === 0) {
+        encodeRows(records, 0, rows, encoders, out);
+      } else {
+        checkRuns(runs, rows);
+        let row = 0;
+        for (const run of runs) {
+          const use = run.disabled.size === 0 ? encoders : encodersWithout(run.disabled);
+          encodeRows(records, row, row + run.records, use, out);
+          row += run.records;
+        }
       }
       return [{ name: spec.output.name, datatype: 'FP32', shape: [rows, width], data: out }];
     },
   };
+}
+
+function checkRuns(runs: readonly ToggleRun[], rows: number): void {
+  let covered = 0;
+  for (const run of runs) {
+    if (!Number.isInteger(run.records) || run.records < 1)
+      throw invalid(`a toggle run must cover a positive whole number of records, got ${run.records}`);
+    covered += run.records;
+  }
+  if (covered !== rows) throw invalid(`the toggle runs cover ${covered} records, but there are ${rows}`);
 }
 
 const compiled = new WeakMap<FeatureSpec, CompiledFeatureSpec>();

@@ -1,7 +1,14 @@
 // A pipeline definition: the declarative, unfitted recipe that fitFeatureSpec turns into a FeatureSpec.
 import { parseOrThrow } from '@aviary/contracts';
 import { z } from 'zod';
-import { checkInputsAndTransforms, datetimePartSchema, inputFieldSchema, predictionSchema } from './schema-parts';
+import {
+  checkInputsAndTransforms,
+  datetimeEnabledBySchema,
+  datetimePartSchema,
+  enabledBySchema,
+  inputFieldSchema,
+  predictionSchema,
+} from './schema-parts';
 
 const input = z.string().min(1, 'must not be empty');
 
@@ -10,6 +17,7 @@ const numericDefinition = z.strictObject({
   input,
   /** Signed log1p before standardizing, for long-tailed values such as distances. */
   log1p: z.boolean().default(false),
+  enabledBy: enabledBySchema,
 });
 
 const categoricalDefinition = z.strictObject({
@@ -21,15 +29,17 @@ const categoricalDefinition = z.strictObject({
   minCount: z.number().int().positive().default(1),
   /** A missing optional value gets its own slot ("category") or counts as the most frequent category ("mode"). */
   missing: z.enum(['category', 'mode']).default('category'),
+  enabledBy: enabledBySchema,
 });
 
 const datetimeDefinition = z.strictObject({
   kind: z.literal('datetime'),
   input,
   parts: z.array(datetimePartSchema).min(1),
+  enabledBy: datetimeEnabledBySchema,
 });
 
-const boolDefinition = z.strictObject({ kind: z.literal('bool'), input });
+const boolDefinition = z.strictObject({ kind: z.literal('bool'), input, enabledBy: enabledBySchema });
 
 export const transformDefinitionSchema = z.discriminatedUnion('kind', [
   numericDefinition,

@@ -67,7 +67,7 @@ function fitNumeric(t: Definition<'numeric'>, column: readonly InputValue[]): Tr
   const variance = transformed.reduce((sum, x) => sum + (x - mean) ** 2, 0) / transformed.length;
   // A constant column carries no signal; std 1 keeps it finite (it becomes 0) instead of dividing by zero.
   const std = variance > 1e-24 ? Math.sqrt(variance) : 1;
-  return { kind: 'numeric', input: t.input, log1p: t.log1p, impute, mean, std };
+  return { kind: 'numeric', input: t.input, log1p: t.log1p, impute, mean, std, ...toggleOf(t) };
 }
 
 function fitCategorical(t: Definition<'categorical'>, column: readonly InputValue[]): TransformSpec {
@@ -83,7 +83,7 @@ function fitCategorical(t: Definition<'categorical'>, column: readonly InputValu
       `cannot fit categorical transform of "${t.input}": no category occurs at least ${t.minCount} times in the training rows`,
     );
   }
-  return { kind: 'categorical', input: t.input, categories, missing: t.missing };
+  return { kind: 'categorical', input: t.input, categories, missing: t.missing, ...toggleOf(t) };
 }
 
 function fitBool(t: Definition<'bool'>, column: readonly InputValue[]): TransformSpec {
@@ -93,8 +93,11 @@ function fitBool(t: Definition<'bool'>, column: readonly InputValue[]): Transfor
     if (v === true) trues++;
     else if (v === false) falses++;
   }
-  return { kind: 'bool', input: t.input, impute: trues > falses };
+  return { kind: 'bool', input: t.input, impute: trues > falses, ...toggleOf(t) };
 }
+
+/** The author's toggle passes through unfitted; a transform without one gets no `enabledBy` key at all. */
+const toggleOf = ({ enabledBy }: { enabledBy?: string }) => (enabledBy === undefined ? {} : { enabledBy });
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -20,7 +20,7 @@ export type {
 } from './schema-parts';
 export { fitFeatureSpec } from './fit';
 export { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';
-export type { CompiledFeatureSpec } from './apply';
+export type { CompiledFeatureSpec, ToggleRun } from './apply';
 export { classPredictions, interpretOutputs, isColumn, isFloat, valuePredictions } from './predictions';
 export type { ClassPrediction, Prediction, ValuePrediction } from './predictions';
 export { recordsToTensors, tensorsToRecords } from './raw-records';

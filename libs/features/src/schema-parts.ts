@@ -28,6 +28,19 @@ export const inputFieldSchema = z.strictObject({
 });
 export type InputField = z.infer<typeof inputFieldSchema>;
 
+/**
+ * A feature toggle: the key of a boolean flag in the model flag set. Where the flag is off for a request's context,
+ * the transform reads each record's value as missing, so its columns take the fitted default.
+ */
+export const enabledBySchema = z.string().min(1, 'must name a flag').optional();
+
+/** A datetime transform fits nothing (a missing datetime only zeroes its columns), so it has no default to fall back on. */
+export const datetimeEnabledBySchema = z
+  .never({
+    error: 'a datetime transform cannot be toggled: it has no fitted default for its columns to fall back on',
+  })
+  .optional();
+
 export const datetimePartSchema = z.strictObject({
   part: z.enum(DATETIME_PARTS),
   encoding: z.enum(DATETIME_ENCODINGS),

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { featureNamesOf } from './layout';
 import {
   checkInputsAndTransforms,
+  datetimeEnabledBySchema,
   datetimePartSchema,
+  enabledBySchema,
   firstDuplicate,
   inputFieldSchema,
   predictionSchema,
@@ -22,6 +24,8 @@ export const numericTransformSchema = z.strictObject({
   impute: z.number(),
   mean: z.number(),
   std: z.number().positive(),
+  /** Off: the record's value is read as missing, so the column is the standardized `impute`. */
+  enabledBy: enabledBySchema,
 });
 
 export const categoricalTransformSchema = z
@@ -31,6 +35,8 @@ export const categoricalTransformSchema = z
     /** Kept categories, most frequent first; slots follow this order, then "other", then "missing" if any. */
     categories: z.array(z.string()).min(1),
     missing: z.enum(['category', 'mode']),
+    /** Off: the record's value is read as missing, so the "missing" slot (or, without one, the mode's) is set. */
+    enabledBy: enabledBySchema,
   })
   .superRefine((t, ctx) => {
     const duplicate = firstDuplicate(t.categories);
@@ -42,6 +48,7 @@ export const datetimeTransformSchema = z.strictObject({
   kind: z.literal('datetime'),
   input,
   parts: z.array(datetimePartSchema).min(1),
+  enabledBy: datetimeEnabledBySchema,
 });
 
 export const boolTransformSchema = z.strictObject({
@@ -49,6 +56,8 @@ export const boolTransformSchema = z.strictObject({
   input,
   /** Value used when an optional input is missing: the training mode. */
   impute: z.boolean(),
+  /** Off: the record's value is read as missing, so the column is `impute`. */
+  enabledBy: enabledBySchema,
 });
 
 export const transformSpecSchema = z.discriminatedUnion('kind', [

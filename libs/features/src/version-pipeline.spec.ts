@@ -20,8 +20,21 @@ describe('versionPipeline', () => {
     ]);
   });
 
+  it("exposes the spec's feature toggles and applies which are off per run of records", () => {
+    const toggled = structuredClone(spec);
+    Object.assign(toggled.transforms[0], { enabledBy: 'feature.distance' });
+    const pipeline = versionPipeline({ inputs: [], featureSpec: toggled });
+    expect(pipeline.toggles).toEqual(['feature.distance']);
+    const [on, off] = [new Set<string>(), new Set(['feature.distance'])].map(
+      (disabled) => (pipeline.toTensors([record], [{ records: 1, disabled }])[0].data as Float32Array)[0],
+    );
+    expect(on).not.toBe(off);
+    expect(versionPipeline({ inputs: [], featureSpec: spec }).toggles).toEqual([]);
+  });
+
   it("without a spec, reads records by the model's input names and answers each output's row", () => {
     const pipeline = versionPipeline({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }] });
+    expect(pipeline.toggles).toEqual([]);
     expect(pipeline.toTensors([{ x: [1, 2] }, { x: [3, 4] }])).toEqual([
       { name: 'x', datatype: 'FP32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
     ]);

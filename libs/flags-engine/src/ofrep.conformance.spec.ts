@@ -12,7 +12,8 @@ import {
   testbedFlagSets,
 } from '@aviary/testing';
 import { FlagSet } from './flag-set';
-import { evaluateOfrepFlag, FlagSetLookup, isOfrepFailure, OfrepEvaluation } from './ofrep';
+import { FlagSetLookup } from './flag-resolution';
+import { evaluateOfrepFlag, isOfrepFailure, OfrepEvaluation } from './ofrep';
 
 /** What the OFREP provider and the OpenFeature SDK make of an answer: errors and absent values give the default. */
 function asClientSees(answer: OfrepEvaluation, defaultValue: unknown): ClientDetails {

@@ -3,6 +3,7 @@
 import type { EvaluationContext, FlagValue } from '@openfeature/core';
 import { createHash } from 'node:crypto';
 import { FlagSet } from './flag-set';
+import { FlagSetLookup, resolveFlag } from './flag-resolution';
 
 export type OfrepErrorCode = 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL';
 
@@ -25,9 +26,6 @@ export type OfrepEvaluation = OfrepSuccess | OfrepFailure;
 
 export const isOfrepFailure = (answer: OfrepEvaluation): answer is OfrepFailure => 'errorCode' in answer;
 
-/** Where the answer comes from: the set a request names, or why there is none to read. */
-export type FlagSetLookup = { set: FlagSet } | { missing: string } | { broken: string };
-
 /** The OFREP request body's `context`; anything but an object (or nothing) is INVALID_CONTEXT. */
 export function ofrepContextOf(body: unknown): { context: EvaluationContext } | { failure: OfrepFailure } {
   const invalidContext = (errorDetails: string) => ({
@@ -43,15 +41,14 @@ export function ofrepContextOf(body: unknown): { context: EvaluationContext } | 
 }
 
 export function evaluateOfrepFlag(lookup: FlagSetLookup, key: string, context: EvaluationContext): OfrepEvaluation {
-  if ('missing' in lookup) return { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: lookup.missing };
-  if ('broken' in lookup) return { key, errorCode: 'PARSE_ERROR', errorDetails: lookup.broken };
-  const result = lookup.set.resolve(key, context);
-  const metadata = { ...result.flagMetadata };
+  const result = resolveFlag({ lookup, key, context });
   if (result.errorCode) {
     const errorDetails = result.errorMessage ?? `flag "${key}" could not be evaluated`;
     return { key, errorCode: ofrepCodeOf(result.errorCode), errorDetails };
   }
   const reason = result.reason ?? 'UNKNOWN';
+  // flagd-core's metadata object, read-only here: the answer is serialised, never changed.
+  const metadata = result.flagMetadata ?? {};
   if (result.variant === undefined) return { key, reason, metadata };
   return { key, value: result.value, reason, variant: result.variant, metadata };
 }

@@ -6,3 +6,4 @@ export * from './messaging.module';
 export * from './nats-readiness';
 export * from './kv-watch';
 export * from './gather';
+export * from './event-log';

@@ -1,5 +1,6 @@
 // OpenFeature's flagd conformance data (../shared/conformance/flagd-testbed, see its README): the four flag sets and
 // the cases of today's profile, with what an OpenFeature client must return for each.
+import type { Client, EvaluationContext, JsonValue } from '@openfeature/server-sdk';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@aviary/supervisor';
@@ -72,4 +73,19 @@ export function comparableDetails(details: ClientDetails, c: TestbedCase): Parti
   return Object.fromEntries(
     Object.keys(expected).map((field) => [field, details[field as keyof ClientDetails]]),
   ) as Partial<ClientDetails>;
+}
+
+/** The case evaluated through an OpenFeature client, with the getter of its type. */
+export function clientDetails(client: Client, c: TestbedCase, context: EvaluationContext): Promise<ClientDetails> {
+  switch (c.type) {
+    case 'Boolean':
+      return client.getBooleanDetails(c.flagKey, c.defaultValue as boolean, context);
+    case 'String':
+      return client.getStringDetails(c.flagKey, c.defaultValue as string, context);
+    case 'Integer':
+    case 'Float':
+      return client.getNumberDetails(c.flagKey, c.defaultValue as number, context);
+    case 'Object':
+      return client.getObjectDetails(c.flagKey, c.defaultValue as JsonValue, context);
+  }
 }

@@ -1,6 +1,7 @@
 import { AviaryError } from '@aviary/contracts';
 import { HttpException } from '@nestjs/common';
-import { ofrepFailureOf, restFailureOf } from './error.filter';
+import { FlagSetRejected } from '@aviary/flags-engine';
+import { ofrepFailureOf, restBodyOf, restFailureOf } from './error.filter';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
@@ -26,6 +27,20 @@ describe('the REST error mapping', () => {
       message: `internal error; see the gateway log, trace id ${TRACE_ID}`,
       unexpected: bug,
     });
+  });
+});
+
+describe('the REST error body', () => {
+  it('lists every problem of a rejected flag set beside the message, with a 400', () => {
+    const problems = [
+      { flag: 'a', path: '/flags/a/state', message: 'state must be ENABLED or DISABLED, got "ON"' },
+      { flag: 'b', path: '/flags/b/defaultVariant', message: 'default variant "x" is not one of the variants (on)' },
+    ];
+    const rejected = new FlagSetRejected(problems);
+    const failure = restFailureOf(rejected, TRACE_ID);
+    expect(failure.status).toBe(400);
+    expect(restBodyOf(failure, rejected)).toEqual({ error: expect.stringMatching(/^invalid flag set: a/), problems });
+    expect(restBodyOf({ status: 404, message: 'nope' }, new Error('x'))).toEqual({ error: 'nope' });
   });
 });
 

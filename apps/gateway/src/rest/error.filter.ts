@@ -1,6 +1,7 @@
-// Every REST error leaves as {"error": "..."} with the status its code maps to, marked on the request's span and
+// Every REST error leaves as {"error": "..."} (a rejected flag set adds every "problems" entry) with the status its code maps to, marked on the request's span and
 // logged under its trace id; on OFREP routes in OFREP's shape instead, since its clients read no other.
 import { AviaryError, toAviaryError } from '@aviary/contracts';
+import { FlagSetRejected } from '@aviary/flags-engine';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf } from './http-status';
@@ -19,9 +20,14 @@ export class ErrorFilter implements ExceptionFilter {
     void reply.send(
       isOfrep(request.url)
         ? ofrepFailureOf(failure, (request.params as { key?: string } | undefined)?.key ?? '')
-        : { error: failure.message },
+        : restBodyOf(failure, thrown),
     );
   }
+}
+
+/** `{error}`; a rejected flag set adds every problem, so a client can show them all at once. */
+export function restBodyOf(failure: RestFailure, thrown: unknown) {
+  return { error: failure.message, ...(thrown instanceof FlagSetRejected && { problems: thrown.problems }) };
 }
 
 const isOfrep = (url: string) => url.startsWith(`/${OFREP_PATH}`);
