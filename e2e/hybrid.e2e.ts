@@ -80,7 +80,7 @@ describe('hybrid hub and leaf site', () => {
     const file = join(dir, `flags-${value}.json`);
     const flag = { state: 'ENABLED', variants: { [value]: value }, defaultVariant: value };
     writeFileSync(file, JSON.stringify({ flags: { 'site-banner': flag } }));
-    return cli(hubUrl(), ['flags', 'put', file]);
+    return cli(hubUrl(), ['flags', 'apply', '-f', file]);
   };
   /** Publishes telemetry at the site, as its services would; each message is stored by the site's stream. */
   const publishTelemetry = async (from: number, count: number) => {

@@ -37,11 +37,13 @@ export const queueGroups = {
 /** aviary_serving: one key per model naming the version that takes its unversioned traffic. */
 export const buckets = { models: 'aviary_models', flags: 'aviary_flags', serving: 'aviary_serving' } as const;
 export const objectStores = { models: 'aviary_models' } as const;
-/** Hybrid: each leaf site's own telemetry stream, and the hub's, which sources every site's (deploy/nats). */
-export const streams = { siteTelemetry: 'AVIARY_SITE_TELEMETRY', telemetry: 'AVIARY_TELEMETRY' } as const;
-
-/** AVIARY_EVENTS: the audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
-export const streams = { events: 'AVIARY_EVENTS' } as const;
+export const streams = {
+  /** The audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
+  events: 'AVIARY_EVENTS',
+  /** Hybrid: each leaf site's own telemetry stream, and the hub's, which sources every site's (deploy/nats). */
+  siteTelemetry: 'AVIARY_SITE_TELEMETRY',
+  telemetry: 'AVIARY_TELEMETRY',
+} as const;
 export const eventSubjects = {
   /** Everything the events stream holds. */
   all: `${PREFIX}.events.>`,
