@@ -4,6 +4,7 @@
 //
 //   node deploy/nats/edge-mirrors.js [--server nats://127.0.0.1:4222] [--hub-domain hub]
 //                                    [--kv aviary_models,aviary_flags] [--obj aviary_models]
+//                                    [--site NAME] [--hub-server nats://aviary:PASSWORD@HUB:4222]
 //                                    [--force] [--status] [--wait SECONDS]
 //
 // Run it on the edge BEFORE the edge's Aviary services start: a service opening a bucket that does not exist
@@ -18,8 +19,18 @@
 //   object store X  -> stream OBJ_X with the object store's own subjects ($O.X.C.>, $O.X.M.>), SOURCING the
 //                      hub's OBJ_X. Not a plain mirror: nats.js 2.x ObjectStore.get() finds the stream by
 //                      subject, and a mirror has no subjects ("no stream matches subject"). Objects written
-//                      on the hub arrive once, through the source (test-edge.sh checks the message count);
-//                      the JetStream domains keep each server's stream to its own side of the leaf link.
+//                      on the hub arrive once, through the source (e2e/hybrid.e2e.ts serves one pushed later);
+//                      hub.conf's `site` user keeps the hub's own $O.> traffic off the link, which the copy
+//                      would otherwise store a second time (a chunk arriving twice corrupts the object).
+//   telemetry       -> stream AVIARY_SITE_TELEMETRY on the edge (subjects aviary.v1.telemetry.<site>.>), and a
+//                      source of it in the hub's AVIARY_TELEMETRY (created if missing; it has no subjects of
+//                      its own, so a message arrives once, through the source, even while both sides are linked).
+//                      The edge stores what its services publish while the link is down; the hub catches up
+//                      when it returns. --site defaults to the edge's JetStream domain. A site's own link may
+//                      not change the hub's streams (hub.conf, user `site`), so registering the source needs
+//                      --hub-server with the hub's operator credentials (once per site; without it, or with
+//                      the hub unreachable, it is skipped with a warning).
+// Names as in libs/contracts/src/subjects.ts (buckets, objectStores, streams, subjects.telemetry).
 // Uses the project's own `nats` client; no nats CLI needed.
 'use strict';
 const { connect } = require('nats');
@@ -30,6 +41,8 @@ function parseArgs(argv) {
     hubDomain: process.env.AVIARY_HUB_DOMAIN || 'hub',
     kv: ['aviary_models', 'aviary_flags'],
     obj: ['aviary_models'],
+    site: '',
+    hubServer: '',
     force: false,
     status: false,
     wait: 0,
@@ -49,6 +62,8 @@ function parseArgs(argv) {
     else if (a === '--hub-domain') opts.hubDomain = next();
     else if (a === '--kv') opts.kv = list(next());
     else if (a === '--obj') opts.obj = list(next());
+    else if (a === '--site') opts.site = next();
+    else if (a === '--hub-server') opts.hubServer = next();
     else if (a === '--force') opts.force = true;
     else if (a === '--status') opts.status = true;
     else if (a === '--wait') opts.wait = Number(next());
@@ -99,7 +114,7 @@ function edgeConfig(name, hubDomain, origin) {
 async function main() {
   const opts = parseArgs(process.argv);
   const streams = [...opts.kv.map((b) => `KV_${b}`), ...opts.obj.map((b) => `OBJ_${b}`)];
-  const nc = await connect({ servers: opts.server.split(','), name: 'aviary-edge-mirrors', timeout: 10_000 });
+  const nc = await connect({ ...withCredentials(opts.server), name: 'aviary-edge-mirrors', timeout: 10_000 });
   let local;
   try {
     local = await nc.jetstreamManager();
@@ -170,6 +185,8 @@ async function main() {
     );
   }
 
+  if (!opts.status) await ensureTelemetry(local, opts, opts.site || localDomain, localDomain);
+
   if (opts.wait > 0 && !failed) {
     const deadline = Date.now() + opts.wait * 1000;
     for (;;) {
@@ -203,6 +220,83 @@ async function main() {
   }
   await nc.close();
   process.exit(failed ? 1 : 0);
+}
+
+/** nats.js 2.x ignores user info in a URL: nats://aviary:PASSWORD@hub:4222 -> servers + user/pass. */
+function withCredentials(url) {
+  const options = { servers: [] };
+  for (const server of url.split(',')) {
+    const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/.exec(server.trim());
+    if (!m) options.servers.push(server.trim());
+    else {
+      const [user, pass] = m[2].split(':').map(decodeURIComponent);
+      Object.assign(options, { user, pass });
+      options.servers.push(m[1] + m[3]);
+    }
+  }
+  return options;
+}
+
+const SITE_TELEMETRY = 'AVIARY_SITE_TELEMETRY';
+const HUB_TELEMETRY = 'AVIARY_TELEMETRY';
+
+/** The edge's telemetry stream, and (with --hub-server) its source in the hub's. */
+async function ensureTelemetry(local, opts, site, localDomain) {
+  const subjects = [`aviary.v1.telemetry.${site}.>`];
+  try {
+    const existing = await local.streams.info(SITE_TELEMETRY);
+    if (JSON.stringify(existing.config.subjects) !== JSON.stringify(subjects)) {
+      await local.streams.update(SITE_TELEMETRY, { ...existing.config, subjects });
+    }
+    console.log(`ok      ${SITE_TELEMETRY}: ${subjects[0]}`);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await local.streams.add({
+      name: SITE_TELEMETRY,
+      description: `Aviary telemetry of site ${site}, kept until the hub has sourced it (and for 7 days)`,
+      subjects,
+      storage: 'file',
+      num_replicas: 1,
+      max_age: 7 * 24 * 3600 * 1e9,
+      max_bytes: 1024 ** 3,
+      discard: 'old',
+    });
+    console.log(`created ${SITE_TELEMETRY}: ${subjects[0]}`);
+  }
+  const source = { name: SITE_TELEMETRY, external: external(localDomain) };
+  if (!opts.hubServer) {
+    console.warn(
+      `warn    ${HUB_TELEMETRY} on the hub not checked: give --hub-server to register this site's telemetry`,
+    );
+    return;
+  }
+  let nc;
+  try {
+    nc = await connect({ ...withCredentials(opts.hubServer), name: 'aviary-edge-mirrors', timeout: 5_000 });
+    const hub = await nc.jetstreamManager();
+    let info;
+    try {
+      info = await hub.streams.info(HUB_TELEMETRY);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (!info) {
+      await hub.streams.add({
+        name: HUB_TELEMETRY,
+        description: "Aviary telemetry of every leaf site, sourced from each site's AVIARY_SITE_TELEMETRY",
+        storage: 'file',
+        sources: [source],
+      });
+      console.log(`created ${HUB_TELEMETRY} on the hub, sourcing ${SITE_TELEMETRY} of domain ${localDomain}`);
+    } else if (!(info.config.sources || []).some((s) => s.external && s.external.api === source.external.api)) {
+      await hub.streams.update(HUB_TELEMETRY, { ...info.config, sources: [...(info.config.sources || []), source] });
+      console.log(`added   ${HUB_TELEMETRY} source: ${SITE_TELEMETRY} of domain ${localDomain}`);
+    } else console.log(`ok      ${HUB_TELEMETRY} on the hub sources domain ${localDomain}`);
+  } catch (e) {
+    console.warn(`warn    ${HUB_TELEMETRY} on the hub: ${e.message} (rerun when the hub is reachable)`);
+  } finally {
+    if (nc) await nc.close();
+  }
 }
 
 main().catch((e) => {

@@ -15,6 +15,11 @@ export const subjects = {
   rolloutStatus: `${PREFIX}.rollout.status`,
   /** Every gateway replica answers (no queue group): its A/B series (per version-flag variant) of one model. */
   variantMetrics: (model: string) => `${PREFIX}.ab.${model}`,
+  /**
+   * Site telemetry (prediction logs, metric summaries) published at a leaf site: stored there in
+   * streams.siteTelemetry and sourced into the hub's streams.telemetry, so it survives a link outage.
+   */
+  telemetry: (site: string, kind: 'predictions' | 'metrics') => `${PREFIX}.telemetry.${site}.${kind}`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');
@@ -32,9 +37,13 @@ export const queueGroups = {
 /** aviary_serving: one key per model naming the version that takes its unversioned traffic. */
 export const buckets = { models: 'aviary_models', flags: 'aviary_flags', serving: 'aviary_serving' } as const;
 export const objectStores = { models: 'aviary_models' } as const;
-
-/** AVIARY_EVENTS: the audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
-export const streams = { events: 'AVIARY_EVENTS' } as const;
+export const streams = {
+  /** The audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
+  events: 'AVIARY_EVENTS',
+  /** Hybrid: each leaf site's own telemetry stream, and the hub's, which sources every site's (deploy/nats). */
+  siteTelemetry: 'AVIARY_SITE_TELEMETRY',
+  telemetry: 'AVIARY_TELEMETRY',
+} as const;
 export const eventSubjects = {
   /** Everything the events stream holds. */
   all: `${PREFIX}.events.>`,

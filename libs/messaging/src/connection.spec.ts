@@ -1,7 +1,27 @@
 import { freePort, NatsServer, startNatsServer } from '@aviary/testing';
-import { connectNats, openKv, openObjectStore } from './connection';
+import { connectNats, openKv, openObjectStore, parseNatsUrl } from './connection';
 import { NatsRpc } from './rpc';
 import { NatsReadiness } from './nats-readiness';
+
+describe('parseNatsUrl', () => {
+  it('takes credentials from the URL, keeps every server and hides the password when logged', () => {
+    expect(parseNatsUrl('nats://aviary:p%40ss@hub-0:4222,nats://hub-1:4222')).toEqual({
+      servers: ['nats://hub-0:4222', 'nats://hub-1:4222'],
+      user: 'aviary',
+      pass: 'p@ss',
+      redacted: 'nats://aviary:***@hub-0:4222,nats://hub-1:4222',
+    });
+  });
+
+  it('leaves a URL without credentials as it is', () => {
+    expect(parseNatsUrl('nats://127.0.0.1:4222')).toEqual({
+      servers: ['nats://127.0.0.1:4222'],
+      user: undefined,
+      pass: undefined,
+      redacted: 'nats://127.0.0.1:4222',
+    });
+  });
+});
 
 describe('connectNats', () => {
   let nats: NatsServer;

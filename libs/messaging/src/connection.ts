@@ -2,16 +2,39 @@
 import { connect, JetStreamClient, KV, KvOptions, NatsConnection, ObjectStore } from 'nats';
 
 /**
+ * NATS_URL as the nats client takes it: comma-separated servers, credentials from the URL's user info
+ * (nats://user:password@host:4222, as a hub with accounts needs; nats.js 2.x ignores them in a URL), and a
+ * form safe to log.
+ */
+export function parseNatsUrl(url: string): { servers: string[]; user?: string; pass?: string; redacted: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url.split(',').map((server) => {
+    const match = /^([a-z]+:\/\/)([^@/]*)@(.*)$/.exec(server.trim());
+    if (!match) return server.trim();
+    const [name, password] = match[2].split(':');
+    user = decodeURIComponent(name);
+    pass = password === undefined ? undefined : decodeURIComponent(password);
+    return `${match[1]}${match[3]}`;
+  });
+  const redacted = url.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
+  return { servers, user, pass, redacted };
+}
+
+/**
  * Connects, retrying the first connection until `firstConnectMs` has passed (NATS may start after us in
  * compose or Kubernetes), then reconnecting forever once connected.
  */
 export async function connectNats(url: string, name: string, firstConnectMs = 30_000): Promise<NatsConnection> {
   const deadline = Date.now() + firstConnectMs;
+  const { servers, user, pass, redacted } = parseNatsUrl(url);
   for (;;) {
     try {
       // noAsyncTraces: nats.js would otherwise build an Error per request just to keep a stack trace (measured ~4 % of gateway CPU).
       return await connect({
-        servers: url.split(','),
+        servers,
+        user,
+        pass,
         name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
@@ -19,7 +42,7 @@ export async function connectNats(url: string, name: string, firstConnectMs = 30
         noAsyncTraces: true,
       });
     } catch (e) {
-      if (Date.now() >= deadline) throw new Error(`cannot connect to NATS at ${url}: ${(e as Error).message}`);
+      if (Date.now() >= deadline) throw new Error(`cannot connect to NATS at ${redacted}: ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }

@@ -18,17 +18,24 @@ export interface NatsServerOptions extends SpawnOptions {
   storeDir?: string;
   port?: number;
   host?: string;
+  /**
+   * A nats-server config file (e.g. deploy/nats/hub.conf rewritten for loopback): its settings apply, port and
+   * host above override its own; JetStream and its store_dir are the file's (give the same path as storeDir).
+   */
+  configFile?: string;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const port = options.port ?? (await freePort());
-  const temporary = !options.storeDir;
+  const temporary = !options.storeDir && !options.configFile;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'aviary-nats-'));
   const host = options.host ?? '127.0.0.1';
   const process = spawnManaged(
     'nats-server',
     'nats-server',
-    ['-a', host, '-p', String(port), '-js', '-sd', storeDir],
+    options.configFile
+      ? ['-c', options.configFile, '-a', host, '-p', String(port)]
+      : ['-a', host, '-p', String(port), '-js', '-sd', storeDir],
     options,
   );
   process.child.once('error', () => undefined);

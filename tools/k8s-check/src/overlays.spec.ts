@@ -1,0 +1,54 @@
+// The real thing: every overlay rendered by kubectl kustomize, each object validated against its schema,
+// and the consistency rules, on the repository's manifests.
+import { workspaceRoot } from '@aviary/supervisor';
+import { checkOverlay, OVERLAYS } from './check';
+import { kubectlVersion, render } from './render';
+import { validateSchemas } from './schemas';
+import { join } from 'node:path';
+
+const kubectl = kubectlVersion();
+// CI machines have kubectl; elsewhere a missing one skips these tests with this message, except under CI.
+if (!kubectl && !process.env.CI)
+  console.warn('SKIP deploy/k8s overlays: kubectl is not on PATH (install kubectl >= 1.27)');
+const describeWithKubectl = kubectl || process.env.CI ? describe : describe.skip;
+
+describeWithKubectl('deploy/k8s overlays', () => {
+  const root = workspaceRoot();
+
+  it.each(OVERLAYS.map((o) => [o.name, o] as const))('%s renders, validates and is consistent', (_name, overlay) => {
+    const reports = checkOverlay(root, overlay);
+    for (const report of reports)
+      expect({ target: report.target, findings: report.findings }).toEqual({ target: report.target, findings: [] });
+    expect(reports[0].objects.filter((o) => o.kind === 'Deployment').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('renders the batch-worker slot with a KEDA ScaledObject in the cloud, its app the only thing pending', () => {
+    const [, preview] = checkOverlay(root, OVERLAYS[0]);
+    expect(preview.objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toContain('ScaledObject/batch-worker');
+    expect(preview.findings).toEqual([]);
+    for (const pending of preview.pending) expect(pending.object).toBe('Deployment/batch-worker/batch-worker');
+  });
+
+  it('keeps on-prem free of cloud load balancers and under NetworkPolicies', () => {
+    const objects = render(join(root, 'deploy/k8s/overlays/on-prem'));
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy').length).toBeGreaterThan(0);
+    expect(objects.some((o) => o.kind === 'PersistentVolume')).toBe(true);
+  });
+
+  it('reports a schema violation in a rendered object by name', () => {
+    const [deployment] = render(join(root, 'deploy/k8s/overlays/cloud')).filter((o) => o.kind === 'Deployment');
+    const broken = { ...deployment, spec: { ...(deployment.spec as object), replicas: 'three' } };
+    expect(validateSchemas([broken], root)).toEqual([
+      expect.objectContaining({ rule: 'schema', object: `Deployment/${deployment.metadata?.name}` }),
+    ]);
+    const scaled = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'x' },
+      spec: { triggers: 'none' },
+    };
+    expect(validateSchemas([scaled], root)).toEqual([
+      expect.objectContaining({ rule: 'schema', object: 'ScaledObject/x' }),
+    ]);
+  });
+});
