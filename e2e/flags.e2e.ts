@@ -54,6 +54,14 @@ describe('flags service', () => {
     expect(JSON.parse(evaluate({ email: 'ana@aviary.dev' }).stdout)).toMatchObject({ value: true });
   });
 
+  it('evaluates every flag of the set for a context when no flag is named', () => {
+    const all = stack.cli(['flags', 'evaluate', '--context', JSON.stringify({ email: 'ana@aviary.dev' })]);
+    expect(all).toMatchObject({ code: 0 });
+    expect(JSON.parse(all.stdout)).toEqual({
+      flags: [{ key: 'new-model', value: true, variant: 'on', reason: 'TARGETING_MATCH', metadata: {} }],
+    });
+  });
+
   it('answers NOT_FOUND for an unknown flag', () => {
     const result = stack.cli(['flags', 'evaluate', 'nope']);
     expect(result.code).toBe(1);

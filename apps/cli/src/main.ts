@@ -165,11 +165,11 @@ flags
   });
 
 flags
-  .command('evaluate <flag>')
-  .description('evaluate a flag through the flags service')
+  .command('evaluate [flag]')
+  .description('evaluate a flag (or, without one, every flag of the set) through the flags service')
   .option('--set <name>', 'flag set name', DEFAULT_FLAG_SET)
   .option('--context <json>', 'evaluation context as JSON', '{}')
-  .action(async (flag: string, options: { set: string; context: string }) => {
+  .action(async (flag: string | undefined, options: { set: string; context: string }) => {
     const request = { flagSet: options.set, flag, context: JSON.parse(options.context) };
     console.log(JSON.stringify(await withNats(nats(), (nc) => evaluateFlag(nc, request)), null, 2));
   });

@@ -1,6 +1,7 @@
-// The flag sets of KV aviary_flags (a live FlagSetStore), evaluated over NATS for the flags service's callers.
+// The flag sets of KV aviary_flags (a live FlagSetStore), evaluated over NATS for the flags service's callers: one
+// flag, or every flag of a set for a context.
 import { flagEvaluationRequestSchema, parseOrThrow, queueGroups, subjects, notFound } from '@aviary/contracts';
-import { FlagSetStore } from '@aviary/flags-engine';
+import { evaluateOfrepFlags, FlagSetStore } from '@aviary/flags-engine';
 import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';
 import { createLogger } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
@@ -23,7 +24,9 @@ export class FlagSets implements OnApplicationBootstrap, OnApplicationShutdown {
       );
       const stored = this.store.get(query.flagSet);
       if (!stored) throw notFound(`flag set "${query.flagSet}" does not exist`);
-      return encodeJson(stored.set.evaluate(query.flag, query.context as never, query.type));
+      const context = query.context as never;
+      if (query.flag === undefined) return encodeJson({ flags: evaluateOfrepFlags(stored.set, context) });
+      return encodeJson(stored.set.evaluate(query.flag, context, query.type));
     });
   }
 

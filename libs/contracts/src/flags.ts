@@ -22,7 +22,8 @@ export const modelFlagSetEnv = { AVIARY_MODEL_FLAG_SET: flagSetNameSchema.defaul
 
 export const flagEvaluationRequestSchema = z.object({
   flagSet: flagSetNameSchema.default(DEFAULT_FLAG_SET),
-  flag: z.string().min(1),
+  /** One flag; without it, every flag of the set for the context (as OFREP's bulk evaluation answers them). */
+  flag: z.string().min(1).optional(),
   type: z.enum(['boolean', 'string', 'number', 'object']).optional(),
   context: evaluationContextSchema.default({}),
 });
