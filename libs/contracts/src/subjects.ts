@@ -15,6 +15,8 @@ export const subjects = {
   rolloutStatus: `${PREFIX}.rollout.status`,
   /** Every gateway replica answers (no queue group): its A/B series (per version-flag variant) of one model. */
   variantMetrics: (model: string) => `${PREFIX}.ab.${model}`,
+  /** Every gateway replica answers (no queue group): its shadow comparisons of one model (shadowSummarySchema). */
+  shadowMetrics: (model: string) => `${PREFIX}.shadow.${model}`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');

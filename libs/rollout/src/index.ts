@@ -1,2 +1,3 @@
 export * from './serving-report';
 export * from './variant-report';
+export * from './shadow-comparison';
