@@ -98,10 +98,12 @@ export class ShadowTraffic implements OnApplicationBootstrap, OnApplicationShutd
     const flag = modelShadowFlag(model);
     if (!set?.has(flag)) return undefined;
     const result = set.resolve(flag, context as EvaluationContext, 'object');
-    const settings = result.errorCode ? undefined : shadowSettingsSchema.safeParse(result.value);
-    const usable = result.variant !== undefined && settings?.success === true;
-    countFlagEvaluation(this.flagSet, flag, result.variant, usable ? (result.reason ?? 'UNKNOWN') : 'ERROR');
-    if (!usable || !settings?.success) return undefined;
+    // No variant (a disabled flag, targeting that picked none) means no shadow, as the caller's default would.
+    const settings =
+      result.errorCode || result.variant === undefined ? undefined : shadowSettingsSchema.safeParse(result.value);
+    const malformed = result.errorCode !== undefined || settings?.success === false;
+    countFlagEvaluation(this.flagSet, flag, result.variant, malformed ? 'ERROR' : (result.reason ?? 'UNKNOWN'));
+    if (!settings?.success) return undefined;
     const { version, percent } = settings.data;
     return version !== served && inShadowSample(percent, context.targetingKey) ? version : undefined;
   }
