@@ -162,6 +162,16 @@ describe('inShadowSample', () => {
     expect(keys.filter((k) => inShadowSample(20, k)).length).toBeGreaterThan(picked.length);
   });
 
+  it('spreads keys that differ only in their last characters', () => {
+    const keys = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    const picked = keys.filter((k) => inShadowSample(30, k)).length;
+    expect(picked).toBeGreaterThan(15);
+    expect(picked).toBeLessThan(45);
+    expect(
+      Array.from({ length: 10 }, (_, i) => `user-${i}`).filter((k) => inShadowSample(50, k)).length,
+    ).toBeGreaterThan(1);
+  });
+
   it('draws at random without a targeting key, and never or always at 0 and 100', () => {
     expect(inShadowSample(50, undefined, () => 0.4)).toBe(true);
     expect(inShadowSample(50, undefined, () => 0.6)).toBe(false);

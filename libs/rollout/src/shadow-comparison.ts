@@ -210,7 +210,10 @@ export interface ShadowRow {
   /** errors / (answered + errors); null before any answer. */
   errorRate: number | null;
   records: number;
-  /** Share of labelled record pairs whose labels agree; null for regressors or before any. */
+  /** Record pairs with a label on both sides, and those whose labels agree. */
+  labelled: number;
+  agreements: number;
+  /** agreements / labelled; null for regressors or before any. */
   agreementRate: number | null;
   meanAbsScoreDiff: number | null;
   scoreKind: ScoreKind | null;
@@ -253,6 +256,8 @@ export function shadowReport(replicas: readonly { pairs: readonly ShadowPairSumm
       dropped: p.dropped,
       errorRate: p.answered + p.errors ? p.errors / (p.answered + p.errors) : null,
       records: p.records,
+      labelled: p.labelled,
+      agreements: p.agreements,
       agreementRate: p.labelled ? p.agreements / p.labelled : null,
       meanAbsScoreDiff: p.scored ? p.absScoreDiffSum / p.scored : null,
       scoreKind: p.scoreKind,
@@ -278,16 +283,24 @@ const latencyMap = (buckets: ShadowPairSummary['latencyBuckets']) =>
 export function inShadowSample(percent: number, targetingKey?: unknown, random: () => number = Math.random): boolean {
   if (percent <= 0) return false;
   if (percent >= 100) return true;
-  const share = typeof targetingKey === 'string' ? fnv1a(targetingKey) / 0x1_0000_0000 : random();
+  const share = typeof targetingKey === 'string' ? keyHash(targetingKey) / 0x1_0000_0000 : random();
   return share * 100 < percent;
 }
 
-/** FNV-1a, 32 bits: fast and well spread for short keys; not for anything adversarial. */
-function fnv1a(text: string): number {
+/**
+ * FNV-1a, 32 bits, then murmur3's finaliser: keys differing only in their last character ("user-1", "user-2") would
+ * otherwise land within a few percent of each other.
+ */
+function keyHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return hash >>> 0;
 }
