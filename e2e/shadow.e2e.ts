@@ -15,10 +15,8 @@ const MAX_IN_FLIGHT = 16;
 const HOLDOUT = readFileSync(join(workspaceRoot(), 'models/flight-delay/1/holdout.jsonl'), 'utf8')
   .trim()
   .split('\n')
-  .map((line) => {
-    const { label: _label, ...record } = JSON.parse(line);
-    return record;
-  });
+  .map((line) => JSON.parse(line))
+  .map(({ label: _label, ...record }) => record);
 /** Version 1 never predicts "late" and version 2 rarely does: the flights they disagree on, found by asking each. */
 const DISAGREEMENTS = 6;
 /** 60 held-out flights (some the versions disagree on), in requests of 5, each request with its own targeting key. */
@@ -52,7 +50,8 @@ describe('shadow traffic', () => {
       context: { targetingKey },
     });
     expect(status).toBe(200);
-    const { traceId: _traceId, ...rest } = body;
+    const { traceId, ...rest } = body;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     return rest;
   };
   /** The 12 requests one after another: mirrored copies never pile up past the in-flight bound. */
