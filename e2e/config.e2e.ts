@@ -45,6 +45,17 @@ describe('a bad configuration', () => {
     expect(result.stdout).toMatch(/OTEL_BSP_SCHEDULE_DELAY: /);
   });
 
+  it('ends inference on a fault injection it cannot read, saying what was wrong and what is expected', () => {
+    const result = run(['apps', 'inference', 'src', 'main.js'], [], {
+      AVIARY_FAULT_INJECTION: 'flight-delay:2:errors=2,latencyMs=50',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /AVIARY_FAULT_INJECTION: flight-delay\.2 errors=2: errors must be 0 to 1 \(expected MODEL:VERSION:errors=0\.3/,
+    );
+    expect(result.stdout).not.toMatch(STACK_FRAME);
+  });
+
   it('ends the CLI with exit 1 and a message naming NATS_URL, the variable it reads', () => {
     const result = run(['apps', 'cli', 'src', 'main.js'], ['models', 'list'], { NATS_URL: 'nats://127.0.0.1:port' });
     expect(result.status).toBe(1);

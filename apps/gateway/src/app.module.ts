@@ -12,6 +12,7 @@ import { ModelServices } from './model-services';
 import { PredictService } from './predict.service';
 import { GatewayReadiness } from './readiness';
 import { VariantMetricsServer } from './variant-metrics';
+import { ShadowTraffic } from './shadow-traffic';
 import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
@@ -33,6 +34,7 @@ export class AppModule {
         GatewayFlagSets,
         ModelRouter,
         VariantMetricsServer,
+        ShadowTraffic,
         flagSetAdminProvider,
         InferenceService,
         PredictService,

@@ -12,6 +12,8 @@ const schema = z.object({
   AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
   /** Most records that concurrent predict requests for one version share in a single downstream call. */
   AVIARY_PREDICT_MAX_BATCH: positiveInt(64),
+  /** Most shadow copies of predict requests in flight to candidates; past it a copy is dropped and counted. */
+  AVIARY_SHADOW_MAX_IN_FLIGHT: positiveInt(32),
   /** Most rows that concurrent OIP infer requests for one version share in a single inference call. */
   AVIARY_INFER_MAX_BATCH: positiveInt(64),
   /** Request limits (RequestLimits in @aviary/contracts): a request past one is answered 400/413 naming it. */

@@ -8,6 +8,7 @@ import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
+import { ShadowTraffic } from './shadow-traffic';
 import { observeArm } from './variant-metrics';
 
 const batchRequests = batchSizeCounter(
@@ -32,6 +33,7 @@ export class PredictService {
   constructor(
     private readonly router: ModelRouter,
     private readonly services: ModelServices,
+    private readonly shadow: ShadowTraffic,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
@@ -49,6 +51,7 @@ export class PredictService {
     const { manifest, variant } = this.router.route(model, version, flagContext);
     const item = { manifest, records: instances, flagContext, context: context.active() };
     const predictions = variant === undefined ? await this.batcher.submit(item) : await this.armed(item, variant);
+    if (version === undefined) this.mirror(item, predictions);
     return {
       model: manifest.name,
       version: manifest.version,
@@ -56,6 +59,16 @@ export class PredictService {
       traceId: currentTraceId() ?? '',
       predictions,
     };
+  }
+
+  /** The shadow copy of an unversioned predict, when the model's shadow flag picks it; off the response's path. */
+  private mirror(item: PredictItem, predictions: unknown[]): void {
+    const { name: model, version: stable } = item.manifest;
+    const candidate = this.shadow.candidateFor(model, stable, item.flagContext);
+    if (candidate === undefined) return;
+    this.shadow.mirror({ model, stable, candidate, predictions }, (manifest) =>
+      this.batcher.submit({ ...item, manifest }),
+    );
   }
 
   /** A flag-routed predict, observed for its variant's A/B metrics. */

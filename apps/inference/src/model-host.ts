@@ -18,6 +18,7 @@ import { counter, createLogger, latencyHistogram } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { INFERENCE_CONFIG, InferenceConfig } from './config';
+import { applyFault } from './fault-injection';
 
 interface HostedVersion {
   status: ReplicaVersionStatus;
@@ -95,6 +96,8 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       const session = await ModelSession.load(await this.registry.fetchModel(manifest));
       await session.warmUp();
+      if (this.config.AVIARY_FAULT_INJECTION.has(key))
+        log.warn({ model: manifest.name, version: manifest.version }, 'faults are injected into this version');
       hosted.session = session;
       hosted.subscription = await this.rpc.serve(
         subjects.infer(manifest.name, manifest.version),
@@ -125,7 +128,9 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
   private async infer(manifest: ModelManifest, session: ModelSession, body: Uint8Array): Promise<Uint8Array> {
     const labels = { model: manifest.name, version: manifest.version };
     const stopTimer = inferenceLatency.startTimer(labels);
+    const fault = this.config.AVIARY_FAULT_INJECTION.get(versionKey(manifest.name, manifest.version));
     try {
+      if (fault) await applyFault(fault);
       const { tensors, meta } = decodeTensors<InferMeta | undefined>(body);
       const outputs = await session.run(tensors, meta?.outputs);
       inferences.inc({ ...labels, outcome: 'ok' });

@@ -16,6 +16,8 @@ export const TARGETING_KEY_HEADER = 'Aviary-Targeting-Key';
 export const modelVersionFlag = (model: string) => `model.${model}`;
 /** A model's kill switch: off for a request's context, the model answers 503 (or its flag's `fallbackVersion`). */
 export const modelEnabledFlag = (model: string) => `model.${model}.enabled`;
+/** A model's shadow flag: its object variant (shadowSettingsSchema) mirrors a share of traffic to a candidate. */
+export const modelShadowFlag = (model: string) => `model.${model}.shadow`;
 
 /** The flag set that holds the model flags (version flags, kill switches, feature toggles) the services read. */
 export const modelFlagSetEnv = { AVIARY_MODEL_FLAG_SET: flagSetNameSchema.default(DEFAULT_FLAG_SET) };

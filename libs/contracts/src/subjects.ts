@@ -20,6 +20,8 @@ export const subjects = {
    * streams.siteTelemetry and sourced into the hub's streams.telemetry, so it survives a link outage.
    */
   telemetry: (site: string, kind: 'predictions' | 'metrics') => `${PREFIX}.telemetry.${site}.${kind}`,
+  /** Every gateway replica answers (no queue group): its shadow comparisons of one model (shadowSummarySchema). */
+  shadowMetrics: (model: string) => `${PREFIX}.shadow.${model}`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');

@@ -61,7 +61,7 @@ export function variantReport(replicas: readonly MetricSnapshot[][]): VariantRow
       requests: acc.requests,
       clientErrors: acc.clientErrors,
       serverErrors: acc.serverErrors,
-      latencyMs: latencyOf(acc.latencyBuckets),
+      latencyMs: latencyQuantilesMs(acc.latencyBuckets),
       labels: Object.fromEntries([...acc.labels].map(([label, n]) => [label, n / acc.predictions])),
       predictions: acc.predictions,
       meanProbability: acc.probabilityCount ? acc.probabilitySum / acc.probabilityCount : null,
@@ -125,7 +125,8 @@ function add<K>(map: Map<K, number>, key: K, value: number): void {
 
 const percent = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
 
-function latencyOf(cumulative: Map<number, number>): VariantRow['latencyMs'] {
+/** p50/p95/p99 in ms of a latency histogram given as cumulative counts per upper bound in seconds. */
+export function latencyQuantilesMs(cumulative: Map<number, number>): VariantRow['latencyMs'] {
   const buckets = [...cumulative].sort(([a], [b]) => a - b);
   const total = buckets.at(-1)?.[1] ?? 0;
   if (total === 0) return null;
