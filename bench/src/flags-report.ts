@@ -5,7 +5,7 @@ import type { ClosedLoopResult, OpenLoopResult } from './load';
 import {
   Figure,
   figureOf,
-  figureValue,
+  figuresTable,
   Machine,
   MAX_ERROR_RATIO,
   ms,
@@ -189,17 +189,7 @@ export function formatFlagsReport(results: FlagsBenchResults): string {
     '',
     `a. Over ${rounds.length} rounds (in process: one core, a loop over varied contexts; HTTP peaks: closed loop)`,
   );
-  out.push(
-    table(
-      ['figure', 'median', 'range', ...rounds.map((_, i) => `round ${i + 1}`)],
-      figures.map((f) => [
-        f.name,
-        f.spread ? figureValue(f.spread.median, f.unit) : '-',
-        f.spread ? `${figureValue(f.spread.min, f.unit)} - ${figureValue(f.spread.max, f.unit)}` : '-',
-        ...f.perRound.map((v) => (v === undefined ? '-' : figureValue(v, f.unit))),
-      ]),
-    ),
-  );
+  out.push(figuresTable(figures, rounds.length));
 
   out.push('', `b. Each HTTP scenario in each round`);
   const rows: string[][] = [];

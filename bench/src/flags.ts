@@ -36,6 +36,7 @@ import { OFREP_PEER_ANSWER } from './ofrep-peer';
 import { Peer, startOfrepPeer } from './peer';
 import { preciseClock } from './precise-clock';
 import { PeakScenario, thisMachine } from './report';
+import { runBench } from './run-bench';
 
 const FLAG_SET = 'bench-flags';
 const FLAG_SET_HEADER = 'Aviary-Flag-Set';
@@ -361,12 +362,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runBench('bench', main);

@@ -27,6 +27,7 @@ import {
   thisMachine,
 } from './report';
 import { ObservedProcess, processRssKiB, ScenarioUsage, UsageProbe } from './usage';
+import { runBench } from './run-bench';
 
 const MODEL = 'flight-delay';
 const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
@@ -354,12 +355,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runBench('bench', main);

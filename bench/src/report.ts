@@ -206,17 +206,7 @@ export function formatReport(results: BenchResults): string {
     '',
     `b. Over ${rounds.length} rounds (peaks: closed loop, ${settings.concurrency} in flight; Aviary and the peer back to back, the order swapped each round)`,
   );
-  out.push(
-    table(
-      ['figure', 'median', 'range', ...rounds.map((_, i) => `round ${i + 1}`)],
-      figures.map((f) => [
-        f.name,
-        f.spread ? figureValue(f.spread.median, f.unit) : '-',
-        f.spread ? `${figureValue(f.spread.min, f.unit)} - ${figureValue(f.spread.max, f.unit)}` : '-',
-        ...f.perRound.map((v) => (v === undefined ? '-' : figureValue(v, f.unit))),
-      ]),
-    ),
-  );
+  out.push(figuresTable(figures, rounds.length));
 
   out.push('', `c. Each closed loop in each round (${settings.concurrency} in flight; the baseline one at a time)`);
   const closedRows: string[][] = [];
@@ -305,6 +295,19 @@ export const spreadText = (f: Figure) =>
   f.spread
     ? `${figureValue(f.spread.median, f.unit)} (${figureValue(f.spread.min, f.unit)} - ${figureValue(f.spread.max, f.unit)})`
     : '-';
+
+/** Each figure's median, range and value in every round, one row a figure. */
+export function figuresTable(figures: readonly Figure[], roundCount: number): string {
+  return table(
+    ['figure', 'median', 'range', ...Array.from({ length: roundCount }, (_, i) => `round ${i + 1}`)],
+    figures.map((f) => [
+      f.name,
+      f.spread ? figureValue(f.spread.median, f.unit) : '-',
+      f.spread ? `${figureValue(f.spread.min, f.unit)} - ${figureValue(f.spread.max, f.unit)}` : '-',
+      ...f.perRound.map((v) => (v === undefined ? '-' : figureValue(v, f.unit))),
+    ]),
+  );
+}
 
 export function figureValue(v: number, unit: FigureUnit): string {
   switch (unit) {

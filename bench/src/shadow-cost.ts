@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { jsonPost } from './http-client';
 import { ClosedLoopResult, runClosedLoop } from './load';
 import { perRoundRatios, spread } from './rounds';
+import { runBench } from './run-bench';
 
 const MODEL = 'flight-delay';
 const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
@@ -128,12 +129,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`shadow-cost failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runBench('shadow-cost', main);
