@@ -16,19 +16,22 @@ const requests = counter('aviary_variant_requests_total', 'Flag-routed requests 
   'version',
   'outcome',
 ]);
+// `version` on every series: rollout analysis reads them per version (libs/rollout builtin-metrics).
 const latency = latencyHistogram('aviary_variant_request_duration_seconds', 'Flag-routed request latency', [
   'model',
   'variant',
+  'version',
 ]);
 const predictions = counter('aviary_variant_predictions_total', 'Predictions of flag-routed requests by label', [
   'model',
   'variant',
+  'version',
   'label',
 ]);
 const scores = scoreHistogram(
   'aviary_variant_prediction_probability',
   'Probability of the predicted label (binary: of the positive class), of flag-routed requests',
-  ['model', 'variant'],
+  ['model', 'variant', 'version'],
 );
 const series: (Counter<string> | Histogram<string>)[] = [requests, latency, predictions, scores];
 
@@ -42,12 +45,12 @@ export interface Arm {
 export function observeArm(arm: Arm, seconds: number, failure?: unknown, records?: readonly unknown[]): void {
   const { model, variant, version } = arm;
   requests.inc({ model, variant, version, outcome: failure === undefined ? 'ok' : outcomeOf(failure) });
-  latency.observe({ model, variant }, seconds);
+  latency.observe({ model, variant, version }, seconds);
   for (const p of records ?? []) {
     const { label, probability } = (p ?? {}) as { label?: unknown; probability?: unknown };
     if (typeof label !== 'string') continue;
-    predictions.inc({ model, variant, label });
-    if (typeof probability === 'number') scores.observe({ model, variant }, probability);
+    predictions.inc({ model, variant, version, label });
+    if (typeof probability === 'number') scores.observe({ model, variant, version }, probability);
   }
 }
 
