@@ -88,11 +88,19 @@ const metricSchema = z
       });
     if (!m.successCondition && !m.failureCondition)
       ctx.addIssue({ code: 'custom', message: 'a metric needs a successCondition, a failureCondition or both' });
-    if (m.count !== undefined && m.count > 1 && m.interval === undefined)
+    if (m.provider !== 'builtin' && !('builtin' in m.provider)) {
+      if (m.count !== undefined && m.count > 1 && m.interval === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['interval'],
+          message: 'a count above 1 needs an interval between measurements',
+        });
+    } else if (m.interval === undefined)
+      // A built-in measurement is what happened during its interval: without one it would always be empty.
       ctx.addIssue({
         code: 'custom',
         path: ['interval'],
-        message: 'a count above 1 needs an interval between measurements',
+        message: 'a built-in metric needs an interval (the window each measurement covers)',
       });
   });
 
