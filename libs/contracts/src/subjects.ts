@@ -29,11 +29,21 @@ export const queueGroups = {
   rolloutController: 'rollout-controller',
 } as const;
 
-/** aviary_serving: one key per model naming the version that takes its unversioned traffic. */
-export const buckets = { models: 'aviary_models', flags: 'aviary_flags', serving: 'aviary_serving' } as const;
+/**
+ * aviary_serving: one key per model naming the version that takes its unversioned traffic. aviary_rollouts: one key
+ * per model (its rollout's document and status) and the controllers' leader lease under ROLLOUT_LEASE_KEY.
+ */
+export const buckets = {
+  models: 'aviary_models',
+  flags: 'aviary_flags',
+  serving: 'aviary_serving',
+  rollouts: 'aviary_rollouts',
+} as const;
+/** Model names start with a letter or digit, so this key never collides with a rollout's. */
+export const ROLLOUT_LEASE_KEY = '_leader';
 export const objectStores = { models: 'aviary_models' } as const;
 
-/** AVIARY_EVENTS: the audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
+/** AVIARY_EVENTS: the audit and lifecycle log; every change of flags and rollouts (later models, batch) is one event. */
 export const streams = { events: 'AVIARY_EVENTS' } as const;
 export const eventSubjects = {
   /** Everything the events stream holds. */
@@ -42,6 +52,9 @@ export const eventSubjects = {
   flags: (flagSet: string) => `${PREFIX}.events.flags.${flagSet}`,
   /** Every flag set's changes. */
   allFlags: `${PREFIX}.events.flags.*`,
+  /** One model's rollout transitions and measurements, in order. */
+  rollouts: (model: string) => `${PREFIX}.events.rollouts.${model}`,
+  allRollouts: `${PREFIX}.events.rollouts.*`,
 } as const;
 
 /** Header that carries an error code on a NATS reply; the body then holds the message. */

@@ -4,3 +4,8 @@ export * from './condition';
 export * from './rollout-document';
 export * from './builtin-metrics';
 export * from './rollout-machine';
+export * from './traffic-flag';
+export * from './rollout-store';
+export * from './leader-lease';
+export * from './metric-provider';
+export * from './rollout-view';

@@ -2,7 +2,7 @@
 // answers the next status and what the controller must make true (traffic, serving pointer, events). Analysis follows
 // Argo Rollouts' AnalysisRun semantics (count, interval, initialDelay, failure/inconclusive/consecutive-error limits,
 // dryRun) except that a measurement without data is Inconclusive, never Successful or Failed.
-import { AviaryError } from '@aviary/contracts';
+import { AviaryError, ROLLOUT_COMMANDS } from '@aviary/contracts';
 import { Condition } from './condition';
 import type { MetricValue } from './builtin-metrics';
 import type { AnalysisMetric, RolloutSpec } from './rollout-document';
@@ -72,6 +72,8 @@ export interface RolloutStatus {
   background?: AnalysisRun;
   /** The version the serving pointer must name: stable, then the candidate once Healthy (stable again after undo). */
   serving: string;
+  /** The version the controller last set the serving pointer to for this rollout (it moves it when `serving` differs). */
+  servingApplied: string;
   /** The last seq used, so an event id is never reused. */
   seq: number;
   history: HistoryEntry[];
@@ -106,7 +108,7 @@ export interface RolloutActions {
   events: HistoryEntry[];
 }
 
-export type RolloutCommand = 'promote' | 'promote-full' | 'pause' | 'resume' | 'abort' | 'retry' | 'undo';
+export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 
 export const HISTORY_LIMIT = 200;
 export const MEASUREMENT_LIMIT = 20;
@@ -122,6 +124,7 @@ export function startRollout(spec: RolloutSpec, stable: string, now: Date, previ
     stepStartedAt: now.toISOString(),
     weight: 0,
     serving: stable,
+    servingApplied: stable,
     seq: previous?.seq ?? 0,
     history: [...(previous?.history ?? [])],
   };
