@@ -18,6 +18,8 @@ import { DirectRoutes } from './rest/direct-routes';
 import { OfrepController } from './rest/ofrep.controller';
 import { FlagSetsController } from './rest/flag-sets.controller';
 import { flagSetAdminProvider } from './flag-set-admin';
+import { rolloutAdminProvider } from './rollout-admin';
+import { RolloutsController } from './rest/rollouts.controller';
 
 @Module({})
 export class AppModule {
@@ -25,7 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, OfrepController, FlagSetsController],
+      controllers: [HealthController, OipController, OfrepController, FlagSetsController, RolloutsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -34,6 +36,7 @@ export class AppModule {
         ModelRouter,
         VariantMetricsServer,
         flagSetAdminProvider,
+        rolloutAdminProvider,
         InferenceService,
         PredictService,
         DirectRoutes,
