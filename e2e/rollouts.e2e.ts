@@ -87,7 +87,7 @@ describe('canary rollouts run by the controller', () => {
       body: JSON.stringify({ ...canary, model: 'no-such-model' }),
     });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).problems).toEqual([
+    expect(((await unknown.json()) as { problems: unknown }).problems).toEqual([
       { path: 'model', message: 'no model "no-such-model" is registered' },
     ]);
   });

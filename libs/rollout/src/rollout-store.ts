@@ -139,10 +139,10 @@ export class RolloutAdmin {
       problems.push(...e.problems);
     }
     const partial = spec ?? modelAndCandidate(source);
-    if (partial) problems.push(...candidateProblems(partial, await this.lookup(partial.model)));
-    if (problems.length || !spec) throw new RolloutRejected(problems);
-    const facts = await this.lookup(spec.model);
-    const stable = facts!.servingVersion!;
+    const facts = partial && (await this.lookup(partial.model));
+    if (partial) problems.push(...candidateProblems(partial, facts));
+    const stable = facts?.servingVersion;
+    if (problems.length || !spec || stable === undefined) throw new RolloutRejected(problems);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const current = await this.store.get(spec.model);
       const keep = current && isActive(current.status) && current.status.candidate === spec.candidate;
