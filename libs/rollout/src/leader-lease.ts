@@ -63,11 +63,10 @@ export class LeaderLease {
     this.renewedAt = undefined;
   }
 
-  private async attempt(write: () => Promise<number>, deletedAt?: number, value?: Uint8Array): Promise<boolean> {
+  private async attempt(write: () => Promise<number>): Promise<boolean> {
     const started = this.now();
     try {
-      // A delete marker is a revision too: create refuses it, update on its revision takes it.
-      await (deletedAt !== undefined && value ? this.kv.update(this.key, value, deletedAt) : write());
+      await write();
       this.renewedAt = started;
       return true;
     } catch (e) {
