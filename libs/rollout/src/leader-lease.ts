@@ -42,8 +42,11 @@ export class LeaderLease {
     const now = this.now();
     const entry = await this.kv.get(this.key);
     const value = encodeJson({ holder: this.holder, renewedAt: new Date(now).toISOString() });
+    // A delete marker is a revision too: create refuses it, an update on its revision takes it.
     if (!entry || entry.operation !== 'PUT')
-      return this.attempt(() => this.kv.create(this.key, value), entry?.revision, value);
+      return this.attempt(() =>
+        entry ? this.kv.update(this.key, value, entry.revision) : this.kv.create(this.key, value),
+      );
     const { holder } = decodeJson(entry.value, 'rollout leader lease') as { holder?: string };
     if (this.seen?.revision !== entry.revision) this.seen = { revision: entry.revision, since: now };
     const stale = now - this.seen.since >= this.leaseMs;

@@ -5,3 +5,4 @@ export * from './rejection';
 export * from './grpc-client';
 export * from './shared-fixtures';
 export * from './flagd-testbed';
+export * from './failing-graph';
