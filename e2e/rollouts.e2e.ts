@@ -1,8 +1,8 @@
 // Progressive delivery end to end with the real services: the controller walks a canary of flight-delay v2 over v1
 // through its steps while a bounded load generator sends predicts, promotes it to serving; pauses (never promotes,
 // never aborts) an analysis that sees no traffic; and an abort puts every request back on stable.
-import { startStack, Stack, waitFor } from '@aviary/testing';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { failingGraph, startStack, Stack, waitFor } from '@aviary/testing';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLIGHT, getJson, postJson } from './support';
@@ -44,15 +44,22 @@ describe('canary rollouts run by the controller', () => {
     writeFileSync(path, JSON.stringify(document));
     return path;
   };
-  const predict = (targetingKey: string) =>
-    postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT], context: { targetingKey } });
+  const predict = (targetingKey: string, distance = FLIGHT.distance) =>
+    postJson(`${url}/v1/models/flight-delay/predict`, {
+      instances: [{ ...FLIGHT, distance }],
+      context: { targetingKey },
+    });
   const rollout = async () => (await getJson(`${url}/v1/admin/rollouts/flight-delay`)).body;
 
   /** Sends predicts with distinct keys, a few at a time, until `done` holds or `max` requests went out. */
-  async function load(done: () => Promise<boolean>, max = 3000): Promise<Map<string, number>> {
+  async function load(
+    done: () => Promise<boolean>,
+    send: (key: string) => ReturnType<typeof predict> = predict,
+    max = 3000,
+  ): Promise<Map<string, number>> {
     const versions = new Map<string, number>();
     for (let sent = 0; sent < max; sent += 8) {
-      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => predict(`key-${sent + i}`)));
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => send(`key-${sent + i}`)));
       for (const a of answers) versions.set(a.body.version, (versions.get(a.body.version) ?? 0) + 1);
       if (await done()) return versions;
     }
@@ -164,5 +171,78 @@ describe('canary rollouts run by the controller', () => {
     expect(stack.cli(['rollout', 'retry', 'flight-delay']).stdout).toMatch(
       /retry: flight-delay is (Progressing|Paused)/,
     );
+  });
+
+  it('aborts a faulty candidate by itself and puts every request back on stable', async () => {
+    // v3: v2's graph, failing at run time on flights longer than about 1,200 miles (an honest fault).
+    const bundle = join(__dirname, '../models/flight-delay/2');
+    const onnx = join(dir, 'faulty.onnx');
+    writeFileSync(
+      onnx,
+      failingGraph(readFileSync(join(bundle, 'model.onnx')), {
+        input: 'features',
+        column: 0,
+        above: 1,
+        output: 'probabilities',
+      }),
+    );
+    copyFileSync(join(bundle, 'feature-spec.json'), join(dir, 'feature-spec.json'));
+    const pushed = stack.cli([
+      'models',
+      'push',
+      onnx,
+      '--name',
+      'flight-delay',
+      '--version',
+      '3',
+      '--spec',
+      join(dir, 'feature-spec.json'),
+      '--no-serve',
+    ]);
+    expect(pushed).toMatchObject({ code: 0 });
+    await stack.waitForModel('flight-delay', '3');
+    const direct = (distance: number) =>
+      postJson(`${url}/v1/models/flight-delay/versions/3/predict`, { instances: [{ ...FLIGHT, distance }] });
+    expect((await direct(300)).status).toBe(200);
+    const long = await direct(2500);
+    expect(long.status).toBe(500);
+
+    expect(stack.cli(['rollout', 'apply', '-f', file('faulty.json', { ...canary, candidate: '3' })])).toMatchObject({
+      code: 0,
+    });
+    let firstFailure: number | undefined;
+    let sent = 0;
+    await load(
+      async () => (await rollout()).status.phase !== 'Progressing',
+      async (key) => {
+        const answer = await predict(key, sent++ % 2 ? 2500 : 300);
+        if (answer.status >= 500) firstFailure ??= Date.now();
+        return answer;
+      },
+    );
+    const { status } = await rollout();
+    expect(status).toMatchObject({ phase: 'Degraded', weight: 0, serving: '1' });
+    expect(status.reason).toMatch(
+      /^step 1: analysis failed: success-rate failed \(successCondition result >= 0.95 does not hold\)/,
+    );
+    await waitFor(
+      'every request on stable',
+      async () =>
+        (await Promise.all(Array.from({ length: 40 }, (_, i) => predict(`k-${i}`, 2500)))).every(
+          (a) => a.body.version === '1',
+        ),
+      10_000,
+    );
+    // Informational, not asserted: from the canary's first failure to every request on stable, with 1 s intervals.
+    console.log(
+      `faulty canary: ${((Date.now() - (firstFailure ?? Date.now())) / 1000).toFixed(1)} s from its first 5xx to all traffic on stable (upper bound)`,
+    );
+    const after = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => predict(`after-fault-${i}`, i % 2 ? 2500 : 300)),
+    );
+    const counts = new Map<string, number>();
+    for (const a of after)
+      counts.set(`${a.status} v${a.body.version}`, (counts.get(`${a.status} v${a.body.version}`) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual({ '200 v1': 300 });
   });
 });
