@@ -16,7 +16,17 @@ import {
   rollbackFlagSet,
 } from './commands/flags';
 import { FlagSetAdmin, FlagSetRejected } from '@aviary/flags-engine';
-import { rolloutStatus } from './commands/rollout-status';
+import {
+  applyRollout,
+  describeRolloutRejection,
+  openRolloutAdmin,
+  rolloutCommand,
+  rolloutHistory,
+  rolloutStatusText,
+  servingAndRollouts,
+} from './commands/rollout';
+import { RolloutAdmin, RolloutCommand, RolloutRejected } from '@aviary/rollout';
+import { NatsConnection } from 'nats';
 import { variantRows } from './commands/flags-ab';
 import { formatVariantReport } from '@aviary/rollout';
 import { ConfigError, DEFAULT_FLAG_SET } from '@aviary/contracts';
@@ -52,6 +62,8 @@ models
   .action(async (file: string, options) => {
     const { cliPushPipeline, nextStep, pushModel } = await import('./commands/models-push');
     await withRegistry(nats(), async (registry) => {
+      const locked = options.serve === true && (await (await openRolloutAdmin(registry)).servingLock(options.name));
+      if (locked) throw new Error(`--serve refused: ${locked}`);
       const { outcome, line } = await pushModel(await cliPushPipeline(registry), file, options);
       console.log(`${line}; ${nextStep(outcome)}`);
     });
@@ -61,7 +73,11 @@ models
   .command('serve <name> <version>')
   .description("make a version the one that takes the model's unversioned traffic (it must not be rejected)")
   .action(async (name: string, version: string) => {
-    console.log(await withRegistry(nats(), (registry) => serveVersion(registry, name, version)));
+    console.log(
+      await withRegistry(nats(), async (registry) =>
+        serveVersion(registry, name, version, await openRolloutAdmin(registry)),
+      ),
+    );
   });
 
 models
@@ -183,13 +199,75 @@ flags
     console.log(options.json ? JSON.stringify(rows, null, 2) : formatVariantReport(model, rows));
   });
 
-program
-  .command('rollout')
-  .description('progressive delivery')
-  .command('status')
-  .description('the models and the version each serves')
-  .action(async () => {
-    console.log(JSON.stringify(await withNats(nats(), rolloutStatus), null, 2));
+const rollout = program.command('rollout').description('progressive delivery: canary rollouts gated by analysis');
+const withRollouts = <T>(run: (admin: RolloutAdmin, nc: NatsConnection) => Promise<T>) =>
+  withRegistry(nats(), async (registry, nc) => run(await openRolloutAdmin(registry), nc));
+
+rollout
+  .command('apply')
+  .description('validate a Rollout document (JSON) whole, every problem listed, and start or update its rollout')
+  .requiredOption('-f, --file <file>', 'Rollout document')
+  .action(async (options: { file: string }) => {
+    console.log(await withRollouts((admin) => applyRollout(admin, options.file)));
+  });
+
+rollout
+  .command('status [model]')
+  .description(
+    "a model's rollout (steps, weights, measurements, phase); without a model, every model's serving version and rollout (JSON)",
+  )
+  .option('--watch', 'redraw the view every second until interrupted')
+  .option('--json', 'print JSON')
+  .action(async (model: string | undefined, options: { watch?: boolean; json?: boolean }) => {
+    if (model === undefined) {
+      console.log(JSON.stringify(await withRollouts((admin, nc) => servingAndRollouts(nc, admin)), null, 2));
+      return;
+    }
+    if (options.json) {
+      console.log(JSON.stringify(await withRollouts((admin) => admin.get(model)), null, 2));
+      return;
+    }
+    if (!options.watch) {
+      console.log(await withRollouts((admin) => rolloutStatusText(admin, model)));
+      return;
+    }
+    await withRollouts(async (admin) => {
+      for (;;) {
+        const view = await rolloutStatusText(admin, model);
+        process.stdout.write(`\x1b[2J\x1b[H${view}\n\n(watching; Ctrl-C to stop)\n`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    });
+  });
+
+const commands: [RolloutCommand, string][] = [
+  ['pause', 'hold the rollout where it is (the background analysis keeps measuring)'],
+  ['resume', 'continue a paused rollout: past an indefinite pause, or the current step again'],
+  ['abort', 'send all traffic back to stable now (Degraded); stable keeps serving'],
+  ['retry', 'run a Degraded rollout again from the first step'],
+  ['undo', 'back to the previous stable: after Healthy the serving pointer moves back, otherwise as abort'],
+];
+rollout
+  .command('promote <model>')
+  .description('skip the current step (a pause, an analysis); --full skips every step and makes the candidate serve')
+  .option('--full', 'skip every remaining step')
+  .action(async (model: string, options: { full?: boolean }) => {
+    console.log(await withRollouts((admin) => rolloutCommand(admin, model, options.full ? 'promote-full' : 'promote')));
+  });
+for (const [command, description] of commands)
+  rollout
+    .command(`${command} <model>`)
+    .description(description)
+    .action(async (model: string) => {
+      console.log(await withRollouts((admin) => rolloutCommand(admin, model, command)));
+    });
+
+rollout
+  .command('history <model>')
+  .description("a model's rollout events on AVIARY_EVENTS: transitions, steps and every measurement")
+  .option('--json', 'print JSON')
+  .action(async (model: string, options: { json?: boolean }) => {
+    console.log(await withRollouts((admin) => rolloutHistory(admin, model, options.json)));
   });
 
 function positiveInteger(value: string): number {
@@ -209,6 +287,12 @@ function loadOrExit(): ReturnType<typeof loadCliConfig> {
 }
 
 program.parseAsync().catch((error: Error) => {
-  console.error(`aviary: ${error instanceof FlagSetRejected ? describeRejection(error) : error.message}`);
+  const message =
+    error instanceof FlagSetRejected
+      ? describeRejection(error)
+      : error instanceof RolloutRejected
+        ? describeRolloutRejection(error)
+        : error.message;
+  console.error(`aviary: ${message}`);
   process.exit(1);
 });

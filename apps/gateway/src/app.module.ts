@@ -19,6 +19,8 @@ import { DirectRoutes } from './rest/direct-routes';
 import { Ofrep } from './rest/ofrep';
 import { FlagSetsController } from './rest/flag-sets.controller';
 import { flagSetAdminProvider } from './flag-set-admin';
+import { rolloutAdminProvider } from './rollout-admin';
+import { RolloutsController } from './rest/rollouts.controller';
 
 @Module({})
 export class AppModule {
@@ -26,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, FlagSetsController],
+      controllers: [HealthController, OipController, FlagSetsController, RolloutsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -36,6 +38,7 @@ export class AppModule {
         VariantMetricsServer,
         ShadowTraffic,
         flagSetAdminProvider,
+        rolloutAdminProvider,
         InferenceService,
         PredictService,
         Ofrep,

@@ -1,7 +1,9 @@
 // The version a predict or infer request goes to, decided in-process: an explicit version as asked; otherwise the
-// model's kill switch and version flag (from the model flag set the gateway follows), else the serving pointer.
-import { AviaryError, ModelManifest, RequestContext } from '@aviary/contracts';
-import { FlagResolution, routeModel } from '@aviary/flags-engine';
+// model's kill switch and version flag from the operators' model flag set, when they pick something; otherwise the
+// rollout controller's version flag (ROLLOUT_FLAG_SET); otherwise the serving pointer.
+import { randomUUID } from 'node:crypto';
+import { AviaryError, ModelManifest, RequestContext, ROLLOUT_FLAG_SET } from '@aviary/contracts';
+import { FlagResolution, routeModelThroughLayers } from '@aviary/flags-engine';
 import { counter } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
@@ -24,7 +26,7 @@ export interface RoutedVersion {
 @Injectable()
 export class ModelRouter {
   private readonly flagSet: string;
-  private readonly countEvaluation: (resolution: FlagResolution) => void;
+  private readonly countEvaluation: (resolution: FlagResolution, layer: 'operator' | 'rollout') => void;
 
   constructor(
     private readonly catalog: ModelCatalog,
@@ -32,7 +34,8 @@ export class ModelRouter {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     const flagSet = (this.flagSet = config.AVIARY_MODEL_FLAG_SET);
-    this.countEvaluation = ({ flag, variant, reason }) => countFlagEvaluation(flagSet, flag, variant, reason);
+    this.countEvaluation = ({ flag, variant, reason }, layer) =>
+      countFlagEvaluation(layer === 'operator' ? flagSet : ROLLOUT_FLAG_SET, flag, variant, reason);
   }
 
   /** An unknown model or explicit version is NOT_FOUND: what a door checks before it decodes the body. */
@@ -43,7 +46,14 @@ export class ModelRouter {
 
   route(model: string, version: string | undefined, context: RequestContext): RoutedVersion {
     if (version !== undefined) return { manifest: this.catalog.resolve(model, version) };
-    const route = routeModel(this.flagSets.get(this.flagSet)?.set, model, context, this.countEvaluation);
+    const route = routeModelThroughLayers({
+      operator: this.flagSets.get(this.flagSet)?.set,
+      rollout: this.flagSets.get(ROLLOUT_FLAG_SET)?.set,
+      model,
+      context,
+      keyless: randomUUID,
+      observe: this.countEvaluation,
+    });
     switch (route.kind) {
       case 'serving':
         return { manifest: this.catalog.resolve(model) };

@@ -16,19 +16,22 @@ const requests = counter('aviary_variant_requests_total', 'Flag-routed requests 
   'version',
   'outcome',
 ]);
+// `version` on every series: rollout analysis reads them per version (libs/rollout builtin-metrics).
 const latency = latencyHistogram('aviary_variant_request_duration_seconds', 'Flag-routed request latency', [
   'model',
   'variant',
+  'version',
 ]);
 const predictions = counter('aviary_variant_predictions_total', 'Predictions of flag-routed requests by label', [
   'model',
   'variant',
+  'version',
   'label',
 ]);
 const scores = scoreHistogram(
   'aviary_variant_prediction_probability',
   'Probability of the predicted label (binary: of the positive class), of flag-routed requests',
-  ['model', 'variant'],
+  ['model', 'variant', 'version'],
 );
 const series: (Counter<string> | Histogram<string>)[] = [requests, latency, predictions, scores];
 
@@ -55,8 +58,8 @@ function seriesOf({ model, variant, version }: Arm): ArmSeries {
     const outcome = (o: Outcome) => requests.labels({ model, variant, version, outcome: o });
     series = {
       outcomes: { ok: outcome('ok'), client_error: outcome('client_error'), server_error: outcome('server_error') },
-      latency: latency.labels({ model, variant }),
-      scores: scores.labels({ model, variant }),
+      latency: latency.labels({ model, variant, version }),
+      scores: scores.labels({ model, variant, version }),
       labels: new Map(),
     };
     arms.set(key, series);
@@ -74,7 +77,7 @@ export function observeArm(arm: Arm, seconds: number, failure?: unknown, records
     if (typeof label !== 'string') continue;
     let labelCount = series.labels.get(label);
     if (!labelCount)
-      series.labels.set(label, (labelCount = predictions.labels({ model: arm.model, variant: arm.variant, label })));
+      series.labels.set(label, (labelCount = predictions.labels({ ...arm, label })));
     labelCount.inc();
     if (typeof probability === 'number') series.scores.observe(probability);
   }

@@ -2,6 +2,7 @@
 // prediction per record, as KServe's transformer does; the gateway never handles tensors on this path. The
 // preprocessor is inference's publisher, so a version no replica serves is UNAVAILABLE at once (no-responders).
 import {
+  AviaryError,
   decodeTensors,
   encodeTensors,
   parseOrThrow,
@@ -90,9 +91,17 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
       stopTimer();
     }
     records.inc(labels, request.records.length);
-    const reply = await this.rpc.request(subjects.infer(model, version), encodeTensors(inputs), {
-      timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
-    });
+    const reply = await this.rpc
+      .request(subjects.infer(model, version), encodeTensors(inputs), {
+        timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+      })
+      .catch((e: unknown) => {
+        // The records passed the version's own feature spec, so a model that rejects the tensors built from them is
+        // the version's fault (a server error, which rollout analysis counts), not the caller's.
+        if (e instanceof AviaryError && e.code === 'INVALID_ARGUMENT')
+          throw new AviaryError(`${model} version ${version} failed on valid records: ${e.message}`, 'INTERNAL');
+        throw e;
+      });
     const predictions = pipeline.toPredictions(decodeTensors(reply).tensors);
     observe(labels, predictions);
     const answer: PredictRecordsReply = { predictions };

@@ -1,7 +1,8 @@
 import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
-import { RolloutControllerConfig } from './config';
+import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
+import { RolloutReconciler } from './rollout-reconciler';
 import { ServingStatus } from './serving-status';
 
 @Module({})
@@ -11,7 +12,13 @@ export class AppModule {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'rollout-controller' })],
       controllers: [HealthController],
-      providers: [ServingStatus, NatsReadiness, { provide: READINESS_CHECK, useExisting: NatsReadiness }],
+      providers: [
+        { provide: ROLLOUT_CONTROLLER_CONFIG, useValue: config },
+        ServingStatus,
+        RolloutReconciler,
+        NatsReadiness,
+        { provide: READINESS_CHECK, useExisting: NatsReadiness },
+      ],
     };
   }
 }

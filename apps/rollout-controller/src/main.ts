@@ -1,4 +1,5 @@
-// rollout-controller: progressive delivery; for now it reports which version of each model serves.
+// rollout-controller: progressive delivery (canary rollouts driven by analysis, one leader among replicas) and the
+// serving report.
 import 'reflect-metadata';
 import { runService } from '@aviary/telemetry';
 import { AppModule } from './app.module';

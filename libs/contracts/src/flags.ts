@@ -12,6 +12,9 @@ export type RequestContext = z.infer<typeof evaluationContextSchema>;
 /** Names a request's targeting key when its body carries no `context` (or to add one to OIP infer). */
 export const TARGETING_KEY_HEADER = 'Aviary-Targeting-Key';
 
+/** The flag set the rollout controller alone writes (the traffic of active rollouts); operators cannot apply it. */
+export const ROLLOUT_FLAG_SET = 'rollouts';
+
 /** A model's version flag: its string variants name versions; it picks the version of unversioned requests. */
 export const modelVersionFlag = (model: string) => `model.${model}`;
 /** A model's kill switch: off for a request's context, the model answers 503 (or its flag's `fallbackVersion`). */

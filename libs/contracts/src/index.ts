@@ -18,3 +18,4 @@ export * from './flags';
 export * from './request-limits';
 export * from './rate-limit';
 export * from './shadow';
+export * from './rollouts';

@@ -36,11 +36,21 @@ export const queueGroups = {
   rolloutController: 'rollout-controller',
 } as const;
 
-/** aviary_serving: one key per model naming the version that takes its unversioned traffic. */
-export const buckets = { models: 'aviary_models', flags: 'aviary_flags', serving: 'aviary_serving' } as const;
+/**
+ * aviary_serving: one key per model naming the version that takes its unversioned traffic. aviary_rollouts: one key
+ * per model (its rollout's document and status) and the controllers' leader lease under ROLLOUT_LEASE_KEY.
+ */
+export const buckets = {
+  models: 'aviary_models',
+  flags: 'aviary_flags',
+  serving: 'aviary_serving',
+  rollouts: 'aviary_rollouts',
+} as const;
+/** Model names start with a letter or digit, so this key never collides with a rollout's. */
+export const ROLLOUT_LEASE_KEY = '_leader';
 export const objectStores = { models: 'aviary_models' } as const;
 export const streams = {
-  /** The audit and lifecycle log; every change of flags (later rollouts, models, batch) is one event. */
+  /** The audit and lifecycle log; every change of flags and rollouts (later models, batch) is one event. */
   events: 'AVIARY_EVENTS',
   /** Hybrid: each leaf site's own telemetry stream, and the hub's, which sources every site's (deploy/nats). */
   siteTelemetry: 'AVIARY_SITE_TELEMETRY',
@@ -53,6 +63,9 @@ export const eventSubjects = {
   flags: (flagSet: string) => `${PREFIX}.events.flags.${flagSet}`,
   /** Every flag set's changes. */
   allFlags: `${PREFIX}.events.flags.*`,
+  /** One model's rollout transitions and measurements, in order. */
+  rollouts: (model: string) => `${PREFIX}.events.rollouts.${model}`,
+  allRollouts: `${PREFIX}.events.rollouts.*`,
 } as const;
 
 /** Header that carries an error code on a NATS reply; the body then holds the message. */

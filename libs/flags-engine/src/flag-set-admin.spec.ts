@@ -118,4 +118,14 @@ describe('FlagSetAdmin against a real nats-server', () => {
     expect((await admin.history('gone')).map((r) => r.kind)).toEqual(['flags.applied', 'flags.deleted']);
     expect((await admin.apply({ set: 'gone', document: first })).unchanged).toBe(false);
   });
+
+  it('refuses operators the rollout controller’s reserved set, which the controller alone writes', async () => {
+    await expect(admin.apply({ set: 'rollouts', document: first })).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: expect.stringMatching(/written by the rollout controller alone/),
+    });
+    const controller = await FlagSetAdmin.open(nc, async () => versions, { writesRolloutSet: true });
+    expect(await controller.apply({ set: 'rollouts', document: first })).toMatchObject({ unchanged: false });
+    await expect(admin.remove('rollouts')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+  });
 });

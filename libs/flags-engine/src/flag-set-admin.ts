@@ -12,6 +12,7 @@ import {
   flagSetNameSchema,
   notFound,
   parseOrThrow,
+  ROLLOUT_FLAG_SET,
 } from '@aviary/contracts';
 import { EventLog, openKv } from '@aviary/messaging';
 import { KV, KvEntry, NatsConnection } from 'nats';
@@ -27,6 +28,8 @@ export interface FlagSetAdminParts {
   /** The registry's versions, asked only when a set holds a model version flag. */
   modelVersions?: ModelVersionLookup;
   now?: () => Date;
+  /** Only the rollout controller writes ROLLOUT_FLAG_SET; every other admin refuses to. */
+  writesRolloutSet?: boolean;
 }
 
 export interface StoredDocument {
@@ -58,9 +61,13 @@ const fromUtf8 = new TextDecoder();
 export class FlagSetAdmin {
   constructor(private readonly parts: FlagSetAdminParts) {}
 
-  static async open(connection: NatsConnection, modelVersions?: ModelVersionLookup): Promise<FlagSetAdmin> {
+  static async open(
+    connection: NatsConnection,
+    modelVersions?: ModelVersionLookup,
+    options: Pick<FlagSetAdminParts, 'writesRolloutSet'> = {},
+  ): Promise<FlagSetAdmin> {
     const [kv, events] = await Promise.all([openKv(connection.jetstream(), buckets.flags), EventLog.open(connection)]);
-    return new FlagSetAdmin({ kv, events, modelVersions });
+    return new FlagSetAdmin({ kv, events, modelVersions, ...options });
   }
 
   /** Every set that exists, with its current revision. */
@@ -113,6 +120,7 @@ export class FlagSetAdmin {
   /** Deletes a set (the services drop it); its history stays in the log. */
   async remove(set: string): Promise<{ set: string; revision: number }> {
     checkName(set);
+    this.checkWritable(set);
     const entry = await this.current(set);
     if (!entry) throw notFound(`flag set "${set}" does not exist`);
     await this.parts.kv.delete(set, { previousSeq: entry.revision }).catch(conflictOr(set, entry.revision));
@@ -144,6 +152,7 @@ export class FlagSetAdmin {
   private async write(request: ApplyRequest, kind: FlagSetEvent['kind'], rolledBackTo?: number): Promise<ApplyResult> {
     const { set, document, lenient = false, expectedRevision } = request;
     checkName(set);
+    this.checkWritable(set);
     const problems = findFlagSetProblems(document, { lenient });
     // Model flags are checked whenever the document itself reads, so their problems are listed with the rest.
     if (!problems.some((p) => p.flag === undefined)) problems.push(...(await this.modelProblems(document)));
@@ -164,6 +173,16 @@ export class FlagSetAdmin {
     const revision = await written.catch(conflictOr(set, previousRevision));
     await this.publish({ kind, set, revision, previousRevision, diff, document, lenient, rolledBackTo });
     return { set, revision, previousRevision, diff, unchanged: false };
+  }
+
+  private checkWritable(set: string): void {
+    if (set === ROLLOUT_FLAG_SET && !this.parts.writesRolloutSet)
+      throw new AviaryError(
+        `flag set "${ROLLOUT_FLAG_SET}" is written by the rollout controller alone (the traffic of active rollouts); ` +
+          `put your own model flags in another set (AVIARY_MODEL_FLAG_SET, whose version flags win over a rollout's) ` +
+          `or use aviary rollout commands`,
+        'FAILED_PRECONDITION',
+      );
   }
 
   /** `kv.create` refuses a key whose last entry is a delete marker unless it is the marker it expects. */

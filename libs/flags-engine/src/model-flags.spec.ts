@@ -1,5 +1,5 @@
 import { FlagSet } from './flag-set';
-import { FlagResolution, routeModel } from './model-flags';
+import { FlagResolution, routeModel, routeModelThroughLayers } from './model-flags';
 
 const setOf = (flags: object) => FlagSet.parse(JSON.stringify({ flags }));
 
@@ -79,5 +79,53 @@ describe('routeModel', () => {
     const seen: FlagResolution[] = [];
     routeModel(setOf(abTest), 'flight-delay', { targetingKey: 'u1', tier: 'beta' }, (r) => seen.push(r));
     expect(seen).toEqual([{ flag: 'model.flight-delay', variant: 'challenger', reason: 'TARGETING_MATCH' }]);
+  });
+});
+
+describe('routeModelThroughLayers', () => {
+  const rollout = setOf({
+    'model.flight-delay': {
+      state: 'ENABLED',
+      variants: { stable: '1', canary: '3' },
+      defaultVariant: 'stable',
+      targeting: { fractional: [{ var: 'targetingKey' }, ['stable', 0], ['canary', 100]] },
+    },
+  });
+  const route = (operator: FlagSet | undefined, context: Record<string, unknown>) =>
+    routeModelThroughLayers({ operator, rollout, model: 'flight-delay', context, keyless: () => 'random-key' });
+
+  it('lets an operator flag that picks a variant win over the rollout', () => {
+    expect(route(setOf(abTest), { targetingKey: 'u1', tier: 'beta' })).toMatchObject({
+      version: '2',
+      layer: 'operator',
+    });
+  });
+
+  it('takes the rollout flag when the operator set has no version flag or it picks nothing', () => {
+    const picksNothing = setOf({
+      'model.flight-delay': { state: 'ENABLED', variants: { a: '2' }, defaultVariant: null, targeting: {} },
+    });
+    for (const operator of [undefined, setOf({}), picksNothing])
+      expect(route(operator, { targetingKey: 'u1' })).toMatchObject({
+        version: '3',
+        variant: 'canary',
+        layer: 'rollout',
+      });
+  });
+
+  it('splits a request without a targeting key by a key of its own', () => {
+    expect(route(undefined, {})).toMatchObject({ version: '3', layer: 'rollout' });
+  });
+
+  it('leaves the model to its serving pointer without either flag', () => {
+    expect(
+      routeModelThroughLayers({
+        operator: undefined,
+        rollout: undefined,
+        model: 'iris',
+        context: {},
+        keyless: () => 'k',
+      }),
+    ).toEqual({ kind: 'serving' });
   });
 });

@@ -50,6 +50,32 @@ export function routeModel(
   return { kind: 'version', version: result.value, variant: result.variant };
 }
 
+export interface LayeredRouteRequest {
+  /** The operators' model flag set (AVIARY_MODEL_FLAG_SET). */
+  operator: FlagSet | undefined;
+  /** The rollout controller's set (ROLLOUT_FLAG_SET). */
+  rollout: FlagSet | undefined;
+  model: string;
+  context: Readonly<Record<string, unknown>>;
+  /** A key for a request that has none, so the rollout's split applies to it too (at random, not sticky). */
+  keyless: () => string;
+  observe?: (resolution: FlagResolution, layer: 'operator' | 'rollout') => void;
+}
+
+/**
+ * The layering of a request's version: the operators' kill switch or version flag, when it picks something, wins (a
+ * pinned segment, an experiment); otherwise the rollout's version flag; otherwise the serving pointer.
+ */
+export function routeModelThroughLayers(request: LayeredRouteRequest): ModelRoute & { layer?: 'operator' | 'rollout' } {
+  const { operator, rollout, model, context, keyless, observe } = request;
+  const chosen = routeModel(operator, model, context, observe && ((r) => observe(r, 'operator')));
+  if (chosen.kind !== 'serving') return { ...chosen, layer: 'operator' };
+  if (!rollout?.has(modelVersionFlag(model))) return SERVING;
+  const keyed = typeof context.targetingKey === 'string' ? context : { ...context, targetingKey: keyless() };
+  const rolled = routeModel(rollout, model, keyed, observe && ((r) => observe(r, 'rollout')));
+  return rolled.kind === 'serving' ? SERVING : { ...rolled, layer: 'rollout' };
+}
+
 const SERVING: ModelRoute = { kind: 'serving' };
 
 function resolutionOf(flag: string, result: ReturnType<FlagSet['resolve']>): FlagResolution {

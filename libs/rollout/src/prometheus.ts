@@ -4,7 +4,7 @@
 import { z } from 'zod';
 
 /** One measurement of a metric: a value, no data (with why), or an error (with what went wrong). */
-export type Measurement =
+export type QueryResult =
   | {
       /** A scalar, or the value of a one-element vector; a longer vector's values in the order Prometheus gave. */
       value: number | number[];
@@ -14,9 +14,9 @@ export type Measurement =
   | { noData: true; reason: string }
   | { error: string };
 
-/** What analysis asks a metric provider; the builtin provider (NATS summaries) answers the same shape. */
-export interface MetricProvider {
-  measure(query: string, at: Date): Promise<Measurement>;
+/** A PromQL instant query's answer as analysis reads it: no data is its own outcome, never a number. */
+export interface QuerySource {
+  measure(query: string, at: Date): Promise<QueryResult>;
 }
 
 export interface PrometheusOptions {
@@ -48,7 +48,7 @@ const responseSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('error'), errorType: z.string().optional(), error: z.string().optional() }),
 ]);
 
-export class PrometheusProvider implements MetricProvider {
+export class PrometheusProvider implements QuerySource {
   private readonly endpoint: string;
   private readonly timeoutMs: number;
 
@@ -57,7 +57,7 @@ export class PrometheusProvider implements MetricProvider {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  async measure(query: string, at: Date): Promise<Measurement> {
+  async measure(query: string, at: Date): Promise<QueryResult> {
     const body = new URLSearchParams({
       query,
       time: String(at.getTime() / 1000),
@@ -84,7 +84,7 @@ export class PrometheusProvider implements MetricProvider {
 }
 
 /** A Prometheus instant-query answer (HTTP status and body) read as a measurement. */
-export function measurementOf(status: number, text: string): Measurement {
+export function measurementOf(status: number, text: string): QueryResult {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -126,7 +126,7 @@ function add<K>(map: Map<K, number>, key: K, value: number): void {
 const percent = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
 
 /** p50/p95/p99 in ms of a latency histogram given as cumulative counts per upper bound in seconds. */
-export function latencyQuantilesMs(cumulative: Map<number, number>): VariantRow['latencyMs'] {
+export function latencyQuantilesMs(cumulative: ReadonlyMap<number, number>): VariantRow['latencyMs'] {
   const buckets = [...cumulative].sort(([a], [b]) => a - b);
   const total = buckets.at(-1)?.[1] ?? 0;
   if (total === 0) return null;
@@ -135,7 +135,7 @@ export function latencyQuantilesMs(cumulative: Map<number, number>): VariantRow[
 }
 
 /** The value below which `rank` observations fall; the +Inf bucket answers its lower bound, as PromQL does. */
-function histogramQuantile(buckets: [number, number][], rank: number): number {
+export function histogramQuantile(buckets: [number, number][], rank: number): number {
   let lower = 0;
   let below = 0;
   for (const [le, count] of buckets) {

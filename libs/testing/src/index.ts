@@ -6,3 +6,4 @@ export * from './grpc-client';
 export * from './shared-fixtures';
 export * from './flagd-testbed';
 export * from './prometheus-server';
+export * from './failing-graph';

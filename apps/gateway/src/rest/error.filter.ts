@@ -1,8 +1,9 @@
-// Every REST error leaves as {"error": "..."} (a rejected flag set adds every "problems" entry) with the status its
-// code maps to, marked on the request's span and logged under its trace id. (OFREP's routes answer in their own
-// shape from the direct routes.)
+// Every REST error leaves as {"error": "..."} (a rejected flag set or rollout adds every "problems" entry) with the
+// status its code maps to, marked on the request's span and logged under its trace id. (OFREP's routes answer in
+// their own shape from the direct routes.)
 import { AviaryError, toAviaryError } from '@aviary/contracts';
 import { FlagSetRejected } from '@aviary/flags-engine';
+import { RolloutRejected } from '@aviary/rollout';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf } from './http-status';
@@ -21,9 +22,10 @@ export class ErrorFilter implements ExceptionFilter {
   }
 }
 
-/** `{error}`; a rejected flag set adds every problem, so a client can show them all at once. */
+/** `{error}`; a rejected flag set or rollout adds every problem, so a client can show them all at once. */
 export function restBodyOf(failure: RestFailure, thrown: unknown) {
-  return { error: failure.message, ...(thrown instanceof FlagSetRejected && { problems: thrown.problems }) };
+  const rejected = thrown instanceof FlagSetRejected || thrown instanceof RolloutRejected;
+  return { error: failure.message, ...(rejected && { problems: thrown.problems }) };
 }
 
 export interface RestFailure {

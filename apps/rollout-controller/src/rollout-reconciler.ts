@@ -1,0 +1,151 @@
+// The rollout controller's loop: one replica leads (KV lease); each tick it takes the analysis readings that are due,
+// advances every rollout with the pure state machine, writes the status with compare-and-set before acting (so a new
+// leader neither repeats nor skips a step), then makes the world match it: the serving pointer, then the rollout flags.
+import { ROLLOUT_FLAG_SET, ROLLOUT_LEASE_KEY, subjects } from '@aviary/contracts';
+import { FlagSetAdmin } from '@aviary/flags-engine';
+import { decodeJson, gatherReplies, NatsRpc } from '@aviary/messaging';
+import { ModelRegistry, ServingPointers, versionStates } from '@aviary/model-registry';
+import {
+  advance,
+  BuiltinMetricProvider,
+  dueMeasurements,
+  LeaderLease,
+  MeasurementInput,
+  MetricProvider,
+  MetricSnapshot,
+  PrometheusMetricProvider,
+  parseRolloutDocument,
+  providerKey,
+  rolloutFlagDocument,
+  RolloutStore,
+  RolloutTraffic,
+  StoredRollout,
+} from '@aviary/rollout';
+import { createLogger } from '@aviary/telemetry';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
+
+/** Gateways answer within milliseconds; the wait bounds a slow one. */
+const SERIES_WAIT_MS = 300;
+
+@Injectable()
+export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = createLogger('rollout-controller');
+  private readonly prometheus = new PrometheusMetricProvider();
+  private store!: RolloutStore;
+  private flags!: FlagSetAdmin;
+  private pointers!: ServingPointers;
+  private lease!: LeaderLease;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+
+  constructor(
+    private readonly rpc: NatsRpc,
+    @Inject(ROLLOUT_CONTROLLER_CONFIG) private readonly config: RolloutControllerConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const nc = this.rpc.connection;
+    const registry = await ModelRegistry.open(nc, (problem) => this.log.warn(problem));
+    [this.store, this.flags, this.pointers] = await Promise.all([
+      RolloutStore.open(nc),
+      FlagSetAdmin.open(nc, () => versionStates(registry), { writesRolloutSet: true }),
+      ServingPointers.open(registry),
+    ]);
+    this.lease = new LeaderLease(this.store.kv, ROLLOUT_LEASE_KEY, {
+      holder: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+      leaseMs: this.config.AVIARY_ROLLOUT_LEASE_MS,
+    });
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+    }, this.config.AVIARY_ROLLOUT_TICK_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    await this.lease?.release().catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const wasLeading = this.lease.leading;
+      const leading = await this.lease.beat();
+      if (leading !== wasLeading) this.log.info(`${leading ? 'leading' : 'following'} as ${this.lease.holder}`);
+      if (!leading) return;
+      const traffic = new Map<string, RolloutTraffic>();
+      const builtin = new BuiltinMetricProvider(memoized((model) => this.series(model)));
+      for (const stored of await this.store.list()) {
+        const t = await this.reconcile(stored, { builtin, prometheus: this.prometheus }).catch((e: Error) => {
+          this.log.error(`rollout of ${stored.status.model}: ${e.message}`);
+          return 'unknown' as const;
+        });
+        // A rollout that could not be advanced (it moved meanwhile): the traffic is written on the next tick.
+        if (t === 'unknown') return;
+        if (t) traffic.set(stored.status.model, t);
+      }
+      if (this.lease.leading) await this.writeTraffic(traffic);
+    } catch (e) {
+      this.log.error(`reconcile failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Advances one rollout; answers the traffic its flag must give (null: none), or 'unknown' if it moved meanwhile. */
+  private async reconcile(
+    stored: StoredRollout,
+    providers: Record<'builtin' | 'prometheus', MetricProvider>,
+  ): Promise<RolloutTraffic | null | 'unknown'> {
+    const spec = parseRolloutDocument(stored.document);
+    const { model, stable, candidate } = stored.status;
+    const now = new Date();
+    const inputs: MeasurementInput[] = [];
+    for (const due of dueMeasurements(spec, stored.status, now)) {
+      const reading = await providers[providerKey(due.metric)].read({ model, stable, candidate }, due);
+      inputs.push({ step: due.step, runStartedAt: due.runStartedAt, metric: due.metric.name, ...reading });
+    }
+    const { status, actions } = advance(spec, stored.status, inputs, new Date());
+    let revision = stored.revision;
+    if (JSON.stringify(status) !== JSON.stringify(stored.status)) {
+      if (!this.lease.leading) return 'unknown';
+      const written = await this.store.write(stored.document, status, revision);
+      if (written === undefined) return 'unknown';
+      revision = written;
+      await this.store.publish(status, actions.events);
+    }
+    if (status.serving !== status.servingApplied) {
+      await this.pointers.serve(model, status.serving, 'rollout-controller');
+      this.log.info(`serving pointer of ${model} moved to version ${status.serving}`);
+      if (
+        (await this.store.write(stored.document, { ...status, servingApplied: status.serving }, revision)) === undefined
+      )
+        return 'unknown';
+    }
+    return actions.traffic;
+  }
+
+  private async writeTraffic(traffic: Map<string, RolloutTraffic>): Promise<void> {
+    const document = rolloutFlagDocument(traffic);
+    const current = await this.flags.get(ROLLOUT_FLAG_SET).catch((e: Error & { code?: string }) => {
+      if (e.code === 'NOT_FOUND') return undefined;
+      throw e;
+    });
+    if (current?.document === document) return;
+    await this.flags.apply({ set: ROLLOUT_FLAG_SET, document });
+    this.log.info(
+      `rollout traffic: ${[...traffic].map(([m, t]) => `${m} ${t.canary} at ${t.weight}%`).join(', ') || 'none'}`,
+    );
+  }
+
+  private async series(model: string): Promise<MetricSnapshot[][]> {
+    const replies = await gatherReplies(this.rpc.connection, subjects.variantMetrics(model), SERIES_WAIT_MS);
+    return replies.map((body) => (decodeJson(body, 'variant series') as { metrics: MetricSnapshot[] }).metrics);
+  }
+}
+
+/** One gather per model per tick, however many metrics read it. */
+function memoized<T>(read: (model: string) => Promise<T>): (model: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (model) => cache.get(model) ?? cache.set(model, read(model)).get(model)!;
+}

@@ -1,0 +1,86 @@
+// Where analysis readings come from. The built-in provider reads the gateway replicas' per-version series; a
+// Prometheus client plugs in behind the same interface (MetricProvider) under the provider key "prometheus".
+import { builtinMetric, MetricValue, totalsDelta, VersionTotals, versionTotals } from './builtin-metrics';
+import type { AnalysisMetric } from './rollout-document';
+import type { DueMeasurement } from './rollout-machine';
+import type { MetricSnapshot } from './variant-report';
+import { PrometheusProvider, QuerySource } from './prometheus';
+
+export interface MeasurementTarget {
+  model: string;
+  stable: string;
+  candidate: string;
+}
+
+export interface Reading {
+  /** What the next measurement starts from (stored in the status: JSON). */
+  reading?: unknown;
+  /** Absent for a priming reading. */
+  result?: MetricValue | { error: string };
+}
+
+export interface MetricProvider {
+  read(target: MeasurementTarget, due: DueMeasurement): Promise<Reading>;
+}
+
+export const providerKey = (metric: AnalysisMetric): 'builtin' | 'prometheus' =>
+  'builtin' in metric.provider ? 'builtin' : 'prometheus';
+
+/** The gateways' per-variant series of one model, one list per replica (subjects.variantMetrics). */
+export type SeriesSource = (model: string) => Promise<MetricSnapshot[][]>;
+
+export class BuiltinMetricProvider implements MetricProvider {
+  constructor(private readonly series: SeriesSource) {}
+
+  async read(target: MeasurementTarget, due: DueMeasurement): Promise<Reading> {
+    if (!('builtin' in due.metric.provider)) throw new Error(`metric ${due.metric.name} is not built-in`);
+    let replicas: MetricSnapshot[][];
+    try {
+      replicas = await this.series(target.model);
+    } catch (e) {
+      return { reading: due.baseline, ...(!due.prime && { result: { error: (e as Error).message } }) };
+    }
+    // No gateway answered: nothing is known, so the interval is inconclusive rather than an error or a zero.
+    if (replicas.length === 0)
+      return {
+        reading: due.baseline,
+        ...(!due.prime && { result: { inconclusive: 'no gateway replica answered for its series' } }),
+      };
+    const totals = versionTotals(replicas);
+    if (due.prime) return { reading: totals };
+    const before = (due.baseline ?? {}) as Record<string, VersionTotals>;
+    const { metric, version } = due.metric.provider.builtin;
+    const measured = version === 'stable' ? target.stable : target.candidate;
+    const result = builtinMetric(
+      metric,
+      { version: measured, delta: totalsDelta(before[measured], totals[measured]) },
+      { version: target.stable, delta: totalsDelta(before[target.stable], totals[target.stable]) },
+    );
+    return { reading: totals, result };
+  }
+}
+
+/**
+ * `provider: {prometheus: {address, query}}`: one instant query per measurement (no priming: PromQL windows itself).
+ * An empty vector or NaN is inconclusive; a vector of several values is an error, as a condition reads one number.
+ */
+export class PrometheusMetricProvider implements MetricProvider {
+  private readonly clients = new Map<string, QuerySource>();
+
+  constructor(
+    private readonly connect: (address: string) => QuerySource = (address) => new PrometheusProvider({ address }),
+  ) {}
+
+  async read(_target: MeasurementTarget, due: DueMeasurement): Promise<Reading> {
+    if (due.prime) return {};
+    if (!('prometheus' in due.metric.provider)) throw new Error(`metric ${due.metric.name} is not a prometheus one`);
+    const { address, query } = due.metric.provider.prometheus;
+    let client = this.clients.get(address);
+    if (!client) this.clients.set(address, (client = this.connect(address)));
+    const answer = await client.measure(query, new Date());
+    if ('error' in answer) return { result: { error: answer.error } };
+    if ('noData' in answer) return { result: { inconclusive: answer.reason } };
+    if (typeof answer.value === 'number') return { result: { value: answer.value } };
+    return { result: { error: `the query answered ${answer.value.length} series; a condition reads one number` } };
+  }
+}

@@ -1,0 +1,152 @@
+import { candidateProblems, durationMs, parseRolloutDocument, RolloutRejected } from './rollout-document';
+
+const canary = (canaryPart: object, extra: object = {}) => ({
+  model: 'flight-delay',
+  candidate: '2',
+  ...extra,
+  strategy: { canary: canaryPart },
+});
+
+const successRate = {
+  name: 'success-rate',
+  provider: 'builtin',
+  interval: '1s',
+  count: 2,
+  successCondition: 'result >= 0.95',
+};
+
+function problemsOf(document: unknown): { path: string; message: string }[] {
+  try {
+    parseRolloutDocument(document);
+  } catch (e) {
+    if (e instanceof RolloutRejected) return e.problems;
+    throw e;
+  }
+  throw new Error('the document was accepted');
+}
+
+describe('parseRolloutDocument', () => {
+  it('resolves steps, templates and Argo’s defaults', () => {
+    const spec = parseRolloutDocument(
+      JSON.stringify(
+        canary(
+          {
+            steps: [
+              { setWeight: 20 },
+              { analysis: { templates: ['health'] } },
+              { pause: { duration: '1s' } },
+              { pause: {} },
+            ],
+            match: [{ attribute: 'tier', values: ['internal'] }],
+          },
+          { analysisTemplates: { health: { metrics: [successRate] } } },
+        ),
+      ),
+    );
+    expect(spec.steps).toEqual([
+      { kind: 'setWeight', weight: 20 },
+      {
+        kind: 'analysis',
+        metrics: [
+          expect.objectContaining({
+            name: 'success-rate',
+            provider: { builtin: { metric: 'success-rate', version: 'candidate' } },
+            intervalMs: 1000,
+            count: 2,
+            failureLimit: 0,
+            inconclusiveLimit: 0,
+            consecutiveErrorLimit: 4,
+            dryRun: false,
+          }),
+        ],
+      },
+      { kind: 'pause', durationMs: 1000 },
+      { kind: 'pause' },
+    ]);
+    expect(spec.match).toEqual([{ attribute: 'tier', values: ['internal'] }]);
+  });
+
+  it('lists every problem of an invalid document at once, each with its path', () => {
+    const problems = problemsOf({
+      model: 'Flight Delay',
+      candidate: '2',
+      strategy: {
+        canary: {
+          steps: [
+            { setWeight: 120 },
+            { pause: { duration: 'soon' } },
+            { analysis: { metrics: [{ ...successRate, name: 'nope', successCondition: 'result >=' }] } },
+            { jump: 1 },
+          ],
+        },
+      },
+    });
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'model',
+        'strategy.canary.steps.0.setWeight',
+        'strategy.canary.steps.1.pause.duration',
+        'strategy.canary.steps.2.analysis.metrics.0.successCondition',
+        'strategy.canary.steps.2.analysis.metrics.0.name',
+        'strategy.canary.steps.3',
+      ]),
+    );
+  });
+
+  it('refuses a step analysis that would never finish and an unknown template', () => {
+    const problems = problemsOf(
+      canary({ steps: [{ analysis: { templates: ['missing'], metrics: [{ ...successRate, count: undefined }] } }] }),
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      'no analysis template "missing" in analysisTemplates',
+      'metric "success-rate" has an interval but no count: a step analysis would never finish',
+    ]);
+  });
+
+  it('accepts a prometheus metric behind the same fields', () => {
+    const prometheus = { prometheus: { address: 'http://127.0.0.1:9090', query: 'sum(up)' } };
+    const spec = parseRolloutDocument(
+      canary({
+        steps: [{ analysis: { metrics: [{ name: 'up', provider: prometheus, successCondition: 'result > 0' }] } }],
+      }),
+    );
+    expect(spec.steps[0]).toMatchObject({ metrics: [{ provider: prometheus, count: 1 }] });
+  });
+
+  it('reads durations', () => {
+    expect([durationMs('500ms'), durationMs('30s'), durationMs('5m'), durationMs(2), durationMs('2 days')]).toEqual([
+      500,
+      30_000,
+      300_000,
+      2000,
+      undefined,
+    ]);
+  });
+});
+
+describe('candidateProblems', () => {
+  const spec = { model: 'flight-delay', candidate: '2' };
+  it('accepts a ready candidate beside a serving stable', () => {
+    const facts = {
+      versions: [
+        { version: '1', state: 'serving' },
+        { version: '2', state: 'ready' },
+      ],
+      servingVersion: '1',
+    };
+    expect(candidateProblems(spec, facts)).toEqual([]);
+  });
+
+  it('rejects an unknown model, a cold candidate and a candidate that is already stable', () => {
+    expect(candidateProblems(spec, undefined)).toEqual([
+      { path: 'model', message: 'no model "flight-delay" is registered' },
+    ]);
+    expect(
+      candidateProblems(spec, { versions: [{ version: '2', state: 'loading' }], servingVersion: '1' })[0].message,
+    ).toMatch(/is loading, not ready/);
+    expect(
+      candidateProblems(spec, { versions: [{ version: '2', state: 'serving' }], servingVersion: '2' })[0].message,
+    ).toMatch(/must differ from stable/);
+  });
+});

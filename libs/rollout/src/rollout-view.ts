@@ -1,0 +1,62 @@
+// A rollout for the terminal (`aviary rollout status MODEL [--watch]`): the phase, the weights, the steps with the
+// current one marked, and each analysis metric's latest measurements against its condition.
+import { parseRolloutDocument, RolloutStep } from './rollout-document';
+import type { AnalysisRun } from './rollout-machine';
+import type { StoredRollout } from './rollout-store';
+
+export function formatRollout({ document, status }: Pick<StoredRollout, 'document' | 'status'>): string {
+  const spec = parseRolloutDocument(document);
+  const lines = [
+    `${status.model}: ${status.phase}${status.reason ? ` (${status.reason})` : ''}`,
+    `  stable ${status.stable} ${100 - status.weight}%  ·  canary ${status.candidate} ${status.weight}%  ·  serving ${status.serving}`,
+    '  steps:',
+    ...spec.steps.map(
+      (step, i) => `  ${i === status.step ? '▶' : i < status.step ? '✓' : ' '} ${i}. ${describeStep(step)}`,
+    ),
+  ];
+  if (status.step >= spec.steps.length) lines.push('  ✓ every step done');
+  const runs: [string, AnalysisRun | undefined][] = [
+    [`step ${status.step} analysis`, status.analysis],
+    ['background analysis', status.background],
+  ];
+  for (const [title, run] of runs) {
+    if (!run) continue;
+    const metrics =
+      run.step === null
+        ? spec.background
+        : spec.steps[run.step]?.kind === 'analysis'
+          ? (spec.steps[run.step] as Extract<RolloutStep, { kind: 'analysis' }>).metrics
+          : [];
+    lines.push(`  ${title}: ${run.phase}${run.message ? ` (${run.message})` : ''}`);
+    for (const m of run.metrics) {
+      const metric = metrics.find((x) => x.name === m.name);
+      const condition = [
+        metric?.successCondition && `success: ${metric.successCondition}`,
+        metric?.failureCondition && `failure: ${metric.failureCondition}`,
+      ]
+        .filter(Boolean)
+        .join(', ');
+      lines.push(
+        `    ${m.name} [${condition}] ${m.phase}: ${m.successful} ok, ${m.failed} failed, ${m.inconclusive} inconclusive, ${m.errors} errors${metric?.count ? ` of ${metric.count}` : ''}`,
+      );
+      for (const x of m.measurements.slice(-3))
+        lines.push(
+          `      ${x.at.slice(11, 19)} ${x.value === undefined ? '-' : round(x.value)} ${x.phase}: ${x.message}`,
+        );
+    }
+  }
+  return lines.join('\n');
+}
+
+function describeStep(step: RolloutStep): string {
+  switch (step.kind) {
+    case 'setWeight':
+      return `setWeight ${step.weight}`;
+    case 'pause':
+      return step.durationMs === undefined ? 'pause until promoted' : `pause ${step.durationMs / 1000}s`;
+    case 'analysis':
+      return `analysis ${step.metrics.map((m) => m.name).join(', ')}`;
+  }
+}
+
+const round = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(4));

@@ -1,0 +1,31 @@
+// The traffic of every active rollout as flagd flags in the reserved flag set the controller alone writes: per
+// model a version flag `model.<name>` whose variants `stable` and `canary` name versions, the match rules first and
+// then flagd's `fractional` on the targeting key. flagd-core's fractional maps a key's murmur3 hash to a bucket in
+// [0, total weight) (hash * 100 >> 32 here: the weights always sum to 100) and walks the variants in order, so with
+// stable listed first a key is on the canary exactly when its bucket is >= 100 - weight: it stays put while the weight
+// holds, and as the weight grows keys only move from stable to the canary. A request without a targeting key matches
+// no bucket (flagd answers the default, stable); the gateway gives such a request a random key for this flag.
+import { modelVersionFlag } from '@aviary/contracts';
+import type { RolloutActions } from './rollout-machine';
+
+export type RolloutTraffic = NonNullable<RolloutActions['traffic']>;
+
+export function rolloutFlag(traffic: RolloutTraffic): object {
+  const split = { fractional: [{ var: 'targetingKey' }, ['stable', 100 - traffic.weight], ['canary', traffic.weight]] };
+  const rules = traffic.match.flatMap((m) => [{ in: [{ var: m.attribute }, m.values] }, 'canary']);
+  return {
+    state: 'ENABLED',
+    variants: { stable: traffic.stable, canary: traffic.canary },
+    defaultVariant: 'stable',
+    targeting: rules.length ? { if: [...rules, split] } : split,
+    metadata: { managedBy: 'rollout-controller' },
+  };
+}
+
+/** The reserved set's whole document for the active rollouts, keyed by model (stable JSON: same traffic, same text). */
+export function rolloutFlagDocument(traffic: ReadonlyMap<string, RolloutTraffic>): string {
+  const flags = Object.fromEntries(
+    [...traffic].sort(([a], [b]) => a.localeCompare(b)).map(([model, t]) => [modelVersionFlag(model), rolloutFlag(t)]),
+  );
+  return JSON.stringify({ flags }, null, 2);
+}
