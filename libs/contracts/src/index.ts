@@ -17,3 +17,4 @@ export * from './config';
 export * from './flags';
 export * from './request-limits';
 export * from './rate-limit';
+export * from './batch';

@@ -15,6 +15,13 @@ export const subjects = {
   rolloutStatus: `${PREFIX}.rollout.status`,
   /** Every gateway replica answers (no queue group): its A/B series (per version-flag variant) of one model. */
   variantMetrics: (model: string) => `${PREFIX}.ab.${model}`,
+  /** Work-queue items of one batch job on AVIARY_BATCH: its chunks, then the one assembly of its output. */
+  batchChunk: (job: string) => `${PREFIX}.batch.chunk.${job}`,
+  batchAssemble: (job: string) => `${PREFIX}.batch.assemble.${job}`,
+  batchWork: `${PREFIX}.batch.>`,
+  /** Lifecycle events on AVIARY_EVENTS, e.g. events.batch.completed. */
+  event: (domain: string, kind: string) => `${PREFIX}.events.${domain}.${kind}`,
+  events: `${PREFIX}.events.>`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');
@@ -30,8 +37,18 @@ export const queueGroups = {
 } as const;
 
 /** aviary_serving: one key per model naming the version that takes its unversioned traffic. */
-export const buckets = { models: 'aviary_models', flags: 'aviary_flags', serving: 'aviary_serving' } as const;
-export const objectStores = { models: 'aviary_models' } as const;
+/** aviary_batch_jobs: one key per batch job (its document) and one per finished chunk (`<job>.chunk.<n>`). */
+export const buckets = {
+  models: 'aviary_models',
+  flags: 'aviary_flags',
+  serving: 'aviary_serving',
+  batchJobs: 'aviary_batch_jobs',
+} as const;
+export const objectStores = { models: 'aviary_models', batch: 'aviary_batch' } as const;
+/** JetStream streams: the batch work queue and the event log. */
+export const streams = { batch: 'AVIARY_BATCH', events: 'AVIARY_EVENTS' } as const;
+/** The one durable pull consumer every batch-worker replica shares, so each item goes to one of them. */
+export const BATCH_CONSUMER = 'batch-worker';
 
 /** Header that carries an error code on a NATS reply; the body then holds the message. */
 export const ERROR_HEADER = 'Aviary-Error';
