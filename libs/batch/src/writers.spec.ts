@@ -1,3 +1,4 @@
+import type { PredictionSpec } from '@aviary/features';
 import { csvField, outputWriter } from './writers';
 
 const classifier = {
