@@ -1,12 +1,12 @@
 import type { PredictionSpec } from '@aviary/features';
 import { csvField, outputWriter } from './writers';
 
-const classifier = {
+const classifier: PredictionSpec = {
   task: 'binary',
   classes: ['on-time', 'late'],
   labelOutput: 'label',
   probabilityOutput: 'p',
-} as const;
+};
 const prediction = { label: 'late', probability: 0.75, probabilities: { 'on-time': 0.25, late: 0.75 } };
 
 describe('output writers', () => {
