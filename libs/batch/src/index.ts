@@ -8,3 +8,4 @@ export * from './progress';
 export * from './batch-store';
 export * from './batch-jobs';
 export * from './executor';
+export * from './version-loader';
