@@ -13,7 +13,7 @@ const schema = z.object({
   AVIARY_BATCH_ACK_WAIT_MS: positiveInt(30_000),
   /** Deliveries of one item before its job is marked failed (e.g. a model that cannot load). */
   AVIARY_BATCH_MAX_ATTEMPTS: positiveInt(5),
-  /** Where job inputs are copied for reading; removed when the job is done. */
+  /** Where job inputs are copied for reading (a folder per replica inside it); removed when the job is done. */
   AVIARY_BATCH_WORK_DIR: z.string().min(1).default(join(tmpdir(), 'aviary-batch')),
   /** ONNX Runtime threads per worker; scale replicas rather than threads. */
   AVIARY_BATCH_ORT_THREADS: positiveInt(1),

@@ -7,6 +7,7 @@ import { ModelRegistry } from '@aviary/model-registry';
 import { counter, createLogger } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, JsMsg } from 'nats';
+import { join } from 'node:path';
 import { BATCH_WORKER_CONFIG, BatchWorkerConfig } from './config';
 
 const log = createLogger('batch-worker');
@@ -33,7 +34,7 @@ export class WorkQueue implements OnApplicationBootstrap, OnApplicationShutdown 
       store,
       loadVersion: (model, version) =>
         loadRegisteredVersion(registry, model, version, this.config.AVIARY_BATCH_ORT_THREADS),
-      workDir: this.config.AVIARY_BATCH_WORK_DIR,
+      workDir: join(this.config.AVIARY_BATCH_WORK_DIR, this.config.AVIARY_REPLICA_ID),
       worker: this.config.AVIARY_REPLICA_ID,
     });
     this.consumer = await store.workConsumer(this.config.AVIARY_BATCH_ACK_WAIT_MS);

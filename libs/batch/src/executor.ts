@@ -20,7 +20,10 @@ export interface ExecutorOptions {
   store: BatchStore;
   /** Loads a version's session and pipeline (once per version per worker). */
   loadVersion(model: string, version: string): Promise<LoadedVersion>;
-  /** Where inputs are copied from the object store: readers need positioned reads, the store streams whole objects. */
+  /**
+   * This worker's own folder for input copies (readers need positioned reads, the store streams whole objects);
+   * replicas on one host must not share it, or one's download truncates the file another is reading.
+   */
   workDir: string;
   worker: string;
 }
@@ -81,6 +84,11 @@ export class BatchExecutor {
       );
       const writer = outputWriter(job.output.format, job.output.keep, spec.prediction);
       const result = await scoreChunk(rows, scorer, writer);
+      // The plan counted these rows: any other count means the local copy is not the input, and nothing is recorded.
+      if (result.rowsScored + result.rowsFailed !== chunk.rows)
+        throw new Error(
+          `chunk ${chunk.index} of job ${job.id} read ${result.rowsScored + result.rowsFailed} rows, its plan has ${chunk.rows}`,
+        );
       // Same names on every delivery: a redelivered chunk overwrites its output, never adds a second one.
       await store.putObject(objectNames.chunkOutput(job.id, chunk.index), result.output);
       await store.putObject(objectNames.chunkErrors(job.id, chunk.index), result.errors);
