@@ -16,6 +16,7 @@ import { ErrorFilter } from './rest/error.filter';
 import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
 import { OfrepController } from './rest/ofrep.controller';
+import { BatchController, BatchDoor } from './rest/batch.controller';
 
 @Module({})
 export class AppModule {
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, OfrepController],
+      controllers: [HealthController, OipController, OfrepController, BatchController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -36,6 +37,7 @@ export class AppModule {
         DirectRoutes,
         GrpcInferenceServer,
         GatewayReadiness,
+        BatchDoor,
         { provide: READINESS_CHECK, useExisting: GatewayReadiness },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
