@@ -2,6 +2,7 @@ import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
 import { BATCH_WORKER_CONFIG, BatchWorkerConfig } from './config';
+import { ScheduleTicker } from './schedule-ticker';
 import { WorkQueue } from './work-queue';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
       providers: [
         { provide: BATCH_WORKER_CONFIG, useValue: config },
         WorkQueue,
+        ScheduleTicker,
         NatsReadiness,
         { provide: READINESS_CHECK, useExisting: NatsReadiness },
       ],

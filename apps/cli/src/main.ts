@@ -185,6 +185,38 @@ batch
     await withNats(nats(), (nc) => downloadCommand(nc, id, options));
   });
 
+const schedule = batch.command('schedule').description('batch jobs on a cron schedule (UTC), run by one scheduler');
+
+schedule
+  .command('create <name> [file]')
+  .description('score FILE (uploaded once) or --object on a schedule; a run missed while down runs once')
+  .requiredOption('--cron <pattern>', 'cron pattern, UTC, e.g. "0 2 * * *" (a 6th leading field is seconds)')
+  .requiredOption('--model <name>', 'model name')
+  .option('--version <version>', 'model version (default: the one serving at each run)')
+  .option('--object <name>', 'an input already in the aviary_batch object store')
+  .option('--keep <columns>', 'input columns copied into each output row, comma-separated')
+  .option('--format <format>', 'output format: jsonl or csv', 'jsonl')
+  .action(async (name: string, file: string | undefined, options) => {
+    const { scheduleCreateCommand } = await import('./commands/batch');
+    console.log(await withNats(nats(), (nc) => scheduleCreateCommand(nc, name, file, options)));
+  });
+
+schedule
+  .command('list')
+  .description('every schedule with its last run')
+  .action(async () => {
+    const { scheduleListCommand } = await import('./commands/batch');
+    console.log(JSON.stringify(await withNats(nats(), scheduleListCommand), null, 2));
+  });
+
+schedule
+  .command('delete <name>')
+  .description('stop a schedule (jobs it submitted are kept)')
+  .action(async (name: string) => {
+    const { scheduleDeleteCommand } = await import('./commands/batch');
+    console.log(await withNats(nats(), (nc) => scheduleDeleteCommand(nc, name)));
+  });
+
 function loadOrExit(): ReturnType<typeof loadCliConfig> {
   try {
     return loadCliConfig();

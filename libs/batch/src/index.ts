@@ -9,3 +9,5 @@ export * from './batch-store';
 export * from './batch-jobs';
 export * from './executor';
 export * from './version-loader';
+export * from './schedule';
+export * from './scheduler';

@@ -73,3 +73,22 @@ export const submitBatchJobSchema = z.strictObject({
   keep: z.array(z.string().min(1)).default([]),
 });
 export type SubmitBatchJob = z.infer<typeof submitBatchJobSchema>;
+
+/** A schedule in KV aviary_batch_schedules: the job it submits, and when it last did. */
+export const batchScheduleSchema = z.strictObject({
+  name: jobIdSchema,
+  cron: z.string().min(1),
+  /** The input, already in the aviary_batch object store. */
+  object: z.string().min(1),
+  model: modelNameSchema,
+  /** Unset: each run pins the version serving at that moment. */
+  version: modelVersionSchema.optional(),
+  outputFormat: z.enum(OUTPUT_FORMATS),
+  keep: z.array(z.string()),
+  createdAt: z.iso.datetime(),
+  /** The slot time of the last run (or the creation time): the next run is the first slot after it. */
+  lastRunAt: z.iso.datetime(),
+  lastJob: z.string().optional(),
+  lastError: z.string().optional(),
+});
+export type BatchSchedule = z.infer<typeof batchScheduleSchema>;

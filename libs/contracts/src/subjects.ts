@@ -43,6 +43,9 @@ export const buckets = {
   flags: 'aviary_flags',
   serving: 'aviary_serving',
   batchJobs: 'aviary_batch_jobs',
+  batchSchedules: 'aviary_batch_schedules',
+  /** Short-lived leases (KV TTL): the key's holder is the one leader of its role, e.g. the batch scheduler. */
+  leases: 'aviary_leases',
 } as const;
 export const objectStores = { models: 'aviary_models', batch: 'aviary_batch' } as const;
 /** JetStream streams: the batch work queue and the event log. */

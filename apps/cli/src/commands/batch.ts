@@ -1,7 +1,8 @@
 // aviary batch: submit a job (optionally watching it to the end and downloading its output), and read, cancel or
 // download jobs. Progress comes from KV, so any number of watchers see the same figures.
-import { BatchJob, INPUT_FORMATS, InputFormat, OUTPUT_FORMATS, OutputFormat } from '@aviary/contracts';
+import { BatchJob, INPUT_FORMATS, InputFormat, invalid, OUTPUT_FORMATS, OutputFormat } from '@aviary/contracts';
 import {
+  BatchSchedules,
   BatchStore,
   cancelJob,
   formatDuration,
@@ -15,6 +16,7 @@ import {
 } from '@aviary/batch';
 import { ModelRegistry } from '@aviary/model-registry';
 import { NatsConnection } from 'nats';
+import { basename } from 'node:path';
 
 export interface SubmitOptions {
   model: string;
@@ -120,4 +122,47 @@ export function formatJobs(jobs: readonly BatchJob[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+export interface ScheduleOptions {
+  cron: string;
+  model: string;
+  version?: string;
+  object?: string;
+  keep?: string;
+  format: string;
+}
+
+/** Stores a schedule; a local file is uploaded once, under the schedule's name, and every run reads that object. */
+export async function scheduleCreateCommand(
+  nc: NatsConnection,
+  name: string,
+  file: string | undefined,
+  options: ScheduleOptions,
+): Promise<string> {
+  const store = await BatchStore.open(nc);
+  if (!file && !options.object) throw invalid('name the input: a FILE to upload, or --object already in the store');
+  const object = options.object ?? `inputs/schedules/${name}/${basename(file as string)}`;
+  const schedules = await BatchSchedules.open(store);
+  const registry = await ModelRegistry.open(nc);
+  const schedule = await schedules.create(registry, {
+    name,
+    cron: options.cron,
+    object,
+    model: options.model,
+    version: options.version,
+    outputFormat: requireFormat<OutputFormat>(options.format, OUTPUT_FORMATS, '--format'),
+    keep: keepList(options.keep),
+  });
+  if (file) await store.uploadFile(object, file);
+  return `schedule ${schedule.name}: "${schedule.cron}" (UTC) scores ${object} with ${schedule.model}`;
+}
+
+export async function scheduleListCommand(nc: NatsConnection) {
+  return (await BatchSchedules.open(await BatchStore.open(nc))).list().then((all) => all.map((s) => s.schedule));
+}
+
+export async function scheduleDeleteCommand(nc: NatsConnection, name: string): Promise<string> {
+  await (await BatchSchedules.open(await BatchStore.open(nc))).delete(name);
+  return `schedule ${name} deleted`;
 }
