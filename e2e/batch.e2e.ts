@@ -1,6 +1,14 @@
 // Batch scoring end to end: real nats-server (file storage), batch-worker replicas as processes, the CLI as a user
 // runs it. Every row must come out exactly once (output or errors), whatever is killed or restarted on the way.
-import { BatchStore, ChunkSource, LoadedVersion, loadVersionForBatch, planInput, readChunk } from '@aviary/batch';
+import {
+  BatchSchedules,
+  BatchStore,
+  ChunkSource,
+  LoadedVersion,
+  loadVersionForBatch,
+  planInput,
+  readChunk,
+} from '@aviary/batch';
 import { BatchJob } from '@aviary/contracts';
 import { connectNats } from '@aviary/messaging';
 import { NatsServer, Stack, startNatsServer, startStack, waitFor, workspaceRoot } from '@aviary/testing';
@@ -238,5 +246,71 @@ describe('batch jobs', () => {
     expect((job.rowsScored ?? 0) % 5000).toBe(0);
     const list = stack.cli(['batch', 'list']);
     expect(list.stdout).toMatch(new RegExp(`${id}\\s+cancelled`));
+  });
+
+  describe('schedules', () => {
+    const jobsOf = async (name: string) => (await store.listJobs()).filter((j) => j.schedule === name);
+
+    it('submits a job on each slot of a short cron, from the input it uploaded once', async () => {
+      const small = join(dir, 'small.jsonl');
+      writeFileSync(small, readFileSync(flights, 'utf8').split('\n').slice(0, 1000).join('\n'));
+      const created = stack.cli([
+        'batch',
+        'schedule',
+        'create',
+        'every-3s',
+        small,
+        '--cron',
+        '*/3 * * * * *',
+        '--model',
+        'flight-delay',
+      ]);
+      expect(created.stderr).toBe('');
+      let job: BatchJob | undefined;
+      await waitFor(
+        'a scheduled job to complete',
+        async () => {
+          job = (await jobsOf('every-3s')).find((j) => j.state === 'completed');
+          return !!job;
+        },
+        20_000,
+      );
+      expect(job).toMatchObject({
+        totalRows: 1000,
+        rowsScored: 1000,
+        input: { object: 'inputs/schedules/every-3s/small.jsonl' },
+      });
+      // On its slot: submitted within a moment of a whole multiple of 3 seconds.
+      const submitted = Date.parse((job as BatchJob).submittedAt);
+      expect(submitted % 3000).toBeLessThan(2500);
+      expect(stack.cli(['batch', 'schedule', 'delete', 'every-3s']).code).toBe(0);
+    });
+
+    it('runs a window missed while no scheduler ran once, not once per missed slot', async () => {
+      const object = 'inputs/schedules/every-3s/small.jsonl';
+      const created = stack.cli([
+        'batch',
+        'schedule',
+        'create',
+        'hourly',
+        '--object',
+        object,
+        '--cron',
+        '0 0 * * * *',
+        '--model',
+        'flight-delay',
+      ]);
+      expect(created.stderr).toBe('');
+      // As if every scheduler had been down for five hourly slots.
+      const schedules = await BatchSchedules.open(store);
+      const [entry] = (await schedules.list()).filter((s) => s.schedule.name === 'hourly');
+      const fiveHoursAgo = new Date(Date.now() - 5 * 3600_000).toISOString();
+      await schedules.update({ ...entry.schedule, lastRunAt: fiveHoursAgo }, entry.revision);
+
+      await waitFor('the missed run', async () => (await jobsOf('hourly')).length > 0, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      expect(await jobsOf('hourly')).toHaveLength(1);
+      expect(stack.cli(['batch', 'schedule', 'delete', 'hourly']).code).toBe(0);
+    });
   });
 });
