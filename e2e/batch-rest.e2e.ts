@@ -72,7 +72,7 @@ describe('batch jobs over REST', () => {
   });
 
   it('scores an object already in the aviary_batch store', async () => {
-    await store.putObject('inputs/rest-e2e/flights.jsonl', new TextEncoder().encode(jsonl));
+    await store.putObject('inputs/rest-e2e/flights.jsonl', [Buffer.from(jsonl)]);
     const response = await postJson(jobs(), {
       object: 'inputs/rest-e2e/flights.jsonl',
       model: 'flight-delay',

@@ -24,7 +24,8 @@ async function main(file: string, modelDir: string): Promise<void> {
   for (const chunk of plan.chunks) {
     const result = await scoreChunk(readChunk(source, chunk), version.scorer, writer);
     rows += result.rowsScored + result.rowsFailed;
-    if (!out.write(result.output)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    for (const piece of result.output)
+      if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
   const seconds = (performance.now() - started) / 1000;

@@ -3,7 +3,10 @@ import { AviaryError, BatchJob, InputFormat, invalid, notFound, OutputFormat } f
 import { parseFeatureSpec } from '@aviary/features';
 import { ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BatchStore, objectNames } from './batch-store';
 import { checkColumns, DEFAULT_CHUNK_ROWS, formatOf, planInput } from './input-plan';
 import { JobProgress, jobProgress } from './progress';
@@ -104,16 +107,26 @@ export async function cancelJob(store: BatchStore, id: string): Promise<BatchJob
   }
 }
 
-/** The object holding a finished job's output or errors. */
-export async function resultObject(store: BatchStore, id: string, which: 'output' | 'errors'): Promise<string> {
+/** A completed job's output (header, then every chunk's rows in input order) or errors file, as one stream. */
+export async function jobResult(
+  store: BatchStore,
+  id: string,
+  which: 'output' | 'errors',
+): Promise<AsyncIterable<Uint8Array>> {
   const { job } = await store.getJob(id);
-  const name = which === 'output' ? job.outputObject : job.errorsObject;
-  if (job.state !== 'completed' || !name)
+  if (job.state !== 'completed')
     throw new AviaryError(
       `batch job ${id} is ${job.state}; its ${which} exists once it completes`,
       'FAILED_PRECONDITION',
     );
-  return name;
+  const name = which === 'output' ? objectNames.chunkOutput : objectNames.chunkErrors;
+  const parts = Array.from({ length: job.chunks }, (_, index) => name(id, index));
+  return store.concatenated(which === 'output' ? (job.outputHeader ?? '') : '', parts);
+}
+
+/** Writes a completed job's output or errors to a local file. */
+export async function downloadResult(store: BatchStore, id: string, which: 'output' | 'errors', path: string) {
+  await pipeline(Readable.from(await jobResult(store, id, which)), createWriteStream(path));
 }
 
 export const keepList = (value: string | undefined): string[] =>

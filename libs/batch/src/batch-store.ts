@@ -39,8 +39,6 @@ export const chunkKey = (job: string, index: number) => `${job}.chunk.${index}`;
 export const objectNames = {
   chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out`,
   chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err`,
-  output: (job: string, format: string) => `jobs/${job}/output.${format}`,
-  errors: (job: string) => `jobs/${job}/errors.jsonl`,
   upload: (job: string, file: string) => `inputs/${job}/${file}`,
 };
 
@@ -171,30 +169,22 @@ export class BatchStore {
     await this.objects.put({ name }, stream);
   }
 
-  async putObject(name: string, data: Uint8Array): Promise<void> {
-    await this.objects.putBlob({ name }, data);
+  /** Stores the pieces as one object, streamed: they are never copied into one buffer. */
+  async putObject(name: string, pieces: readonly Uint8Array[]): Promise<void> {
+    const stream = Readable.toWeb(Readable.from(pieces)) as unknown as ReadableStream<Uint8Array>;
+    await this.objects.put({ name }, stream);
   }
 
-  /** Streams stored objects, one after another, into one new object (the assembled output). */
-  async concatenate(name: string, header: string, parts: readonly string[]): Promise<void> {
-    const objects = this.objects;
-    const source = Readable.from(
-      (async function* () {
-        if (header) yield Buffer.from(header);
-        for (const part of parts) {
-          const found = await objects.get(part);
-          if (!found) throw notFound(`batch object ${part} is missing`);
-          for await (const piece of found.data as unknown as AsyncIterable<Uint8Array>) yield piece;
-          const error = await found.error;
-          if (error) throw error;
-        }
-      })(),
-    );
-    await objects.put({ name }, Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>);
-  }
-
-  async hasObject(name: string): Promise<boolean> {
-    return (await this.objects.info(name)) !== null;
+  /** Stored objects one after another, as one stream: the header first, then each part in the order given. */
+  async *concatenated(header: string, parts: readonly string[]): AsyncGenerator<Uint8Array> {
+    if (header) yield Buffer.from(header);
+    for (const part of parts) {
+      const found = await this.objects.get(part);
+      if (!found) throw notFound(`batch object ${part} is missing`);
+      for await (const piece of found.data as unknown as AsyncIterable<Uint8Array>) yield piece;
+      const error = await found.error;
+      if (error) throw error;
+    }
   }
 
   async downloadObject(name: string, path: string): Promise<void> {
@@ -203,10 +193,6 @@ export class BatchStore {
     await pipeline(Readable.fromWeb(found.data as never), createWriteStream(path));
     const error = await found.error;
     if (error) throw error;
-  }
-
-  async deleteObject(name: string): Promise<void> {
-    await this.objects.delete(name).catch(() => undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 // What a batch-worker does with one work item. A chunk: score it, write its output and errors under names keyed by
-// (job, chunk), record its counts in KV, and queue the assembly when it was the last. The assembly: concatenate the
-// chunk outputs in input order and mark the job completed (compare-and-set, so it happens once).
+// (job, chunk), record its counts in KV, and queue the assembly when it was the last. The assembly checks that every
+// chunk is recorded and marks the job completed (compare-and-set, so it happens once); the output is its chunk
+// objects read in chunk order (jobResult), never copied into one more object.
 import { BatchJob, BatchWorkItem, ChunkPlan, versionKey } from '@aviary/contracts';
 import type { FeatureSpec } from '@aviary/features';
 import { mkdir, rm } from 'node:fs/promises';
@@ -109,37 +110,18 @@ export class BatchExecutor {
     const results = await store.chunkResults(job.id);
     if (results.length !== job.chunks)
       throw new Error(`job ${job.id}: assembly queued with ${results.length} of ${job.chunks} chunks done`);
-    const indexes = results.map((r) => r.index);
     const { spec } = await this.version(job);
-    const outputObject = objectNames.output(job.id, job.output.format);
-    const errorsObject = objectNames.errors(job.id);
-    const header = outputWriter(job.output.format, job.output.keep, spec.prediction).header;
-    await store.concatenate(
-      outputObject,
-      header,
-      indexes.map((i) => objectNames.chunkOutput(job.id, i)),
-    );
-    await store.concatenate(
-      errorsObject,
-      '',
-      indexes.map((i) => objectNames.chunkErrors(job.id, i)),
-    );
     const completed: BatchJob = {
       ...job,
       state: 'completed',
       finishedAt: new Date().toISOString(),
       rowsScored: results.reduce((n, r) => n + r.rowsScored, 0),
       rowsFailed: results.reduce((n, r) => n + r.rowsFailed, 0),
-      outputObject,
-      errorsObject,
+      outputHeader: outputWriter(job.output.format, job.output.keep, spec.prediction).header,
     };
     // Lost the race to another delivery of the same assembly (or to a cancel): that one's state stands.
     if (!(await store.updateJob(completed, revision))) return;
     await store.publishEvent('completed', completed);
-    for (const i of indexes) {
-      await store.deleteObject(objectNames.chunkOutput(job.id, i));
-      await store.deleteObject(objectNames.chunkErrors(job.id, i));
-    }
     await this.forgetInput(job.id);
   }
 

@@ -47,7 +47,10 @@ describe('batch scoring', () => {
     }
     const chunk = await scoreChunk(batches(), scorer, outputWriter('jsonl', ['delay'], spec.prediction));
     expect(chunk).toMatchObject({ rowsScored: 1, rowsFailed: 1 });
-    expect(JSON.parse(chunk.output.toString())).toMatchObject({ row: 1, delay: 3 });
-    expect(JSON.parse(chunk.errors.toString())).toEqual({ row: 2, reason: 'input "distance" is required, got null' });
+    expect(JSON.parse(Buffer.concat(chunk.output).toString())).toMatchObject({ row: 1, delay: 3 });
+    expect(JSON.parse(Buffer.concat(chunk.errors).toString())).toEqual({
+      row: 2,
+      reason: 'input "distance" is required, got null',
+    });
   });
 });

@@ -76,10 +76,10 @@ export class BatchScorer {
 }
 
 export interface ChunkOutput {
-  /** Output lines (no header), in row order. */
-  output: Buffer;
+  /** Output lines (no header), in row order, a piece per batch (never joined: a chunk's output can be 40 MB). */
+  output: Buffer[];
   /** Errors-file lines, in row order. */
-  errors: Buffer;
+  errors: Buffer[];
   rowsScored: number;
   rowsFailed: number;
 }
@@ -91,17 +91,19 @@ export async function scoreChunk(
   writer: OutputWriter,
   between: () => Promise<void> | void = () => undefined,
 ): Promise<ChunkOutput> {
-  const output: string[] = [];
-  const errors: string[] = [];
+  const output: Buffer[] = [];
+  const errors: Buffer[] = [];
   let rowsScored = 0;
   let rowsFailed = 0;
   for await (const batch of batches) {
     const { scored, failed } = await scorer.score(batch);
-    output.push(scored.map((s) => writer.line(s.row, s.record, s.prediction)).join(''));
-    if (failed.length) errors.push(failed.map((f) => errorLine(f.row, f.reason)).join(''));
+    let lines = '';
+    for (const s of scored) lines += writer.line(s.row, s.record, s.prediction);
+    output.push(Buffer.from(lines));
+    if (failed.length) errors.push(Buffer.from(failed.map((f) => errorLine(f.row, f.reason)).join('')));
     rowsScored += scored.length;
     rowsFailed += failed.length;
     await between();
   }
-  return { output: Buffer.from(output.join('')), errors: Buffer.from(errors.join('')), rowsScored, rowsFailed };
+  return { output, errors, rowsScored, rowsFailed };
 }

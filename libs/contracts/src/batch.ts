@@ -40,8 +40,8 @@ export const batchJobSchema = z.strictObject({
   /** Counts once finished (completed or cancelled: how far it got). */
   rowsScored: z.number().int().min(0).optional(),
   rowsFailed: z.number().int().min(0).optional(),
-  outputObject: z.string().optional(),
-  errorsObject: z.string().optional(),
+  /** The output's first line (a CSV header; '' for JSON Lines), set when it completes. */
+  outputHeader: z.string().optional(),
   reason: z.string().optional(),
   schedule: z.string().optional(),
 });

@@ -11,7 +11,7 @@ import {
   keepList,
   progressLine,
   requireFormat,
-  resultObject,
+  downloadResult,
   submitJob,
 } from '@aviary/batch';
 import { ModelRegistry } from '@aviary/model-registry';
@@ -88,8 +88,8 @@ function summary(job: BatchJob, status: JobStatus): string {
 
 /** Output to `out`, errors beside it (`<out>.errors.jsonl`) unless named. */
 export async function download(store: BatchStore, id: string, out: string, errors = `${out}.errors.jsonl`) {
-  await store.downloadObject(await resultObject(store, id, 'output'), out);
-  await store.downloadObject(await resultObject(store, id, 'errors'), errors);
+  await downloadResult(store, id, 'output', out);
+  await downloadResult(store, id, 'errors', errors);
   console.log(`output: ${out}\nerrors: ${errors}`);
 }
 

@@ -14,7 +14,7 @@ import {
   jobStatus,
   keepList,
   requireFormat,
-  resultObject,
+  jobResult,
   submitJob,
   SubmitJob,
 } from '@aviary/batch';
@@ -141,10 +141,9 @@ export class BatchController {
 
   private async send(id: string, which: 'output' | 'errors', reply: FastifyReply) {
     const { store } = await this.door.open();
-    const name = await resultObject(store, id, which);
-    const found = await store.objects.get(name);
-    if (!found) throw new Error(`batch object ${name} is missing`);
-    const type = name.endsWith('.csv') ? 'text/csv' : 'application/x-ndjson';
-    return reply.header('content-type', type).send(Readable.fromWeb(found.data as never));
+    const { job } = await store.getJob(id);
+    const result = await jobResult(store, id, which);
+    const type = which === 'output' && job.output.format === 'csv' ? 'text/csv' : 'application/x-ndjson';
+    return reply.header('content-type', type).send(Readable.from(result));
   }
 }
