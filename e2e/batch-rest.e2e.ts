@@ -1,6 +1,6 @@
 // Batch jobs over the gateway's REST API, on the whole stack: upload or name a stored object, follow the job, fetch
 // its output and errors; bad input is refused with the reason and nothing stored.
-import { BatchStore } from '@aviary/batch';
+import { BatchStore, JobStatus } from '@aviary/batch';
 import { connectNats } from '@aviary/messaging';
 import { Stack, startStack, waitFor } from '@aviary/testing';
 import { NatsConnection } from 'nats';
@@ -32,16 +32,16 @@ describe('batch jobs over REST', () => {
   const upload = (query: string, body: string, type = 'application/x-ndjson') =>
     fetch(`${jobs()}?${query}`, { method: 'POST', headers: { 'content-type': type }, body });
   const finished = async (id: string) => {
-    let body: any;
+    let body: JobStatus | undefined;
     await waitFor(
       `job ${id} to finish`,
       async () => {
         body = (await getJson(`${jobs()}/${id}`)).body;
-        return body.job.state !== 'running';
+        return body?.job.state !== 'running';
       },
       60_000,
     );
-    return body;
+    return body as JobStatus;
   };
 
   it('scores an uploaded file and serves its output in input order and its errors', async () => {

@@ -32,6 +32,15 @@ async function writeFlights(path: string, rows: number): Promise<void> {
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
+type Flight = Record<string, unknown>;
+/** Four ways a CSV row goes wrong, in turn: a bad number, a missing field, a bad date, an empty required field. */
+const MALFORMED: { name: string; line: (r: Flight) => string }[] = [
+  { name: 'distance', line: (r) => `${r.date},${r.delay},far,${r.origin},${r.destination}` },
+  { name: 'fields', line: (r) => `${r.date},${r.delay},${r.distance},${r.origin}` },
+  { name: 'date', line: (r) => `yesterday,${r.delay},${r.distance},${r.origin},${r.destination}` },
+  { name: 'origin', line: (r) => `${r.date},${r.delay},${r.distance},,${r.destination}` },
+];
+
 const readJsonLines = (path: string) =>
   readFileSync(path, 'utf8')
     .split('\n')
@@ -154,12 +163,9 @@ describe('batch jobs', () => {
     lines.forEach((r, i) => {
       const row = i + 1;
       if (row % 100 === 37) {
-        const kind = ((row / 100) % 4) | 0;
-        if (kind === 0) (csv.push(`${r.date},${r.delay},far,${r.origin},${r.destination}`), bad.set(row, 'distance'));
-        if (kind === 1) (csv.push(`${r.date},${r.delay},${r.distance},${r.origin}`), bad.set(row, 'fields'));
-        if (kind === 2)
-          (csv.push(`yesterday,${r.delay},${r.distance},${r.origin},${r.destination}`), bad.set(row, 'date'));
-        if (kind === 3) (csv.push(`${r.date},${r.delay},${r.distance},,${r.destination}`), bad.set(row, 'origin'));
+        const kind = MALFORMED[Math.floor(row / 100) % MALFORMED.length];
+        csv.push(kind.line(r));
+        bad.set(row, kind.name);
       } else {
         csv.push(`${r.date},${r.delay},${r.distance},${r.origin},${r.destination}`);
       }
