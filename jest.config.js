@@ -2,7 +2,9 @@
 const { pathsToModuleNameMapper } = require('./tools/jest/paths');
 
 const shared = {
-  transform: { '^.+\\.ts$': ['@swc/jest', require('./tools/jest/swc.json')] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', require('./tools/jest/swc.json')] },
+  // The Parquet reader and its codecs ship ESM only: compiled to CommonJS here, as Node >= 20.19 loads them in dist/.
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-compressors|hysnappy|fzstd)/)'],
   moduleNameMapper: pathsToModuleNameMapper(),
   // onnxruntime-node creates typed arrays in the main realm; this environment shares them with the test realm.
   testEnvironment: '<rootDir>/tools/jest/onnx-runtime-environment.js',

@@ -276,6 +276,101 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+const batch = program.command('batch').description('batch scoring jobs over large files');
+
+batch
+  .command('submit <file>')
+  .description('score a JSON Lines, CSV or Parquet file with a model version, spread over the batch workers')
+  .requiredOption('--model <name>', 'model name')
+  .option('--version <version>', 'model version (default: the one serving now), pinned for the whole job')
+  .option('--out <file>', 'with --watch: where to download the output (errors go to <file>.errors.jsonl)')
+  .option('--keep <columns>', 'input columns copied into each output row, comma-separated')
+  .option('--format <format>', 'output format: jsonl or csv', 'jsonl')
+  .option('--input-format <format>', 'jsonl, csv or parquet (default: from the file extension)')
+  .option('--chunk-rows <n>', 'rows per chunk of a text input (Parquet chunks are its row groups)')
+  .option('--watch', 'show progress until the job ends, then download the output to --out')
+  .action(async (file: string, options) => {
+    const { submitCommand } = await import('./commands/batch');
+    process.exitCode = await withNats(nats(), (nc) => submitCommand(nc, file, options));
+  });
+
+batch
+  .command('status <job>')
+  .description("a job's state and progress: rows done of total, rows/s, ETA, errors")
+  .option('--json', 'print JSON')
+  .option('--watch', 'redraw until the job ends')
+  .action(async (id: string, options: { json?: boolean; watch?: boolean }) => {
+    const { statusCommand, watchJob } = await import('./commands/batch');
+    const { BatchStore, progressLine } = await import('@aviary/batch');
+    await withNats(nats(), async (nc) => {
+      if (options.watch) return void (await watchJob(await BatchStore.open(nc), id));
+      const status = await statusCommand(nc, id);
+      console.log(
+        options.json ? JSON.stringify(status, null, 2) : `${status.job.state}  ${progressLine(status.progress)}`,
+      );
+    });
+  });
+
+batch
+  .command('list')
+  .description('every batch job with its state')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const { formatJobs, listCommand } = await import('./commands/batch');
+    const jobs = await withNats(nats(), listCommand);
+    console.log(options.json ? JSON.stringify(jobs, null, 2) : formatJobs(jobs));
+  });
+
+batch
+  .command('cancel <job>')
+  .description('stop a running job; it records how many rows it got through')
+  .action(async (id: string) => {
+    const { cancelCommand } = await import('./commands/batch');
+    console.log(await withNats(nats(), (nc) => cancelCommand(nc, id)));
+  });
+
+batch
+  .command('download <job>')
+  .description("a completed job's output and errors file")
+  .requiredOption('--out <file>', 'where to write the output')
+  .option('--errors <file>', 'where to write the errors (default: <out>.errors.jsonl)')
+  .action(async (id: string, options: { out: string; errors?: string }) => {
+    const { downloadCommand } = await import('./commands/batch');
+    await withNats(nats(), (nc) => downloadCommand(nc, id, options));
+  });
+
+const schedule = batch.command('schedule').description('batch jobs on a cron schedule (UTC), run by one scheduler');
+
+schedule
+  .command('create <name> [file]')
+  .description('score FILE (uploaded once) or --object on a schedule; a run missed while down runs once')
+  .requiredOption('--cron <pattern>', 'cron pattern, UTC, e.g. "0 2 * * *" (a 6th leading field is seconds)')
+  .requiredOption('--model <name>', 'model name')
+  .option('--version <version>', 'model version (default: the one serving at each run)')
+  .option('--object <name>', 'an input already in the aviary_batch object store')
+  .option('--keep <columns>', 'input columns copied into each output row, comma-separated')
+  .option('--format <format>', 'output format: jsonl or csv', 'jsonl')
+  .action(async (name: string, file: string | undefined, options) => {
+    const { scheduleCreateCommand } = await import('./commands/batch');
+    console.log(await withNats(nats(), (nc) => scheduleCreateCommand(nc, name, file, options)));
+  });
+
+schedule
+  .command('list')
+  .description('every schedule with its last run')
+  .action(async () => {
+    const { scheduleListCommand } = await import('./commands/batch');
+    console.log(JSON.stringify(await withNats(nats(), scheduleListCommand), null, 2));
+  });
+
+schedule
+  .command('delete <name>')
+  .description('stop a schedule (jobs it submitted are kept)')
+  .action(async (name: string) => {
+    const { scheduleDeleteCommand } = await import('./commands/batch');
+    console.log(await withNats(nats(), (nc) => scheduleDeleteCommand(nc, name)));
+  });
+
 function loadOrExit(): ReturnType<typeof loadCliConfig> {
   try {
     return loadCliConfig();

@@ -21,6 +21,7 @@ import { FlagSetsController } from './rest/flag-sets.controller';
 import { flagSetAdminProvider } from './flag-set-admin';
 import { rolloutAdminProvider } from './rollout-admin';
 import { RolloutsController } from './rest/rollouts.controller';
+import { BatchController, BatchDoor } from './rest/batch.controller';
 
 @Module({})
 export class AppModule {
@@ -28,7 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, FlagSetsController, RolloutsController],
+      controllers: [HealthController, OipController, FlagSetsController, RolloutsController, BatchController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -45,6 +46,7 @@ export class AppModule {
         DirectRoutes,
         GrpcInferenceServer,
         GatewayReadiness,
+        BatchDoor,
         { provide: READINESS_CHECK, useExisting: GatewayReadiness },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

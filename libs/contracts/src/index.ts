@@ -19,3 +19,4 @@ export * from './request-limits';
 export * from './rate-limit';
 export * from './shadow';
 export * from './rollouts';
+export * from './batch';

@@ -22,6 +22,14 @@ export const subjects = {
   telemetry: (site: string, kind: 'predictions' | 'metrics') => `${PREFIX}.telemetry.${site}.${kind}`,
   /** Every gateway replica answers (no queue group): its shadow comparisons of one model (shadowSummarySchema). */
   shadowMetrics: (model: string) => `${PREFIX}.shadow.${model}`,
+
+  /** Work-queue items of one batch job on AVIARY_BATCH: its chunks, then the one assembly of its output. */
+  batchChunk: (job: string) => `${PREFIX}.batch.chunk.${job}`,
+  batchAssemble: (job: string) => `${PREFIX}.batch.assemble.${job}`,
+  batchWork: `${PREFIX}.batch.>`,
+  /** Lifecycle events on AVIARY_EVENTS, e.g. events.batch.completed. */
+  event: (domain: string, kind: string) => `${PREFIX}.events.${domain}.${kind}`,
+  events: `${PREFIX}.events.>`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');
@@ -40,18 +48,25 @@ export const queueGroups = {
  * aviary_serving: one key per model naming the version that takes its unversioned traffic. aviary_rollouts: one key
  * per model (its rollout's document and status) and the controllers' leader lease under ROLLOUT_LEASE_KEY.
  */
+/** aviary_batch_jobs: one key per batch job (its document) and one per finished chunk (`<job>.chunk.<n>`). */
 export const buckets = {
   models: 'aviary_models',
   flags: 'aviary_flags',
   serving: 'aviary_serving',
   rollouts: 'aviary_rollouts',
+  batchJobs: 'aviary_batch_jobs',
+  batchSchedules: 'aviary_batch_schedules',
+  /** Short-lived leases (KV TTL): the key's holder is the one leader of its role, e.g. the batch scheduler. */
+  leases: 'aviary_leases',
 } as const;
 /** Model names start with a letter or digit, so this key never collides with a rollout's. */
 export const ROLLOUT_LEASE_KEY = '_leader';
-export const objectStores = { models: 'aviary_models' } as const;
+export const objectStores = { models: 'aviary_models', batch: 'aviary_batch' } as const;
 export const streams = {
-  /** The audit and lifecycle log; every change of flags and rollouts (later models, batch) is one event. */
+  /** The audit and lifecycle log; every change of flags and rollouts, and every batch job's end, is one event. */
   events: 'AVIARY_EVENTS',
+  /** The batch work queue: each job's chunks, then its assembly. */
+  batch: 'AVIARY_BATCH',
   /** Hybrid: each leaf site's own telemetry stream, and the hub's, which sources every site's (deploy/nats). */
   siteTelemetry: 'AVIARY_SITE_TELEMETRY',
   telemetry: 'AVIARY_TELEMETRY',
@@ -67,6 +82,8 @@ export const eventSubjects = {
   rollouts: (model: string) => `${PREFIX}.events.rollouts.${model}`,
   allRollouts: `${PREFIX}.events.rollouts.*`,
 } as const;
+/** The one durable pull consumer every batch-worker replica shares, so each item goes to one of them. */
+export const BATCH_CONSUMER = 'batch-worker';
 
 /** Header that carries an error code on a NATS reply; the body then holds the message. */
 export const ERROR_HEADER = 'Aviary-Error';

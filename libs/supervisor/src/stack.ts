@@ -7,7 +7,14 @@ import { freePort } from './ports';
 import { ManagedProcess, spawnManaged, waitFor } from './process';
 import { appEntry, workspaceRoot } from './workspace';
 
-export const SERVICES = ['inference', 'preprocessor', 'flags', 'rollout-controller', 'gateway'] as const;
+export const SERVICES = [
+  'inference',
+  'preprocessor',
+  'flags',
+  'rollout-controller',
+  'batch-worker',
+  'gateway',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface ServiceProcess extends ManagedProcess {

@@ -1,0 +1,52 @@
+// Every replica ticks the batch scheduler once a second; the lease decides which one actually submits.
+import { BatchScheduler, BatchSchedules, BatchStore } from '@aviary/batch';
+import { NatsRpc } from '@aviary/messaging';
+import { ModelRegistry } from '@aviary/model-registry';
+import { createLogger } from '@aviary/telemetry';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BATCH_WORKER_CONFIG, BatchWorkerConfig } from './config';
+
+const log = createLogger('batch-worker');
+const TICK_MS = 1000;
+
+@Injectable()
+export class ScheduleTicker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private scheduler!: BatchScheduler;
+  private timer?: NodeJS.Timeout;
+  private ticking: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly rpc: NatsRpc,
+    @Inject(BATCH_WORKER_CONFIG) private readonly config: BatchWorkerConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const store = await BatchStore.open(this.rpc.connection);
+    const registry = await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem));
+    const workDir = join(this.config.AVIARY_BATCH_WORK_DIR, this.config.AVIARY_REPLICA_ID);
+    await mkdir(workDir, { recursive: true });
+    this.scheduler = new BatchScheduler({
+      store,
+      registry,
+      schedules: await BatchSchedules.open(store),
+      leases: await BatchScheduler.openLeases(store),
+      holder: this.config.AVIARY_REPLICA_ID,
+      workDir,
+      onProblem: (problem) => log.warn(problem),
+    });
+    this.timer = setInterval(() => {
+      // One tick at a time: a slow submit (a large input to check) must not overlap the next tick.
+      this.ticking = this.ticking.then(() =>
+        this.scheduler.tick().catch((e: Error) => log.warn({ reason: e.message }, 'batch scheduler tick failed')),
+      );
+    }, TICK_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    await this.scheduler?.release();
+  }
+}

@@ -1,0 +1,127 @@
+// `node dist/bench/src/batch.js`: scores flights-3m (3,000,000 rows, Parquet) as a batch job with 1 and 2
+// batch-worker replicas on a real nats-server, and in the same run the one-process baseline (same code, no NATS).
+// Prints rows/s and peak RSS per worker, median and range over the rounds, and checks the issue's targets.
+// Usage: node dist/bench/src/batch.js [--rounds N] [--workers 1,2] [--file PATH] [--json]
+import { BatchStore, submitJob } from '@aviary/batch';
+import { connectNats } from '@aviary/messaging';
+import { ModelRegistry } from '@aviary/model-registry';
+import { startStack, waitFor, workspaceRoot } from '@aviary/testing';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { peakRssKiB } from './batch-usage';
+import { spread, Spread } from './rounds';
+
+const MODEL = 'flight-delay';
+const VERSION = '2';
+const TARGETS = { twoWorkerRowsPerSecond: 200_000, workerShareOfBaseline: 0.7, workerPeakRssMiB: 400 };
+
+interface Run {
+  rowsPerSecond: number;
+  /** Peak RSS of each worker, MiB. */
+  workerRssMiB: number[];
+}
+
+async function runJob(file: string, workers: number): Promise<Run> {
+  const stack = await startStack({ services: ['batch-worker'], replicas: { 'batch-worker': workers } });
+  try {
+    const nc = await connectNats(stack.natsUrl, 'batch-bench');
+    try {
+      const store = await BatchStore.open(nc);
+      const job = await submitJob(store, await ModelRegistry.open(nc), {
+        path: file,
+        model: MODEL,
+        version: VERSION,
+        outputFormat: 'jsonl',
+        keep: [],
+      });
+      let finished = job;
+      await waitFor(
+        'the batch job to finish',
+        async () => {
+          finished = (await store.getJob(job.id)).job;
+          return finished.state !== 'running';
+        },
+        30 * 60_000,
+      );
+      if (finished.state !== 'completed') throw new Error(`job ${job.id} ${finished.state}: ${finished.reason}`);
+      const seconds = (Date.parse(finished.finishedAt as string) - Date.parse(job.submittedAt)) / 1000;
+      const workerRssMiB = stack.processes.map((p) => (peakRssKiB(p.child.pid as number) ?? 0) / 1024);
+      return { rowsPerSecond: job.totalRows / seconds, workerRssMiB };
+    } finally {
+      await nc.drain();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+function runBaseline(file: string): Run {
+  const modelDir = join(workspaceRoot(), 'models', MODEL, VERSION);
+  const child = spawnSync(process.execPath, [join(__dirname, 'batch-baseline.js'), file, modelDir], {
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`the baseline failed: ${child.stderr}`);
+  const result = JSON.parse(child.stdout) as { rows: number; seconds: number; peakRssKiB: number };
+  return { rowsPerSecond: result.rows / result.seconds, workerRssMiB: [result.peakRssKiB / 1024] };
+}
+
+const fmt = (s: Spread | undefined, digits = 0) =>
+  s ? `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})` : 'n/a';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      workers: { type: 'string', default: '1,2' },
+      file: { type: 'string', default: join(workspaceRoot(), 'node_modules/vega-datasets/data/flights-3m.parquet') },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const counts = values.workers.split(',').map(Number);
+  if (!(Number.isInteger(rounds) && rounds > 0) || counts.some((c) => !(Number.isInteger(c) && c > 0)))
+    throw new Error('--rounds and --workers must be positive integers');
+  const results = new Map<string, Run[]>();
+  const add = (name: string, run: Run) => results.set(name, [...(results.get(name) ?? []), run]);
+  for (let r = 0; r < rounds; r++) {
+    // Back to back within a round, so a busy machine weighs on every configuration alike.
+    add('baseline (1 process, no NATS)', runBaseline(values.file));
+    for (const workers of counts) add(`${workers} worker${workers > 1 ? 's' : ''}`, await runJob(values.file, workers));
+    console.error(`round ${r + 1}/${rounds} done`);
+  }
+  const summary = [...results].map(([name, runs]) => ({
+    name,
+    rowsPerSecond: spread(runs.map((x) => x.rowsPerSecond)),
+    peakRssMiB: spread(runs.flatMap((x) => x.workerRssMiB)),
+  }));
+  if (values.json) return void console.log(JSON.stringify(summary, null, 2));
+
+  console.log(`batch scoring of ${values.file}, ${rounds} round(s): median (min–max)`);
+  for (const s of summary)
+    console.log(
+      `  ${s.name.padEnd(30)} ${fmt(s.rowsPerSecond).padEnd(28)} rows/s   peak RSS per process ${fmt(s.peakRssMiB)} MiB`,
+    );
+  const baseline = summary[0].rowsPerSecond?.median ?? 0;
+  const two = summary.find((s) => s.name === '2 workers');
+  if (two?.rowsPerSecond) {
+    const rate = two.rowsPerSecond.median;
+    const share = rate / 2 / baseline;
+    const rss = two.peakRssMiB?.max ?? 0;
+    console.log('targets (medians; RSS at its max):');
+    console.log(
+      `  2 workers >= ${TARGETS.twoWorkerRowsPerSecond} rows/s: ${rate.toFixed(0)} ${rate >= TARGETS.twoWorkerRowsPerSecond ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `  each worker >= 70 % of the baseline: ${(share * 100).toFixed(0)} % ${share >= TARGETS.workerShareOfBaseline ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `  worker RSS <= ${TARGETS.workerPeakRssMiB} MiB: ${rss.toFixed(0)} ${rss <= TARGETS.workerPeakRssMiB ? 'met' : 'MISSED'}`,
+    );
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(`batch bench failed: ${e.message}`);
+  process.exit(1);
+});

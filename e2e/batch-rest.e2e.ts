@@ -1,0 +1,107 @@
+// Batch jobs over the gateway's REST API, on the whole stack: upload or name a stored object, follow the job, fetch
+// its output and errors; bad input is refused with the reason and nothing stored.
+import { BatchStore, JobStatus } from '@aviary/batch';
+import { connectNats } from '@aviary/messaging';
+import { Stack, startStack, waitFor } from '@aviary/testing';
+import { NatsConnection } from 'nats';
+import { FLIGHT, getJson, postJson } from './support';
+
+const ROWS = 3000;
+const flights = Array.from({ length: ROWS }, (_, i) =>
+  i % 500 === 99 ? { ...FLIGHT, distance: 'far' } : { ...FLIGHT, distance: 100 + i },
+);
+const jsonl = `${flights.map((f) => JSON.stringify(f)).join('\n')}\n`;
+
+describe('batch jobs over REST', () => {
+  let stack: Stack;
+  let nc: NatsConnection;
+  let store: BatchStore;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    nc = await connectNats(stack.natsUrl, 'batch-rest-e2e');
+    store = await BatchStore.open(nc);
+  }, 120_000);
+
+  afterAll(async () => {
+    await nc?.drain();
+    await stack?.stop();
+  });
+
+  const jobs = () => `${stack.gateway.httpUrl}/v1/batch/jobs`;
+  const upload = (query: string, body: string, type = 'application/x-ndjson') =>
+    fetch(`${jobs()}?${query}`, { method: 'POST', headers: { 'content-type': type }, body });
+  const finished = async (id: string) => {
+    let body: JobStatus | undefined;
+    await waitFor(
+      `job ${id} to finish`,
+      async () => {
+        body = (await getJson(`${jobs()}/${id}`)).body;
+        return body?.job.state !== 'running';
+      },
+      60_000,
+    );
+    return body as JobStatus;
+  };
+
+  it('scores an uploaded file and serves its output in input order and its errors', async () => {
+    const response = await upload('model=flight-delay&keep=distance&format=csv', jsonl);
+    expect(response.status).toBe(201);
+    const job = (await response.json()) as { id: string };
+    expect(job).toMatchObject({ model: 'flight-delay', totalRows: ROWS, state: 'running' });
+
+    const status = await finished(job.id);
+    expect(status.job).toMatchObject({ state: 'completed', rowsScored: ROWS - 6, rowsFailed: 6 });
+    expect(status.progress).toMatchObject({ rowsDone: ROWS, totalRows: ROWS });
+
+    const output = (await (await fetch(`${jobs()}/${job.id}/output`)).text()).trim().split('\n');
+    expect(output[0]).toBe('row,distance,label,probability');
+    expect(output[1]).toMatch(/^1,100,(late|on-time),0\.\d+$/);
+    expect(output).toHaveLength(ROWS - 6 + 1);
+    const errors = (await (await fetch(`${jobs()}/${job.id}/errors`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(errors.map((e) => e.row)).toEqual([100, 600, 1100, 1600, 2100, 2600]);
+    expect(errors[0].reason).toBe('input "distance" must be a number, got "far"');
+
+    const list = await getJson(jobs());
+    expect(list.body.jobs.map((j: { id: string }) => j.id)).toContain(job.id);
+    const cancel = await postJson(`${jobs()}/${job.id}/cancel`, {});
+    expect(cancel.status).toBe(409);
+  });
+
+  it('scores an object already in the aviary_batch store', async () => {
+    await store.putObject('inputs/rest-e2e/flights.jsonl', [Buffer.from(jsonl)]);
+    const response = await postJson(jobs(), {
+      object: 'inputs/rest-e2e/flights.jsonl',
+      model: 'flight-delay',
+      version: '1',
+    });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({
+      version: '1',
+      input: { object: 'inputs/rest-e2e/flights.jsonl', format: 'jsonl' },
+    });
+    expect((await finished(response.body.id)).job.state).toBe('completed');
+  });
+
+  it.each([
+    ['an unknown model', 'model=nope', jsonl, 404, /model "nope" has no serving version/],
+    ['an unknown version', 'model=flight-delay&version=42', jsonl, 404, /has no version "42"/],
+    [
+      'a missing column',
+      'model=flight-delay',
+      `${JSON.stringify({ date: FLIGHT.date })}\n`,
+      400,
+      /lacks column\(s\) the model needs: distance, origin, destination/,
+    ],
+    ['an unreadable file', 'model=flight-delay', 'not json\n', 400, /no line is a JSON object/],
+  ])('refuses %s with the reason, storing nothing', async (_what, query, body, status, message) => {
+    const before = { jobs: (await store.listJobs()).length, objects: (await store.objects.list()).length };
+    const response = await upload(query, body);
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: string }).error).toMatch(message);
+    expect({ jobs: (await store.listJobs()).length, objects: (await store.objects.list()).length }).toEqual(before);
+  });
+});

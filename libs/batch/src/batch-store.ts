@@ -1,0 +1,215 @@
+// The one seam between batch jobs and NATS: job documents and chunk results in KV, inputs and outputs in the object
+// store, work items on the AVIARY_BATCH work queue, lifecycle events on AVIARY_EVENTS.
+import {
+  BATCH_CONSUMER,
+  BatchJob,
+  batchJobSchema,
+  BatchWorkItem,
+  buckets,
+  ChunkResult,
+  chunkResultSchema,
+  notFound,
+  objectStores,
+  parseOrThrow,
+  streams,
+  subjects,
+} from '@aviary/contracts';
+import { encodeJson, openKv, openObjectStore } from '@aviary/messaging';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AckPolicy,
+  Consumer,
+  DeliverPolicy,
+  headers,
+  JetStreamClient,
+  JetStreamManager,
+  KV,
+  NatsConnection,
+  ObjectStore,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
+
+const fromUtf8 = new TextDecoder();
+const NANOS_PER_MS = 1_000_000;
+
+export const chunkKey = (job: string, index: number) => `${job}.chunk.${index}`;
+export const objectNames = {
+  chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out`,
+  chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err`,
+  upload: (job: string, file: string) => `inputs/${job}/${file}`,
+};
+
+export type StoredJob = { job: BatchJob; revision: number };
+
+export class BatchStore {
+  private constructor(
+    readonly connection: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly jobs: KV,
+    readonly objects: ObjectStore,
+  ) {}
+
+  /** Opens (creating when missing) the bucket, object store and both streams. */
+  static async open(connection: NatsConnection): Promise<BatchStore> {
+    const js = connection.jetstream();
+    const jsm = await connection.jetstreamManager();
+    await ensureStream(jsm, {
+      name: streams.batch,
+      subjects: [subjects.batchWork],
+      retention: RetentionPolicy.Workqueue,
+    });
+    await ensureStream(jsm, { name: streams.events, subjects: [subjects.events], retention: RetentionPolicy.Limits });
+    return new BatchStore(
+      connection,
+      js,
+      jsm,
+      await openKv(js, buckets.batchJobs, { history: 1 }),
+      await openObjectStore(js, objectStores.batch),
+    );
+  }
+
+  /** The shared work-queue consumer; `ackWaitMs` is how long a silent worker keeps an item before redelivery. */
+  async workConsumer(ackWaitMs: number): Promise<Consumer> {
+    try {
+      await this.jsm.consumers.info(streams.batch, BATCH_CONSUMER);
+    } catch {
+      await this.jsm.consumers.add(streams.batch, {
+        durable_name: BATCH_CONSUMER,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: ackWaitMs * NANOS_PER_MS,
+        max_ack_pending: 1000,
+      });
+    }
+    return this.js.consumers.get(streams.batch, BATCH_CONSUMER);
+  }
+
+  async createJob(job: BatchJob): Promise<void> {
+    await this.jobs.create(job.id, JSON.stringify(job));
+  }
+
+  async findJob(id: string): Promise<StoredJob | undefined> {
+    const entry = await this.jobs.get(id);
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    const job = parseOrThrow(batchJobSchema, JSON.parse(fromUtf8.decode(entry.value)), `batch job ${id}`);
+    return { job, revision: entry.revision };
+  }
+
+  async getJob(id: string): Promise<StoredJob> {
+    const found = await this.findJob(id);
+    if (!found) throw notFound(`no batch job "${id}"`);
+    return found;
+  }
+
+  /** Compare-and-set: false when someone else changed the job since `revision` was read. */
+  async updateJob(job: BatchJob, revision: number): Promise<boolean> {
+    try {
+      await this.jobs.update(job.id, JSON.stringify(job), revision);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async listJobs(): Promise<BatchJob[]> {
+    const ids: string[] = [];
+    // Job documents are the one-token keys; chunk results are `<job>.chunk.<n>`.
+    for await (const key of await this.jobs.keys('*')) ids.push(key);
+    const jobs = await Promise.all(ids.map((id) => this.findJob(id)));
+    return jobs.flatMap((j) => (j ? [j.job] : [])).sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+  }
+
+  async putChunkResult(job: string, result: ChunkResult): Promise<void> {
+    await this.jobs.put(chunkKey(job, result.index), JSON.stringify(result));
+  }
+
+  async hasChunkResult(job: string, index: number): Promise<boolean> {
+    const entry = await this.jobs.get(chunkKey(job, index));
+    return !!entry && entry.operation === 'PUT';
+  }
+
+  async chunkResults(job: string): Promise<ChunkResult[]> {
+    const keys: string[] = [];
+    for await (const key of await this.jobs.keys(`${job}.chunk.*`)) keys.push(key);
+    const entries = await Promise.all(keys.map((k) => this.jobs.get(k)));
+    return entries
+      .flatMap((e) => (e && e.operation === 'PUT' ? [e] : []))
+      .map((e) => parseOrThrow(chunkResultSchema, JSON.parse(fromUtf8.decode(e.value)), `chunk result ${e.key}`))
+      .sort((a, b) => a.index - b.index);
+  }
+
+  /** Message ids make a re-published item (a retried submit, two workers finishing last at once) a no-op. */
+  async enqueue(item: BatchWorkItem): Promise<void> {
+    const subject = item.kind === 'chunk' ? subjects.batchChunk(item.job) : subjects.batchAssemble(item.job);
+    const msgID = item.kind === 'chunk' ? `${item.job}.${item.chunk.index}` : `${item.job}.assemble`;
+    await this.js.publish(subject, encodeJson(item), { msgID });
+  }
+
+  /** Drops a job's chunks still waiting in the queue (cancel). */
+  async dropQueuedChunks(job: string): Promise<void> {
+    await this.jsm.streams.purge(streams.batch, { filter: subjects.batchChunk(job) });
+  }
+
+  async publishEvent(kind: 'submitted' | 'completed' | 'failed' | 'cancelled', job: BatchJob): Promise<void> {
+    const h = headers();
+    h.set('Aviary-Job', job.id);
+    await this.js.publish(
+      subjects.event('batch', kind),
+      encodeJson({ kind: `batch.${kind}`, at: new Date().toISOString(), job }),
+      { headers: h },
+    );
+  }
+
+  async uploadFile(name: string, path: string): Promise<void> {
+    const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+    await this.objects.put({ name }, stream);
+  }
+
+  /** Stores the pieces as one object, streamed: they are never copied into one buffer. */
+  async putObject(name: string, pieces: readonly Uint8Array[]): Promise<void> {
+    const stream = Readable.toWeb(Readable.from(pieces)) as unknown as ReadableStream<Uint8Array>;
+    await this.objects.put({ name }, stream);
+  }
+
+  /** Stored objects one after another, as one stream: the header first, then each part in the order given. */
+  async *concatenated(header: string, parts: readonly string[]): AsyncGenerator<Uint8Array> {
+    if (header) yield Buffer.from(header);
+    for (const part of parts) {
+      const found = await this.objects.get(part);
+      if (!found) throw notFound(`batch object ${part} is missing`);
+      for await (const piece of found.data as unknown as AsyncIterable<Uint8Array>) yield piece;
+      const error = await found.error;
+      if (error) throw error;
+    }
+  }
+
+  async downloadObject(name: string, path: string): Promise<void> {
+    const found = await this.objects.get(name);
+    if (!found) throw notFound(`no object "${name}" in the ${objectStores.batch} object store`);
+    await pipeline(Readable.fromWeb(found.data as never), createWriteStream(path));
+    const error = await found.error;
+    if (error) throw error;
+  }
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: { name: string; subjects: string[]; retention: RetentionPolicy },
+): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    try {
+      await jsm.streams.add({ ...config, storage: StorageType.File });
+    } catch (e) {
+      // Another process created it between the two calls.
+      await jsm.streams.info(config.name).catch(() => {
+        throw e;
+      });
+    }
+  }
+}

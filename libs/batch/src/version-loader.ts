@@ -1,0 +1,34 @@
+// Loads a pinned model version for batch scoring: its ONNX session and the same feature pipeline the online path
+// replays (@aviary/features versionPipeline), so batch and real-time predictions cannot drift apart.
+import { AviaryError } from '@aviary/contracts';
+import { parseFeatureSpec, versionPipeline } from '@aviary/features';
+import { ModelSession } from '@aviary/inference-engine';
+import { ModelRegistry } from '@aviary/model-registry';
+import { LoadedVersion } from './executor';
+import { BatchScorer } from './scoring';
+
+export async function loadVersionForBatch(
+  source: { onnx: Uint8Array; featureSpec: unknown; name: string },
+  intraOpThreads = 1,
+): Promise<LoadedVersion> {
+  if (source.featureSpec === undefined)
+    throw new AviaryError(`${source.name} has no feature spec; batch jobs score raw records`, 'FAILED_PRECONDITION');
+  const spec = parseFeatureSpec(source.featureSpec);
+  const session = await ModelSession.load(source.onnx, { intraOpThreads });
+  const pipeline = versionPipeline({ inputs: session.inputs, featureSpec: source.featureSpec });
+  return { spec, scorer: new BatchScorer(pipeline, session, spec.inputs), release: () => session.release() };
+}
+
+export async function loadRegisteredVersion(
+  registry: ModelRegistry,
+  model: string,
+  version: string,
+  intraOpThreads = 1,
+): Promise<LoadedVersion> {
+  const manifest = await registry.get(model, version);
+  const onnx = await registry.fetchModel(manifest);
+  return loadVersionForBatch(
+    { onnx, featureSpec: manifest.featureSpec, name: `${model} version ${version}` },
+    intraOpThreads,
+  );
+}
