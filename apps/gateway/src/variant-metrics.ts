@@ -76,8 +76,7 @@ export function observeArm(arm: Arm, seconds: number, failure?: unknown, records
     const { label, probability } = (p ?? {}) as { label?: unknown; probability?: unknown };
     if (typeof label !== 'string') continue;
     let labelCount = series.labels.get(label);
-    if (!labelCount)
-      series.labels.set(label, (labelCount = predictions.labels({ ...arm, label })));
+    if (!labelCount) series.labels.set(label, (labelCount = predictions.labels({ ...arm, label })));
     labelCount.inc();
     if (typeof probability === 'number') series.scores.observe(probability);
   }
