@@ -1,9 +1,9 @@
-// The whole check of deploy/k8s: render each overlay with kustomize (and once more with its not-yet-enabled
-// components), validate every object against its schema, then run the consistency rules.
+// The whole check of deploy/k8s: render each overlay with kustomize, validate every object against its schema, then
+// run the consistency rules.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { K8sObject } from './manifest';
-import { render, renderWithAllComponents } from './render';
+import { render } from './render';
 import { checkConsistency, Finding } from './rules';
 import { SchemaFinding, validateSchemas } from './schemas';
 
@@ -20,34 +20,23 @@ export const OVERLAYS: readonly Overlay[] = [
 ];
 
 export interface RenderReport {
-  /** The overlay, or "<overlay>+components" for the render with its commented-out components enabled. */
+  /** The overlay. */
   target: string;
   objects: K8sObject[];
   findings: (Finding | SchemaFinding)[];
-  /** Preview only: commands whose app does not exist yet (the component is a slot for it), not failures. */
-  pending: Finding[];
 }
 
-export function checkOverlay(root: string, overlay: Overlay): RenderReport[] {
-  const dir = join(root, overlay.dir);
+export function checkOverlay(root: string, overlay: Overlay): RenderReport {
+  const objects = render(join(root, overlay.dir));
   const options = {
     allowLoadBalancer: overlay.allowLoadBalancer,
     sourceExists: (p: string) => existsSync(join(root, p)),
   };
-  const examine = (target: string, objects: K8sObject[], isPreview: boolean): RenderReport => {
-    const findings = [...validateSchemas(objects, root), ...checkConsistency(objects, options)];
-    const isPending = (f: Finding | SchemaFinding) => isPreview && f.rule === 'entry-missing';
-    return {
-      target,
-      objects,
-      findings: findings.filter((f) => !isPending(f)),
-      pending: findings.filter(isPending) as Finding[],
-    };
+  return {
+    target: overlay.name,
+    objects,
+    findings: [...validateSchemas(objects, root), ...checkConsistency(objects, options)],
   };
-  const reports = [examine(overlay.name, render(dir), false)];
-  const preview = renderWithAllComponents(dir);
-  if (preview) reports.push(examine(`${overlay.name}+components`, preview, true));
-  return reports;
 }
 
 /** Kinds and counts, e.g. "5 Deployment, 5 Service, 1 ScaledObject". */

@@ -2,8 +2,6 @@
 // kubectl also does the YAML → JSON step (`label --local` removing a label nobody sets changes nothing but
 // adds an empty `labels` map where there was none), so no YAML parser of our own is involved.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { K8sObject } from './manifest';
 
 export class RenderError extends Error {}
@@ -23,24 +21,6 @@ export function render(dir: string): K8sObject[] {
   const json = kubectl(['label', '--local', '-f', '-', '-o', 'json', 'aviary.check/none-'], yaml);
   // One pretty-printed document per object, each opening "{" and closing "}" at the start of a line.
   return JSON.parse(`[${json.trim().replace(/\n\}\n\{/g, '\n},\n{')}]`) as K8sObject[];
-}
-
-/**
- * Renders an overlay as it will be once its commented-out components are enabled (`  # - ../../components/x`),
- * from a copy beside it so its relative paths still resolve.
- */
-export function renderWithAllComponents(overlayDir: string): K8sObject[] | undefined {
-  const kustomization = readFileSync(join(overlayDir, 'kustomization.yaml'), 'utf8');
-  const enabled = kustomization.replace(/^(\s*)# (- \.\.\/\.\.\/components\/)/gm, '$1$2');
-  if (enabled === kustomization) return undefined;
-  const copy = mkdtempSync(join(dirname(overlayDir), `.check-${basename(overlayDir)}-`));
-  try {
-    cpSync(overlayDir, copy, { recursive: true });
-    writeFileSync(join(copy, 'kustomization.yaml'), enabled);
-    return render(copy);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
 }
 
 function kubectl(args: string[], input?: string): string {
