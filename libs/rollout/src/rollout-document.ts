@@ -305,22 +305,22 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
 }
 
 /**
- * A document's text as a value: JSON, then YAML (which JSON is, but JSON.parse's messages say more about broken
- * JSON). Throws RolloutRejected.
+ * A document's text as a value: JSON when it opens with "{" or "[" (JSON.parse says more about broken JSON than a
+ * YAML parser, which would read `"candidate": }` as null), YAML otherwise. Throws RolloutRejected.
  */
 export function parseRolloutText(source: string): unknown {
-  try {
-    return JSON.parse(source);
-  } catch (e) {
-    const json = (e as Error).message;
-    const yaml = parseDocument(source, { prettyErrors: true });
-    if (!yaml.errors.length) return yaml.toJS();
+  if (/^\s*[{[]/.test(source))
+    try {
+      return JSON.parse(source);
+    } catch (e) {
+      throw new RolloutRejected([{ path: '', message: `not JSON: ${(e as Error).message}` }]);
+    }
+  const yaml = parseDocument(source, { prettyErrors: true });
+  if (yaml.errors.length)
     throw new RolloutRejected(
-      /^\s*[{[]/.test(source)
-        ? [{ path: '', message: `not JSON: ${json}` }]
-        : yaml.errors.map((error) => ({ path: '', message: `not YAML: ${error.message.split('\n')[0]}` })),
+      yaml.errors.map((error) => ({ path: '', message: `not YAML: ${error.message.split('\n')[0]}` })),
     );
-  }
+  return yaml.toJS();
 }
 
 function matchRule(m: z.infer<typeof matchSchema>): MatchRule {
