@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatTable } from './commands/models-list';
 import { versionStates } from '@aviary/model-registry';
-import { serveVersion } from './commands/models-serve';
+import { serveCommand } from './commands/models-serve';
 import { withNats, withRegistry } from './registry-session';
 import {
   applyFlagSet,
@@ -75,7 +75,7 @@ models
   .action(async (name: string, version: string) => {
     console.log(
       await withRegistry(nats(), async (registry) =>
-        serveVersion(registry, name, version, await openRolloutAdmin(registry)),
+        serveCommand(registry, await openRolloutAdmin(registry), { name, version }),
       ),
     );
   });

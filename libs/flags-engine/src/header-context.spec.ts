@@ -1,3 +1,4 @@
+import type { EvaluationContext } from '@openfeature/core';
 import { FlagSet } from './flag-set';
 import { headersNamedBy, withHeaders } from './header-context';
 
@@ -44,7 +45,7 @@ describe('withHeaders', () => {
   it('routes by the copied header through a real flag set', () => {
     const flags = set({ if: [{ in: [{ var: '$header.x-canary' }, ['yes']] }, 'b', 'a'] });
     const names = headersNamedBy(flags);
-    expect(flags.evaluate('pick', withHeaders({}, names, lookup)).value).toBe('b');
+    expect(flags.evaluate('pick', withHeaders({}, names, lookup) as EvaluationContext).value).toBe('b');
     expect(
       flags.evaluate(
         'pick',
