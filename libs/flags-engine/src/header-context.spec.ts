@@ -45,12 +45,9 @@ describe('withHeaders', () => {
   it('routes by the copied header through a real flag set', () => {
     const flags = set({ if: [{ in: [{ var: '$header.x-canary' }, ['yes']] }, 'b', 'a'] });
     const names = headersNamedBy(flags);
-    expect(flags.evaluate('pick', withHeaders({}, names, lookup) as EvaluationContext).value).toBe('b');
-    expect(
-      flags.evaluate(
-        'pick',
-        withHeaders({}, names, () => undefined),
-      ).value,
-    ).toBe('a');
+    const pick = (header: (name: string) => string | undefined) =>
+      flags.evaluate('pick', withHeaders({}, names, header) as EvaluationContext).value;
+    expect(pick(lookup)).toBe('b');
+    expect(pick(() => undefined)).toBe('a');
   });
 });
