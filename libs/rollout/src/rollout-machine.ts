@@ -409,7 +409,7 @@ function switchTraffic(spec: RolloutSpec, status: RolloutStatus, now: Date, fact
     status,
     now,
     'step',
-    `step ${status.step}: promoted: all traffic on version ${status.candidate}; version ${status.stable} stays the instant-rollback target until ${status.scaleDownAt}`,
+    `${spec.steps[status.step]?.kind === 'switch' ? `step ${status.step}: ` : ''}promoted: all traffic on version ${status.candidate}; version ${status.stable} stays the instant-rollback target until ${status.scaleDownAt}`,
   );
   return true;
 }
