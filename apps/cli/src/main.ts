@@ -199,13 +199,17 @@ flags
     console.log(options.json ? JSON.stringify(rows, null, 2) : formatVariantReport(model, rows));
   });
 
-const rollout = program.command('rollout').description('progressive delivery: canary and blue/green rollouts gated by analysis');
+const rollout = program
+  .command('rollout')
+  .description('progressive delivery: canary and blue/green rollouts gated by analysis');
 const withRollouts = <T>(run: (admin: RolloutAdmin, nc: NatsConnection) => Promise<T>) =>
   withRegistry(nats(), async (registry, nc) => run(await openRolloutAdmin(registry), nc));
 
 rollout
   .command('apply')
-  .description('validate a Rollout document (YAML or JSON) whole, every problem listed, and start or update its rollout')
+  .description(
+    'validate a Rollout document (YAML or JSON) whole, every problem listed, and start or update its rollout',
+  )
   .requiredOption('-f, --file <file>', 'Rollout document')
   .action(async (options: { file: string }) => {
     console.log(await withRollouts((admin) => applyRollout(admin, options.file)));
@@ -245,7 +249,10 @@ const commands: [RolloutCommand, string][] = [
   ['resume', 'continue a paused rollout: past an indefinite pause, or the current step again'],
   ['abort', 'send all traffic back to stable now (Degraded); stable keeps serving'],
   ['retry', 'run a Degraded rollout again from the first step'],
-  ['undo', 'back to the previous stable: after Healthy the serving pointer moves back (blue/green: within its scale-down window), otherwise as abort'],
+  [
+    'undo',
+    'back to the previous stable: after Healthy the serving pointer moves back (blue/green: within its scale-down window), otherwise as abort',
+  ],
 ];
 rollout
   .command('promote <model>')
