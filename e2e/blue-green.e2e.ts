@@ -2,7 +2,15 @@
 // while every other request stays on v1, counted request by request; promoted all at once (the serving pointer
 // moves); undone within the scale-down window; and a candidate failing its post-promotion analysis (inference
 // fault injection) rolled back to stable by the controller itself.
-import { connectReadyInferenceClient, startStack, Stack, waitFor } from '@aviary/testing';
+import {
+  connectReadyInferenceClient,
+  ModelInferClient,
+  modelInfer,
+  pushDemoBundleAs,
+  startStack,
+  Stack,
+  waitFor,
+} from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,15 +18,6 @@ import { join } from 'node:path';
 import { FLIGHT, getJson, postJson } from './support';
 
 const EXAMPLE = join(__dirname, '../examples/rollouts/flight-delay-bluegreen.yaml');
-
-type InferClient = grpc.Client & {
-  ModelInfer(
-    request: object,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<any>,
-  ): void;
-};
 
 /** A faulty v3 (v2's model, half its inference calls failing) with a 1 s post-promotion analysis. */
 const FAULTY_V3 = `
@@ -45,6 +44,19 @@ describe('blue/green rollouts run by the controller', () => {
   const predict = (key: string, headers: Record<string, string> = {}) =>
     postJson(`${url}/v1/models/flight-delay/predict`, { instances: [FLIGHT], context: { targetingKey: key } }, headers);
   const rollout = async () => (await getJson(`${url}/v1/admin/rollouts/flight-delay`)).body;
+  /** The controller has moved the serving pointer to `version` and the gateway routes to it. */
+  async function servedBy(version: string): Promise<void> {
+    await waitFor(
+      `the serving pointer on v${version}`,
+      async () => (await rollout()).status.servingApplied === version,
+      10_000,
+    );
+    await waitFor(
+      `v${version} to take requests`,
+      async () => (await predict('probe')).body.version === version,
+      10_000,
+    );
+  }
   /** `n` predicts with distinct keys, 10 at a time, counted as "status vVERSION". */
   async function count(n: number, headers: Record<string, string> = {}, prefix = 'k'): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
@@ -61,19 +73,7 @@ describe('blue/green rollouts run by the controller', () => {
   beforeAll(async () => {
     stack = await startStack({ env: { AVIARY_FAULT_INJECTION: 'flight-delay:3:errors=0.5' } });
     url = stack.gateway.httpUrl;
-    const bundle = join(__dirname, '../models/flight-delay/2');
-    const pushed = stack.cli([
-      'models',
-      'push',
-      join(bundle, 'model.onnx'),
-      '--name',
-      'flight-delay',
-      '--version',
-      '3',
-      '--spec',
-      join(bundle, 'feature-spec.json'),
-      '--no-serve',
-    ]);
+    const pushed = pushDemoBundleAs(stack, { model: 'flight-delay', from: '2', version: '3', serve: false });
     expect(pushed).toMatchObject({ code: 0 });
     await Promise.all(['1', '2', '3'].map((v) => stack.waitForModel('flight-delay', v)));
     expect(stack.cli(['models', 'serve', 'flight-delay', '1'])).toMatchObject({ code: 0 });
@@ -109,17 +109,13 @@ describe('blue/green rollouts run by the controller', () => {
         inputs: [{ name: 'features', datatype: 'FP32', shape: [1, width], contents }],
       };
     };
-    const client = await connectReadyInferenceClient<InferClient>(stack.gateway.grpcAddress);
+    const client = await connectReadyInferenceClient<ModelInferClient>(stack.gateway.grpcAddress);
     try {
       const infer = async (version: string, canary?: string) => {
         const request = await requestFor(version);
         const metadata = new grpc.Metadata();
         if (canary) metadata.set('x-canary', canary);
-        return new Promise<any>((resolve, reject) =>
-          client.ModelInfer(request, metadata, { deadline: Date.now() + 10_000 }, (e, r) =>
-            e ? reject(e) : resolve(r),
-          ),
-        );
+        return modelInfer<{ model_version: string }>(client, request, metadata);
       };
       expect((await infer('2', 'yes')).model_version).toBe('2');
       expect((await infer('1')).model_version).toBe('1');
@@ -146,12 +142,7 @@ describe('blue/green rollouts run by the controller', () => {
 
   it('switches every request and the serving pointer to v2 at once on promotion, and undo puts them back on v1', async () => {
     expect(stack.cli(['rollout', 'promote', 'flight-delay', '--full']).stdout).toMatch(/is Healthy/);
-    await waitFor(
-      'the serving pointer to move to v2',
-      async () => (await rollout()).status.servingApplied === '2',
-      10_000,
-    );
-    await waitFor('v2 to take every request', async () => (await predict('probe')).body.version === '2', 10_000);
+    await servedBy('2');
     expect(await count(100, {}, 'promoted')).toEqual({ '200 v2': 100 });
     const listed = JSON.parse(stack.cli(['models', 'list', '--json']).stdout);
     expect(listed.find((v: { version: string }) => v.version === '2').state).toBe('serving');
@@ -159,12 +150,7 @@ describe('blue/green rollouts run by the controller', () => {
     expect(view).toMatch(/active 2 100% {2}· {2}previous 1 .*instant rollback \(undo\) until \S+ \(\d+s left\)/);
 
     expect(stack.cli(['rollout', 'undo', 'flight-delay']).stdout).toMatch(/undo: flight-delay is Degraded .*serving 1/);
-    await waitFor(
-      'the serving pointer back on v1',
-      async () => (await rollout()).status.servingApplied === '1',
-      10_000,
-    );
-    await waitFor('v1 to take every request', async () => (await predict('probe')).body.version === '1', 10_000);
+    await servedBy('1');
     expect(await count(100, {}, 'undone')).toEqual({ '200 v1': 100 });
     const messages = (await rollout()).status.history.map((e: { message: string }) => e.message);
     expect(messages).toEqual(
@@ -186,12 +172,7 @@ describe('blue/green rollouts run by the controller', () => {
     const { status } = await rollout();
     expect(status).toMatchObject({ phase: 'Degraded', weight: 0, serving: '1' });
     expect(status.reason).toMatch(/^step 2: post-promotion analysis failed: success-rate failed/);
-    await waitFor(
-      'the serving pointer back on v1',
-      async () => (await rollout()).status.servingApplied === '1',
-      10_000,
-    );
-    await waitFor('v1 to take every request', async () => (await predict('probe')).body.version === '1', 10_000);
+    await servedBy('1');
     expect(await count(200, {}, 'rolled-back')).toEqual({ '200 v1': 200 });
   });
 

@@ -8,9 +8,9 @@ import { startStack, Stack } from '@aviary/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { jsonPost } from './http-client';
 import { ClosedLoopResult, runClosedLoop } from './load';
+import { readLoadOptions } from './load-options';
 import { perRoundRatios, spread } from './rounds';
 import { runBench } from './run-bench';
 
@@ -30,18 +30,7 @@ const progress = (message: string) => process.stderr.write(`[rollout-match-cost]
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '10' },
-      concurrency: { type: 'string', default: '32' },
-    },
-  });
-  const rounds = Number(values.rounds);
-  const durationMs = Number(values.duration) * 1000;
-  const concurrency = Number(values.concurrency);
-  if (![rounds, concurrency].every((n) => Number.isInteger(n) && n > 0) || !(durationMs > 0))
-    throw new Error('--rounds and --concurrency must be positive integers, --duration a positive number of seconds');
+  const { rounds, durationMs, concurrency } = readLoadOptions();
 
   progress('starting nats-server and every service (npm run build must have run)');
   const stack = await startStack({ env: { LOG_LEVEL: 'error' } });

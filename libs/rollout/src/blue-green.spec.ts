@@ -3,17 +3,12 @@
 import { MetricValue } from './builtin-metrics';
 import { parseRolloutDocument, RolloutSpec } from './rollout-document';
 import { advance, applyCommand, dueMeasurements, ReplicaFacts, RolloutStatus, startRollout } from './rollout-machine';
+import { SUCCESS_RATE_METRIC } from './spec-fixtures';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
 
-const successRate = {
-  name: 'success-rate',
-  provider: 'builtin',
-  interval: '1s',
-  count: 2,
-  successCondition: 'result >= 0.95',
-};
+const successRate = SUCCESS_RATE_METRIC;
 const preview = { match: [{ header: 'X-Canary', values: ['yes'] }] };
 
 function specOf(blueGreen: object = {}): RolloutSpec {

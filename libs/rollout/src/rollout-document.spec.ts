@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { candidateProblems, durationMs, parseRolloutDocument, RolloutRejected } from './rollout-document';
+import { SUCCESS_RATE_METRIC } from './spec-fixtures';
 
 const canary = (canaryPart: object, extra: object = {}) => ({
   model: 'flight-delay',
@@ -9,13 +10,7 @@ const canary = (canaryPart: object, extra: object = {}) => ({
   strategy: { canary: canaryPart },
 });
 
-const successRate = {
-  name: 'success-rate',
-  provider: 'builtin',
-  interval: '1s',
-  count: 2,
-  successCondition: 'result >= 0.95',
-};
+const successRate = SUCCESS_RATE_METRIC;
 
 function problemsOf(document: unknown): { path: string; message: string }[] {
   try {
