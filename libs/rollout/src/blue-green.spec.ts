@@ -3,6 +3,7 @@
 import { MetricValue } from './builtin-metrics';
 import { parseRolloutDocument, RolloutSpec } from './rollout-document';
 import { advance, applyCommand, dueMeasurements, ReplicaFacts, RolloutStatus, startRollout } from './rollout-machine';
+import { formatRollout } from './rollout-view';
 import { SUCCESS_RATE_METRIC } from './spec-fixtures';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -164,5 +165,29 @@ describe('a blue/green rollout', () => {
     const waiting = advance(spec, startRollout(spec, '1', at(0)), [], at(0)).status;
     const { status } = applyCommand(spec, waiting, 'promote-full', at(3));
     expect(status).toMatchObject({ phase: 'Healthy', serving: '2', scaleDownAt: at(33).toISOString() });
+  });
+});
+
+describe('the blue/green status view', () => {
+  const stored = (spec: RolloutSpec, status: RolloutStatus) => ({ document: spec.document, status });
+
+  it('shows the active and preview versions and the seconds left to auto-promotion', () => {
+    const spec = specOf({ autoPromotionSeconds: 30 });
+    const status = advance(spec, startRollout(spec, '1', at(0)), [], at(0)).status;
+    const view = formatRollout(stored(spec, status), at(12));
+    expect(view).toMatch(
+      /active 1 {2}· {2}preview 2 \(header x-canary in yes\) {2}· {2}serving 1 {2}· {2}auto-promotion in 18s/,
+    );
+    expect(view).toMatch(/▶ 0\. auto-promotion after 30s/);
+  });
+
+  it('shows until when undo switches back at once, and when that window has ended', () => {
+    const spec = specOf({ scaleDownDelaySeconds: 30 });
+    const waiting = advance(spec, startRollout(spec, '1', at(0)), [], at(0)).status;
+    const healthy = applyCommand(spec, waiting, 'promote', at(10)).status;
+    expect(formatRollout(stored(spec, healthy), at(20))).toMatch(
+      /active 2 100% {2}· {2}previous 1 {2}· {2}serving 2 {2}· {2}instant rollback \(undo\) until 2026-01-01T00:00:40.000Z \(20s left\)/,
+    );
+    expect(formatRollout(stored(spec, healthy), at(50))).toMatch(/scale-down window ended at 2026-01-01T00:00:40.000Z/);
   });
 });
