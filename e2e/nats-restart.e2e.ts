@@ -1,6 +1,6 @@
 // NATS restarted under a running stack (an upgrade, a crashed pod): while it is down the gateway answers 503 at
 // once and reports not ready; once it is back every service reconnects and serves again, with nothing restarted.
-import { NatsServer, Stack, startNatsServer, startStack, waitFor, workspaceRoot } from '@aviary/testing';
+import { NatsServer, pushDemoBundleAs, Stack, startNatsServer, startStack, waitFor } from '@aviary/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,19 +58,7 @@ describe('a nats-server restart under a running stack', () => {
   });
 
   it('still follows the registry after the restart: a version pushed now serves within seconds', async () => {
-    const bundle = join(workspaceRoot(), 'models', 'flight-delay', '2');
-    const push = stack.cli([
-      'models',
-      'push',
-      join(bundle, 'model.onnx'),
-      '--name',
-      'flight-delay',
-      '--version',
-      '7',
-      '--spec',
-      join(bundle, 'feature-spec.json'),
-      '--serve',
-    ]);
+    const push = pushDemoBundleAs(stack, { model: 'flight-delay', from: '2', version: '7', serve: true });
     expect(push.stderr).toBe('');
     await waitFor('version 7 to take traffic', async () => (await predict()).body.version === '7', 10_000);
   });

@@ -1,21 +1,12 @@
 // Flags drive models: the version flag model.<name> picks the version of unversioned predict and infer requests for
 // each request's context (sticky per targeting key), the kill switch model.<name>.enabled turns a model off or onto
 // a fallback version, and `aviary flags ab` reads the arms' metrics from the gateway replicas.
-import { connectReadyInferenceClient, startStack, Stack, waitFor } from '@aviary/testing';
+import { connectReadyInferenceClient, ModelInferClient, modelInfer, startStack, Stack, waitFor } from '@aviary/testing';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLIGHT, getJson, postJson } from './support';
-
-type InferClient = grpc.Client & {
-  ModelInfer(
-    request: object,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<any>,
-  ): void;
-};
 
 const versionFlag = {
   state: 'ENABLED',
@@ -104,7 +95,7 @@ describe('version flags and kill switches', () => {
     expect(rest.status).toBe(200);
     expect(rest.body).toMatchObject({ model_version: '1', parameters: { variant: 'control' } });
 
-    const client = await connectReadyInferenceClient<InferClient>(stack.gateway.grpcAddress);
+    const client = await connectReadyInferenceClient<ModelInferClient>(stack.gateway.grpcAddress);
     try {
       const metadata = new grpc.Metadata();
       metadata.set('aviary-targeting-key', 'pinned-to-1');
@@ -112,9 +103,7 @@ describe('version flags and kill switches', () => {
         model_name: 'flight-delay',
         inputs: [{ name: 'features', datatype: 'FP32', shape: [1, width], contents: { fp32_contents: data } }],
       };
-      const reply = await new Promise<any>((resolve, reject) =>
-        client.ModelInfer(request, metadata, { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r))),
-      );
+      const reply = await modelInfer(client, request, metadata);
       expect(reply).toMatchObject({ model_version: '1', parameters: { variant: { string_param: 'control' } } });
     } finally {
       client.close();

@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatTable } from './commands/models-list';
 import { versionStates } from '@aviary/model-registry';
-import { serveVersion } from './commands/models-serve';
+import { serveCommand } from './commands/models-serve';
 import { withNats, withRegistry } from './registry-session';
 import {
   applyFlagSet,
@@ -75,7 +75,7 @@ models
   .action(async (name: string, version: string) => {
     console.log(
       await withRegistry(nats(), async (registry) =>
-        serveVersion(registry, name, version, await openRolloutAdmin(registry)),
+        serveCommand(registry, await openRolloutAdmin(registry), { name, version }),
       ),
     );
   });
@@ -199,13 +199,17 @@ flags
     console.log(options.json ? JSON.stringify(rows, null, 2) : formatVariantReport(model, rows));
   });
 
-const rollout = program.command('rollout').description('progressive delivery: canary rollouts gated by analysis');
+const rollout = program
+  .command('rollout')
+  .description('progressive delivery: canary and blue/green rollouts gated by analysis');
 const withRollouts = <T>(run: (admin: RolloutAdmin, nc: NatsConnection) => Promise<T>) =>
   withRegistry(nats(), async (registry, nc) => run(await openRolloutAdmin(registry), nc));
 
 rollout
   .command('apply')
-  .description('validate a Rollout document (JSON) whole, every problem listed, and start or update its rollout')
+  .description(
+    'validate a Rollout document (YAML or JSON) whole, every problem listed, and start or update its rollout',
+  )
   .requiredOption('-f, --file <file>', 'Rollout document')
   .action(async (options: { file: string }) => {
     console.log(await withRollouts((admin) => applyRollout(admin, options.file)));
@@ -245,11 +249,16 @@ const commands: [RolloutCommand, string][] = [
   ['resume', 'continue a paused rollout: past an indefinite pause, or the current step again'],
   ['abort', 'send all traffic back to stable now (Degraded); stable keeps serving'],
   ['retry', 'run a Degraded rollout again from the first step'],
-  ['undo', 'back to the previous stable: after Healthy the serving pointer moves back, otherwise as abort'],
+  [
+    'undo',
+    'back to the previous stable: after Healthy the serving pointer moves back (blue/green: within its scale-down window), otherwise as abort',
+  ],
 ];
 rollout
   .command('promote <model>')
-  .description('skip the current step (a pause, an analysis); --full skips every step and makes the candidate serve')
+  .description(
+    'skip the current step (a pause, an analysis; blue/green: switch all traffic now); --full skips every step and makes the candidate serve',
+  )
   .option('--full', 'skip every remaining step')
   .action(async (model: string, options: { full?: boolean }) => {
     console.log(await withRollouts((admin) => rolloutCommand(admin, model, options.full ? 'promote-full' : 'promote')));

@@ -19,8 +19,8 @@ import { DirectRoutes } from './rest/direct-routes';
 import { Ofrep } from './rest/ofrep';
 import { FlagSetsController } from './rest/flag-sets.controller';
 import { flagSetAdminProvider } from './flag-set-admin';
-import { rolloutAdminProvider } from './rollout-admin';
-import { RolloutsController } from './rest/rollouts.controller';
+import { rolloutAdminProviders } from './rollout-admin';
+import { RolloutsController, ServingController, YamlBodies } from './rest/rollouts.controller';
 import { BatchController, BatchDoor } from './rest/batch.controller';
 
 @Module({})
@@ -29,7 +29,14 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [HealthController, OipController, FlagSetsController, RolloutsController, BatchController],
+      controllers: [
+        HealthController,
+        OipController,
+        FlagSetsController,
+        RolloutsController,
+        ServingController,
+        BatchController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,
@@ -39,7 +46,7 @@ export class AppModule {
         VariantMetricsServer,
         ShadowTraffic,
         flagSetAdminProvider,
-        rolloutAdminProvider,
+        ...rolloutAdminProviders,
         InferenceService,
         PredictService,
         Ofrep,
@@ -47,6 +54,7 @@ export class AppModule {
         GrpcInferenceServer,
         GatewayReadiness,
         BatchDoor,
+        YamlBodies,
         { provide: READINESS_CHECK, useExisting: GatewayReadiness },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

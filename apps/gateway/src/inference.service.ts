@@ -126,7 +126,11 @@ export class InferenceService {
   }
 
   async infer(command: InferCommand): Promise<InferResult> {
-    const { manifest, variant } = this.router.route(command.model, command.version, command.context ?? {});
+    const { manifest, variant } = this.router.route(
+      command.model,
+      command.version,
+      command.header ? this.router.contextOf(command.context ?? {}, command.header) : (command.context ?? {}),
+    );
     const result = (outputs: Tensor[]): InferResult => ({
       model: manifest.name,
       version: manifest.version,

@@ -1,11 +1,18 @@
 // The version a predict or infer request goes to, decided in-process: an explicit version as asked; otherwise the
 // model's kill switch and version flag from the operators' model flag set, when they pick something; otherwise the
-// rollout controller's version flag (ROLLOUT_FLAG_SET); otherwise the serving pointer.
+// rollout controller's version flag (ROLLOUT_FLAG_SET); otherwise the serving pointer. Header match rules see only
+// the headers these two sets name, found when either changes.
 import { randomUUID } from 'node:crypto';
 import { AviaryError, ModelManifest, RequestContext, ROLLOUT_FLAG_SET } from '@aviary/contracts';
-import { FlagResolution, routeModelThroughLayers } from '@aviary/flags-engine';
+import {
+  FlagResolution,
+  HeaderLookup,
+  headersNamedBy,
+  routeModelThroughLayers,
+  withHeaders,
+} from '@aviary/flags-engine';
 import { counter } from '@aviary/telemetry';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { countFlagEvaluation } from './flag-metrics';
 import { GatewayFlagSets } from './gateway-flag-sets';
@@ -24,9 +31,12 @@ export interface RoutedVersion {
 }
 
 @Injectable()
-export class ModelRouter {
+export class ModelRouter implements OnApplicationShutdown {
   private readonly flagSet: string;
   private readonly countEvaluation: (resolution: FlagResolution, layer: 'operator' | 'rollout') => void;
+  /** The headers the routing flags read, lower-case. */
+  private headerNames: readonly string[] = [];
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly catalog: ModelCatalog,
@@ -36,6 +46,24 @@ export class ModelRouter {
     const flagSet = (this.flagSet = config.AVIARY_MODEL_FLAG_SET);
     this.countEvaluation = ({ flag, variant, reason }, layer) =>
       countFlagEvaluation(layer === 'operator' ? flagSet : ROLLOUT_FLAG_SET, flag, variant, reason);
+    this.unsubscribe = flagSets.subscribe((event) => {
+      if (event.type === 'changed' && (event.flagSet === flagSet || event.flagSet === ROLLOUT_FLAG_SET))
+        this.headerNames = [
+          ...new Set([
+            ...headersNamedBy(flagSets.get(flagSet)?.set),
+            ...headersNamedBy(flagSets.get(ROLLOUT_FLAG_SET)?.set),
+          ]),
+        ];
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe();
+  }
+
+  /** The evaluation context with the request headers the routing flags name (the context itself when none do). */
+  contextOf(context: RequestContext, header: HeaderLookup): RequestContext {
+    return withHeaders(context, this.headerNames, header);
   }
 
   /** An unknown model or explicit version is NOT_FOUND: what a door checks before it decodes the body. */

@@ -16,9 +16,12 @@ import {
   PrometheusMetricProvider,
   parseRolloutDocument,
   providerKey,
+  ReplicaFacts,
   rolloutFlagDocument,
+  RolloutSpec,
   RolloutStore,
   RolloutTraffic,
+  warmVersions,
   StoredRollout,
 } from '@aviary/rollout';
 import { createLogger } from '@aviary/telemetry';
@@ -29,11 +32,14 @@ import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
 
 /** Gateways answer within milliseconds; the wait bounds a slow one. */
 const SERIES_WAIT_MS = 300;
+/** The same for inference replicas' states, read before a blue/green switch. */
+const REPLICA_WAIT_MS = 200;
 
 @Injectable()
 export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = createLogger('rollout-controller');
   private readonly prometheus = new PrometheusMetricProvider();
+  private registry!: ModelRegistry;
   private store!: RolloutStore;
   private flags!: FlagSetAdmin;
   private pointers!: ServingPointers;
@@ -48,7 +54,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const nc = this.rpc.connection;
-    const registry = await ModelRegistry.open(nc, (problem) => this.log.warn(problem));
+    const registry = (this.registry = await ModelRegistry.open(nc, (problem) => this.log.warn(problem)));
     [this.store, this.flags, this.pointers] = await Promise.all([
       RolloutStore.open(nc),
       FlagSetAdmin.open(nc, () => versionStates(registry), { writesRolloutSet: true }),
@@ -105,7 +111,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
       const reading = await providers[providerKey(due.metric)].read({ model, stable, candidate }, due);
       inputs.push({ step: due.step, runStartedAt: due.runStartedAt, metric: due.metric.name, ...reading });
     }
-    const { status, actions } = advance(spec, stored.status, inputs, new Date());
+    const { status, actions } = advance(spec, stored.status, inputs, new Date(), await this.replicaFacts(spec, stored));
     let revision = stored.revision;
     if (JSON.stringify(status) !== JSON.stringify(stored.status)) {
       if (!this.lease.leading) return 'unknown';
@@ -123,6 +129,13 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
         return 'unknown';
     }
     return actions.traffic;
+  }
+
+  /** A blue/green that has yet to switch needs to know the candidate is warm; nothing else reads the replicas. */
+  private async replicaFacts(spec: RolloutSpec, { status }: StoredRollout): Promise<ReplicaFacts> {
+    if (!spec.blueGreen || status.promotedAt !== undefined || status.phase !== 'Progressing') return {};
+    const states = await versionStates(this.registry, REPLICA_WAIT_MS);
+    return { warm: warmVersions(states.filter((v) => v.name === status.model)) };
   }
 
   private async writeTraffic(traffic: Map<string, RolloutTraffic>): Promise<void> {

@@ -12,6 +12,9 @@ export type RequestContext = z.infer<typeof evaluationContextSchema>;
 /** Names a request's targeting key when its body carries no `context` (or to add one to OIP infer). */
 export const TARGETING_KEY_HEADER = 'Aviary-Targeting-Key';
 
+/** Where the gateway puts the request headers flag rules name (`{var: "$header.x-canary"}`, lower-case names). */
+export const HEADER_CONTEXT_KEY = '$header';
+
 /** The flag set the rollout controller alone writes (the traffic of active rollouts); operators cannot apply it. */
 export const ROLLOUT_FLAG_SET = 'rollouts';
 

@@ -43,6 +43,8 @@ export interface InferCommand {
   version?: string;
   /** The evaluation context of the model's flags, for a request without a version. */
   context?: RequestContext;
+  /** The request's header (REST) or metadata (gRPC) by lower-case name, for the header rules of those flags. */
+  header?: (name: string) => string | undefined;
   id?: string;
   inputs: Tensor[];
   outputs?: string[];

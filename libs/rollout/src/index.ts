@@ -11,3 +11,4 @@ export * from './rollout-store';
 export * from './leader-lease';
 export * from './metric-provider';
 export * from './rollout-view';
+export * from './serve-version';

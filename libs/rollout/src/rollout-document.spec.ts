@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { candidateProblems, durationMs, parseRolloutDocument, RolloutRejected } from './rollout-document';
+import { SUCCESS_RATE_METRIC } from './spec-fixtures';
 
 const canary = (canaryPart: object, extra: object = {}) => ({
   model: 'flight-delay',
@@ -7,13 +10,7 @@ const canary = (canaryPart: object, extra: object = {}) => ({
   strategy: { canary: canaryPart },
 });
 
-const successRate = {
-  name: 'success-rate',
-  provider: 'builtin',
-  interval: '1s',
-  count: 2,
-  successCondition: 'result >= 0.95',
-};
+const successRate = SUCCESS_RATE_METRIC;
 
 function problemsOf(document: unknown): { path: string; message: string }[] {
   try {
@@ -148,5 +145,120 @@ describe('candidateProblems', () => {
     expect(
       candidateProblems(spec, { versions: [{ version: '2', state: 'serving' }], servingVersion: '2' })[0].message,
     ).toMatch(/must differ from stable/);
+  });
+});
+
+describe('blue/green documents, header rules and YAML', () => {
+  const examples = join(__dirname, '../../../examples/rollouts');
+
+  it('resolves a blue/green into its steps: pre-promotion analysis, the wait, the switch, post-promotion analysis', () => {
+    const spec = parseRolloutDocument(readFileSync(join(examples, 'flight-delay-bluegreen.yaml'), 'utf8'));
+    expect(spec.steps.map((s) => ('label' in s && s.label) || s.kind)).toEqual([
+      'pre-promotion analysis',
+      'auto-promotion',
+      'switch',
+      'post-promotion analysis',
+    ]);
+    expect(spec.steps[1]).toMatchObject({ kind: 'pause', durationMs: 60_000 });
+    expect(spec.blueGreen).toEqual({ scaleDownDelayMs: 300_000, autoPromotionMs: 60_000 });
+    expect(spec.match).toEqual([
+      { header: 'x-canary', values: ['yes'] },
+      { attribute: 'tier', values: ['internal'] },
+    ]);
+    expect(spec.background).toEqual([]);
+  });
+
+  it('defaults the scale-down delay to 30 s and waits for promotion without autoPromotionSeconds', () => {
+    const spec = parseRolloutDocument({ model: 'flight-delay', candidate: '2', strategy: { blueGreen: {} } });
+    expect(spec.steps).toEqual([{ kind: 'pause', label: 'waiting for promotion' }, { kind: 'switch' }]);
+    expect(spec.blueGreen).toEqual({ scaleDownDelayMs: 30_000 });
+    expect(spec.match).toEqual([]);
+  });
+
+  it('reads the canary YAML example with its header rule', () => {
+    const spec = parseRolloutDocument(readFileSync(join(examples, 'flight-delay-canary.yaml'), 'utf8'));
+    expect(spec.match).toEqual([{ header: 'x-canary', values: ['yes'] }]);
+    expect(spec.steps[3]).toEqual({ kind: 'pause', durationMs: 300_000 });
+  });
+
+  it('takes exactly one strategy', () => {
+    const both = { canary: { steps: [{ setWeight: 10 }] }, blueGreen: {} };
+    expect(problemsOf({ model: 'flight-delay', candidate: '2', strategy: both })).toEqual([
+      { path: 'strategy', message: 'a strategy is exactly one of canary, blueGreen' },
+    ]);
+    expect(problemsOf({ model: 'flight-delay', candidate: '2', strategy: {} })[0].path).toBe('strategy');
+  });
+
+  it('lists every problem of a blue/green and of its match rules with their paths', () => {
+    const problems = problemsOf({
+      model: 'flight-delay',
+      candidate: '2',
+      strategy: {
+        blueGreen: {
+          preview: {
+            match: [
+              { header: 'X.Canary', values: ['yes'] },
+              { header: 'X-Canary', attribute: 'tier', values: ['a'] },
+              { header: 'X-Canary', values: [1] },
+            ],
+          },
+          autoPromotionSeconds: -1,
+          prePromotionAnalysis: { metrics: [{ ...successRate, count: undefined }] },
+          scaleDownDelaySeconds: 'soon',
+        },
+      },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'strategy.blueGreen.preview.match.0.header',
+          message: 'a header name is letters, digits, "-" and "_", like "X-Canary"',
+        },
+        {
+          path: 'strategy.blueGreen.preview.match.1',
+          message: 'a match rule names exactly one of attribute or header',
+        },
+        { path: 'strategy.blueGreen.preview.match.2.values.0', message: 'a header value is text, got 1' },
+        expect.objectContaining({ path: 'strategy.blueGreen.autoPromotionSeconds' }),
+        expect.objectContaining({ path: 'strategy.blueGreen.scaleDownDelaySeconds' }),
+      ]),
+    );
+    expect(
+      problemsOf({
+        model: 'flight-delay',
+        candidate: '2',
+        strategy: { blueGreen: { prePromotionAnalysis: { metrics: [{ ...successRate, count: undefined }] } } },
+      }),
+    ).toEqual([
+      {
+        path: 'strategy.blueGreen.prePromotionAnalysis',
+        message: 'metric "success-rate" has an interval but no count: a step analysis would never finish',
+      },
+    ]);
+  });
+
+  it('lists the problems of a YAML document with their paths, as of JSON', () => {
+    const yaml = [
+      'model: Flight Delay',
+      'candidate: "2"',
+      'strategy:',
+      '  canary:',
+      '    steps:',
+      '      - setWeight: 120',
+    ];
+    expect(problemsOf(yaml.join('\n')).map((p) => p.path)).toEqual(['model', 'strategy.canary.steps.0.setWeight']);
+  });
+
+  it('says where YAML is broken, and keeps JSON.parse’s message for broken JSON', () => {
+    const yaml = problemsOf('model: flight-delay\ncandidate: [2\nstrategy: {}\n');
+    expect(yaml).toHaveLength(1);
+    expect(yaml[0]).toMatchObject({ path: '' });
+    expect(yaml[0].message).toMatch(/^not YAML: .*line \d+, column \d+/);
+    const json = problemsOf('{"model": "flight-delay", "candidate": }');
+    expect(json).toEqual([{ path: '', message: expect.stringMatching(/^not JSON: Unexpected token/) }]);
+  });
+
+  it('refuses a YAML document with a key given twice', () => {
+    expect(problemsOf('model: flight-delay\nmodel: other\n')[0].message).toMatch(/^not YAML: Map keys must be unique/);
   });
 });

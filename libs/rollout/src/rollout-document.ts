@@ -1,7 +1,8 @@
-// The Rollout document: which candidate version of a model to deliver and how (canary steps, analysis, match rules),
-// validated whole by one zod schema so every problem is listed at once with its path. JSON only for now (no YAML
-// parser is a dependency of the workspace).
+// The Rollout document: which candidate version of a model to deliver and how (canary steps or blue/green, analysis,
+// match rules), written in YAML or JSON and validated whole by one zod schema so every problem is listed at once
+// with its path.
 import { AviaryError, modelNameSchema, modelVersionSchema } from '@aviary/contracts';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { conditionProblems } from './condition';
 
@@ -118,24 +119,58 @@ const stepSchema = z.union([
   z.strictObject({ analysis: analysisSchema }),
 ]);
 
-/** Requests whose evaluation context attribute equals one of the values go to the candidate whatever the weight. */
-const matchSchema = z.strictObject({
-  attribute: z.string().min(1),
-  values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
+/** Header names as the flag's `$header.<name>` var reads them: a dot or other punctuation would split the path. */
+const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Requests whose evaluation context attribute, or request header (REST) / metadata (gRPC), equals one of the values
+ * go to the candidate whatever the weight.
+ */
+const matchSchema = z
+  .strictObject({
+    attribute: z.string().min(1).optional(),
+    header: z.string().regex(HEADER_NAME, 'a header name is letters, digits, "-" and "_", like "X-Canary"').optional(),
+    values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
+  })
+  .superRefine((m, ctx) => {
+    if ((m.attribute === undefined) === (m.header === undefined))
+      ctx.addIssue({ code: 'custom', message: 'a match rule names exactly one of attribute or header' });
+    if (m.header !== undefined)
+      m.values.forEach((v, i) => {
+        if (typeof v !== 'string')
+          ctx.addIssue({ code: 'custom', path: ['values', i], message: `a header value is text, got ${String(v)}` });
+      });
+  });
+
+const canarySchema = z.strictObject({
+  steps: z.array(stepSchema).min(1),
+  /** Background analysis: runs from the first step until the rollout ends. */
+  analysis: analysisSchema.optional(),
+  match: z.array(matchSchema).optional(),
 });
+
+/** Argo Rollouts' blueGreen: the candidate takes only preview traffic until promoted, then all of it at once. */
+const blueGreenSchema = z.strictObject({
+  preview: z.strictObject({ match: z.array(matchSchema).min(1) }).optional(),
+  autoPromotionSeconds: z.number().int().min(0).optional(),
+  prePromotionAnalysis: analysisSchema.optional(),
+  postPromotionAnalysis: analysisSchema.optional(),
+  /** How long after promotion the previous version stays the instant-rollback target (`aviary rollout undo`). */
+  scaleDownDelaySeconds: z.number().int().min(0).default(30),
+});
+
+const STRATEGIES = ['canary', 'blueGreen'] as const;
 
 export const rolloutDocumentSchema = z.strictObject({
   model: modelNameSchema,
   candidate: modelVersionSchema,
   analysisTemplates: z.record(z.string(), z.strictObject({ metrics: z.array(metricSchema).min(1) })).optional(),
-  strategy: z.strictObject({
-    canary: z.strictObject({
-      steps: z.array(stepSchema).min(1),
-      /** Background analysis: runs from the first step until the rollout ends. */
-      analysis: analysisSchema.optional(),
-      match: z.array(matchSchema).optional(),
-    }),
-  }),
+  strategy: z
+    .strictObject({ canary: canarySchema.optional(), blueGreen: blueGreenSchema.optional() })
+    .refine(
+      (s) => STRATEGIES.filter((name) => s[name] !== undefined).length === 1,
+      `a strategy is exactly one of ${STRATEGIES.join(', ')}`,
+    ),
 });
 
 export type RolloutDocument = z.infer<typeof rolloutDocumentSchema>;
@@ -159,31 +194,36 @@ export interface AnalysisMetric {
   dryRun: boolean;
 }
 
+/** `label` names what a blue/green step is for in the history and the status view. */
 export type RolloutStep =
   | { kind: 'setWeight'; weight: number }
-  | { kind: 'pause'; durationMs?: number }
-  | { kind: 'analysis'; metrics: AnalysisMetric[] };
+  | { kind: 'pause'; durationMs?: number; label?: string }
+  | { kind: 'analysis'; metrics: AnalysisMetric[]; label?: string }
+  /** Blue/green's promotion: all traffic and the serving pointer move to the candidate at once. */
+  | { kind: 'switch' };
+
+/** A request goes to the candidate when this context attribute or header equals one of the values. */
+export type MatchRule =
+  { attribute: string; values: (string | number | boolean)[] } | { header: string; values: string[] };
 
 /** A valid document, resolved for the state machine. */
 export interface RolloutSpec {
   model: string;
   candidate: string;
+  /** Blue/green too runs as steps: pre-promotion analysis, the wait, the switch, post-promotion analysis. */
   steps: RolloutStep[];
   background: AnalysisMetric[];
-  match: { attribute: string; values: (string | number | boolean)[] }[];
+  /** Canary `match`, or blue/green `preview.match`. */
+  match: MatchRule[];
+  /** Set for a blue/green rollout. */
+  blueGreen?: { scaleDownDelayMs: number; autoPromotionMs?: number };
   /** The document as applied, kept to show and to re-apply. */
   document: RolloutDocument;
 }
 
 /** Parses and resolves a document; throws RolloutRejected listing every problem. */
 export function parseRolloutDocument(source: string | unknown): RolloutSpec {
-  let value = source;
-  if (typeof source === 'string')
-    try {
-      value = JSON.parse(source);
-    } catch (e) {
-      throw new RolloutRejected([{ path: '', message: `not JSON: ${(e as Error).message}` }]);
-    }
+  const value = typeof source === 'string' ? parseRolloutText(source) : source;
   const parsed = rolloutDocumentSchema.safeParse(value);
   if (!parsed.success)
     throw new RolloutRejected(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
@@ -212,7 +252,38 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
       return resolveMetric(m);
     });
   };
-  const canary = document.strategy.canary;
+  const blueGreen = document.strategy.blueGreen;
+  if (blueGreen) {
+    const at = 'strategy.blueGreen';
+    const pre =
+      blueGreen.prePromotionAnalysis && resolve(blueGreen.prePromotionAnalysis, `${at}.prePromotionAnalysis`, false);
+    const post =
+      blueGreen.postPromotionAnalysis && resolve(blueGreen.postPromotionAnalysis, `${at}.postPromotionAnalysis`, false);
+    if (problems.length) throw new RolloutRejected(problems);
+    const autoPromotionMs =
+      blueGreen.autoPromotionSeconds === undefined ? undefined : blueGreen.autoPromotionSeconds * 1000;
+    const steps: RolloutStep[] = [
+      ...(pre ? [{ kind: 'analysis' as const, metrics: pre, label: 'pre-promotion analysis' }] : []),
+      autoPromotionMs === undefined
+        ? { kind: 'pause', label: 'waiting for promotion' }
+        : { kind: 'pause', durationMs: autoPromotionMs, label: 'auto-promotion' },
+      { kind: 'switch' },
+      ...(post ? [{ kind: 'analysis' as const, metrics: post, label: 'post-promotion analysis' }] : []),
+    ];
+    return {
+      model: document.model,
+      candidate: document.candidate,
+      steps,
+      background: [],
+      match: blueGreen.preview?.match.map(matchRule) ?? [],
+      blueGreen: {
+        scaleDownDelayMs: blueGreen.scaleDownDelaySeconds * 1000,
+        ...(autoPromotionMs !== undefined && { autoPromotionMs }),
+      },
+      document,
+    };
+  }
+  const canary = document.strategy.canary!;
   const steps = canary.steps.map((step, i): RolloutStep => {
     if ('setWeight' in step) return { kind: 'setWeight', weight: step.setWeight };
     if ('pause' in step)
@@ -228,9 +299,34 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
     candidate: document.candidate,
     steps,
     background,
-    match: canary.match ?? [],
+    match: canary.match?.map(matchRule) ?? [],
     document,
   };
+}
+
+/**
+ * A document's text as a value: JSON when it opens with "{" or "[" (JSON.parse says more about broken JSON than a
+ * YAML parser, which would read `"candidate": }` as null), YAML otherwise. Throws RolloutRejected.
+ */
+export function parseRolloutText(source: string): unknown {
+  if (/^\s*[{[]/.test(source))
+    try {
+      return JSON.parse(source);
+    } catch (e) {
+      throw new RolloutRejected([{ path: '', message: `not JSON: ${(e as Error).message}` }]);
+    }
+  const yaml = parseDocument(source, { prettyErrors: true });
+  if (yaml.errors.length)
+    throw new RolloutRejected(
+      yaml.errors.map((error) => ({ path: '', message: `not YAML: ${error.message.split('\n')[0]}` })),
+    );
+  return yaml.toJS();
+}
+
+function matchRule(m: z.infer<typeof matchSchema>): MatchRule {
+  return m.header === undefined
+    ? { attribute: m.attribute!, values: m.values }
+    : { header: m.header.toLowerCase(), values: m.values as string[] };
 }
 
 function resolveMetric(m: AnalysisMetricDocument): AnalysisMetric {

@@ -74,6 +74,9 @@ export interface RolloutStatus {
   serving: string;
   /** The version the controller last set the serving pointer to for this rollout (it moves it when `serving` differs). */
   servingApplied: string;
+  /** Blue/green, once promoted: when, and until when `undo` switches back to stable at once (scaleDownDelaySeconds). */
+  promotedAt?: string;
+  scaleDownAt?: string;
   /** The last seq used, so an event id is never reused. */
   seq: number;
   history: HistoryEntry[];
@@ -97,6 +100,12 @@ export interface DueMeasurement {
   baseline?: unknown;
   /** Only a reading to start from; no measurement is recorded. */
   prime: boolean;
+}
+
+/** What the controller (or admin) knows of the replicas when it advances: traffic moves only to warm versions. */
+export interface ReplicaFacts {
+  /** Versions of the model ready on some inference replica; undefined: not checked (canary weights need no check). */
+  warm?: ReadonlySet<string>;
 }
 
 /** What must hold once the status is written: the traffic the model's rollout flag gives, the serving pointer. */
@@ -159,12 +168,13 @@ export function advance(
   current: RolloutStatus,
   measurements: readonly MeasurementInput[],
   now: Date,
+  facts: ReplicaFacts = {},
 ): { status: RolloutStatus; actions: RolloutActions } {
   const status = structuredClone(current);
   const seqBefore = status.seq;
   if (status.phase === 'Progressing') {
     for (const input of measurements) recordMeasurement(spec, status, input, now);
-    progress(spec, status, now);
+    progress(spec, status, now, facts);
   } else if (status.phase === 'Paused') {
     for (const input of measurements) if (input.step === null) recordMeasurement(spec, status, input, now);
     checkBackground(status, now);
@@ -178,6 +188,7 @@ export function applyCommand(
   current: RolloutStatus,
   command: RolloutCommand,
   now: Date,
+  facts: ReplicaFacts = {},
 ): { status: RolloutStatus; actions: RolloutActions } {
   let status = structuredClone(current);
   const seqBefore = status.seq;
@@ -195,15 +206,19 @@ export function applyCommand(
       status.phase = 'Progressing';
       delete status.reason;
       delete status.analysis;
-      status.step = command === 'promote-full' ? spec.steps.length : Math.min(status.step + 1, spec.steps.length);
+      status.step = command === 'promote-full' ? spec.steps.length : promotedStep(spec, status.step);
       status.stepStartedAt = now.toISOString();
       record(
         status,
         now,
         'command',
-        command === 'promote-full' ? 'promoted fully: every step skipped' : `promoted: step ${current.step} skipped`,
+        command === 'promote-full'
+          ? 'promoted fully: every step skipped'
+          : status.step === current.step
+            ? 'promoted'
+            : `promoted: step${status.step - current.step > 1 ? 's' : ''} ${range(current.step, status.step)} skipped`,
       );
-      progress(spec, status, now);
+      progress(spec, status, now, facts);
       break;
     case 'pause':
       if (status.phase !== 'Progressing') refuse(`it is ${status.phase}`);
@@ -219,7 +234,7 @@ export function applyCommand(
         status.background = newRun(spec.background, null, now);
       status.stepStartedAt = now.toISOString();
       setPhase(status, now, 'Progressing', undefined, 'resumed by an operator');
-      progress(spec, status, now);
+      progress(spec, status, now, facts);
       break;
     }
     case 'abort':
@@ -230,11 +245,13 @@ export function applyCommand(
       if (status.phase !== 'Degraded') refuse(`it is ${status.phase}; only a Degraded rollout is retried`);
       status = startRollout(spec, status.serving, now, status);
       record(status, now, 'command', 'retried from the first step');
-      progress(spec, status, now);
+      progress(spec, status, now, facts);
       break;
     case 'undo':
       if (status.phase === 'Degraded') refuse('it is already Degraded; stable serves');
       if (status.phase === 'Healthy') {
+        const why = undoRefusal(status, now, facts);
+        if (why) refuse(why);
         status.serving = status.stable;
         setPhase(status, now, 'Degraded', `undone by an operator: version ${status.stable} serves again`);
       } else abort(status, now, 'undone by an operator');
@@ -253,11 +270,13 @@ function checkBackground(status: RolloutStatus, now: Date): boolean {
   return true;
 }
 
-function progress(spec: RolloutSpec, status: RolloutStatus, now: Date): void {
+function progress(spec: RolloutSpec, status: RolloutStatus, now: Date, facts: ReplicaFacts): void {
   if (checkBackground(status, now)) return;
   while (status.phase === 'Progressing') {
     const step = spec.steps[status.step];
     if (!step) {
+      // promote --full skips a blue/green's switch step: it switches here.
+      if (spec.blueGreen && status.promotedAt === undefined && !switchTraffic(spec, status, now, facts)) return;
       status.weight = 100;
       status.serving = status.candidate;
       delete status.analysis;
@@ -273,33 +292,43 @@ function progress(spec: RolloutSpec, status: RolloutStatus, now: Date): void {
         continue;
       case 'pause':
         if (step.durationMs === undefined)
-          return setPhase(status, now, 'Paused', `step ${status.step}: paused until promoted`);
+          return setPhase(status, now, 'Paused', `step ${status.step}: ${step.label ?? 'paused until promoted'}`);
         if (now.getTime() - Date.parse(status.stepStartedAt) < step.durationMs) return;
-        record(status, now, 'step', `step ${status.step}: pause of ${step.durationMs / 1000}s over`);
+        record(
+          status,
+          now,
+          'step',
+          `step ${status.step}: ${step.label ? `${step.label} after` : 'pause of'} ${step.durationMs / 1000}s${step.label ? '' : ' over'}`,
+        );
         nextStep(status, now);
         continue;
       case 'analysis': {
+        const what = step.label ?? 'analysis';
         if (status.analysis?.step !== status.step) {
           status.analysis = newRun(step.metrics, status.step, now);
           record(
             status,
             now,
             'step',
-            `step ${status.step}: analysis started (${step.metrics.map((m) => m.name).join(', ')})`,
+            `step ${status.step}: ${what} started (${step.metrics.map((m) => m.name).join(', ')})`,
           );
         }
         const run = status.analysis;
         if (run.phase === 'Running') return;
         if (run.phase === 'Successful') {
-          record(status, now, 'step', `step ${status.step}: analysis successful`);
+          record(status, now, 'step', `step ${status.step}: ${what} successful`);
           delete status.analysis;
           nextStep(status, now);
           continue;
         }
         if (run.phase === 'Inconclusive')
-          return setPhase(status, now, 'Paused', `step ${status.step}: analysis inconclusive: ${run.message}`);
-        return abort(status, now, `step ${status.step}: analysis ${run.phase.toLowerCase()}: ${run.message}`);
+          return setPhase(status, now, 'Paused', `step ${status.step}: ${what} inconclusive: ${run.message}`);
+        return abort(status, now, `step ${status.step}: ${what} ${run.phase.toLowerCase()}: ${run.message}`);
       }
+      case 'switch':
+        if (!switchTraffic(spec, status, now, facts)) return;
+        nextStep(status, now);
+        continue;
     }
   }
 }
@@ -355,6 +384,52 @@ function newRun(metrics: readonly AnalysisMetric[], step: number | null, now: Da
     })),
   };
 }
+
+/**
+ * Blue/green's promotion: every request and the serving pointer move to the candidate at once, stable staying the
+ * instant-rollback target for the scale-down delay. Only to a warm candidate: until it is, the rollout waits (the
+ * reason says why) and answers false.
+ */
+function switchTraffic(spec: RolloutSpec, status: RolloutStatus, now: Date, facts: ReplicaFacts): boolean {
+  if (facts.warm && !facts.warm.has(status.candidate)) {
+    const reason = `waiting for version ${status.candidate} to be ready on an inference replica before switching`;
+    if (status.reason !== reason) {
+      status.reason = reason;
+      record(status, now, 'step', `step ${status.step}: ${reason}`);
+    }
+    return false;
+  }
+  delete status.reason;
+  const until = new Date(now.getTime() + (spec.blueGreen?.scaleDownDelayMs ?? 0));
+  status.weight = 100;
+  status.serving = status.candidate;
+  status.promotedAt = now.toISOString();
+  status.scaleDownAt = until.toISOString();
+  record(
+    status,
+    now,
+    'step',
+    `${spec.steps[status.step]?.kind === 'switch' ? `step ${status.step}: ` : ''}promoted: all traffic on version ${status.candidate}; version ${status.stable} stays the instant-rollback target until ${status.scaleDownAt}`,
+  );
+  return true;
+}
+
+/** Why `undo` of a Healthy rollout may not switch back to stable, if it may not. */
+function undoRefusal(status: RolloutStatus, now: Date, facts: ReplicaFacts): string | undefined {
+  if (status.scaleDownAt !== undefined && now.getTime() > Date.parse(status.scaleDownAt))
+    return `its scale-down window ended at ${status.scaleDownAt}: version ${status.stable} is no longer the rollback target; apply a new rollout with candidate ${status.stable}, or serve it with aviary models serve ${status.model} ${status.stable}`;
+  if (facts.warm && !facts.warm.has(status.stable))
+    return `version ${status.stable} is not ready on any inference replica`;
+  return undefined;
+}
+
+/** Where `promote` goes: the next step; for blue/green, until it has switched, the switch itself. */
+function promotedStep(spec: RolloutSpec, step: number): number {
+  const switchAt = spec.steps.findIndex((s) => s.kind === 'switch');
+  return step <= switchAt ? switchAt : Math.min(step + 1, spec.steps.length);
+}
+
+const range = (from: number, to: number) => (to - from > 1 ? `${from}-${to - 1}` : String(from));
 
 function metricsOfStep(spec: RolloutSpec, step: number): AnalysisMetric[] {
   const s = spec.steps[step];

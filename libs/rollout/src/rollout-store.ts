@@ -18,6 +18,7 @@ import {
   candidateProblems,
   CandidateFacts,
   parseRolloutDocument,
+  parseRolloutText,
   RolloutDocument,
   RolloutRejected,
   RolloutSpec,
@@ -114,6 +115,11 @@ export function registryLookup(registry: ModelRegistry): CandidateLookup {
   };
 }
 
+/** The versions ready (or serving) on some inference replica. */
+export function warmVersions(versions: CandidateFacts['versions']): Set<string> {
+  return new Set(versions.filter((v) => v.state === 'ready' || v.state === 'serving').map((v) => v.version));
+}
+
 /** CAS attempts before a command gives up (the controller writes each second; two in a row is already rare). */
 const ATTEMPTS = 5;
 
@@ -174,7 +180,15 @@ export class RolloutAdmin {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const current = await this.get(model);
       const spec = parseRolloutDocument(current.document);
-      const { status, actions } = applyCommand(spec, current.status, command, this.now());
+      // Blue/green moves all traffic at once: only to a warm version (promote, undo).
+      const facts = spec.blueGreen ? await this.lookup(model) : undefined;
+      const { status, actions } = applyCommand(
+        spec,
+        current.status,
+        command,
+        this.now(),
+        facts ? { warm: warmVersions(facts.versions) } : {},
+      );
       const revision = await this.store.write(current.document, status, current.revision);
       if (revision === undefined) continue;
       await this.store.publish(status, actions.events);
@@ -201,7 +215,7 @@ function modelAndCandidate(source: unknown): { model: string; candidate: string 
   let value = source;
   if (typeof source === 'string')
     try {
-      value = JSON.parse(source);
+      value = parseRolloutText(source);
     } catch {
       return undefined;
     }

@@ -1,14 +1,20 @@
 // A rollout for the terminal (`aviary rollout status MODEL [--watch]`): the phase, the weights, the steps with the
-// current one marked, and each analysis metric's latest measurements against its condition.
-import { parseRolloutDocument, RolloutStep } from './rollout-document';
-import type { AnalysisRun } from './rollout-machine';
+// current one marked, and each analysis metric's latest measurements against its condition; for blue/green the
+// active and preview versions and the time left to auto-promotion or to the end of the instant-rollback window.
+import { MatchRule, parseRolloutDocument, RolloutSpec, RolloutStep } from './rollout-document';
+import type { AnalysisRun, RolloutStatus } from './rollout-machine';
 import type { StoredRollout } from './rollout-store';
 
-export function formatRollout({ document, status }: Pick<StoredRollout, 'document' | 'status'>): string {
+export function formatRollout(
+  { document, status }: Pick<StoredRollout, 'document' | 'status'>,
+  now: Date = new Date(),
+): string {
   const spec = parseRolloutDocument(document);
   const lines = [
     `${status.model}: ${status.phase}${status.reason ? ` (${status.reason})` : ''}`,
-    `  stable ${status.stable} ${100 - status.weight}%  ·  canary ${status.candidate} ${status.weight}%  ·  serving ${status.serving}`,
+    spec.blueGreen
+      ? blueGreenLine(spec, status, now)
+      : `  stable ${status.stable} ${100 - status.weight}%  ·  canary ${status.candidate} ${status.weight}%  ·  serving ${status.serving}`,
     '  steps:',
     ...spec.steps.map(
       (step, i) => `  ${i === status.step ? '▶' : i < status.step ? '✓' : ' '} ${i}. ${describeStep(step)}`,
@@ -53,10 +59,43 @@ function describeStep(step: RolloutStep): string {
     case 'setWeight':
       return `setWeight ${step.weight}`;
     case 'pause':
+      if (step.label)
+        return step.durationMs === undefined ? step.label : `${step.label} after ${step.durationMs / 1000}s`;
       return step.durationMs === undefined ? 'pause until promoted' : `pause ${step.durationMs / 1000}s`;
     case 'analysis':
-      return `analysis ${step.metrics.map((m) => m.name).join(', ')}`;
+      return `${step.label ?? 'analysis'} ${step.metrics.map((m) => m.name).join(', ')}`;
+    case 'switch':
+      return 'switch all traffic and the serving pointer to the candidate';
   }
 }
+
+/** Who is active and who previews; the seconds left to auto-promotion, or to the end of instant rollback. */
+function blueGreenLine(spec: RolloutSpec, status: RolloutStatus, now: Date): string {
+  const promoted = status.promotedAt !== undefined && status.serving === status.candidate;
+  const parts = promoted
+    ? [`active ${status.candidate} 100%`, `previous ${status.stable}`]
+    : [
+        `active ${status.stable}`,
+        `preview ${status.candidate} (${spec.match.map(describeRule).join(' or ') || 'no preview rule'})`,
+      ];
+  parts.push(`serving ${status.serving}`);
+  const step = spec.steps[status.step];
+  if (status.phase === 'Progressing' && step?.kind === 'pause' && step.durationMs !== undefined)
+    parts.push(`auto-promotion in ${secondsLeft(Date.parse(status.stepStartedAt) + step.durationMs, now)}`);
+  if (promoted && status.scaleDownAt) {
+    const left = Date.parse(status.scaleDownAt) - now.getTime();
+    parts.push(
+      left > 0
+        ? `instant rollback (undo) until ${status.scaleDownAt} (${secondsLeft(Date.parse(status.scaleDownAt), now)} left)`
+        : `scale-down window ended at ${status.scaleDownAt}`,
+    );
+  }
+  return `  ${parts.join('  ·  ')}`;
+}
+
+const describeRule = (rule: MatchRule) =>
+  `${'header' in rule ? `header ${rule.header}` : rule.attribute} in ${rule.values.join(', ')}`;
+
+const secondsLeft = (at: number, now: Date) => `${Math.max(0, Math.ceil((at - now.getTime()) / 1000))}s`;
 
 const round = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(4));

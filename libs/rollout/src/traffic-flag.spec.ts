@@ -1,4 +1,4 @@
-import { FlagSet, routeModel } from '@aviary/flags-engine';
+import { FlagSet, headersNamedBy, routeModel } from '@aviary/flags-engine';
 import { rolloutFlagDocument, RolloutTraffic } from './traffic-flag';
 
 const traffic = (weight: number, match: RolloutTraffic['match'] = []): RolloutTraffic => ({
@@ -44,5 +44,20 @@ describe('the rollout traffic flag', () => {
     expect(versionOf(set, { targetingKey: 'u1', tier: 'staff' })).toBe('2');
     expect(versionOf(set, { targetingKey: 'u1', tier: 'public' })).toBe('1');
     expect(versionOf(set, { targetingKey: 'u1' })).toBe('1');
+  });
+});
+
+describe('header match rules in the rollout traffic flag', () => {
+  const set = setFor(traffic(0, [{ header: 'x-canary', values: ['yes'] }]));
+
+  it('sends a request whose header (copied under $header) matches to the canary whatever the weight', () => {
+    expect(versionOf(set, { targetingKey: 'u1', $header: { 'x-canary': 'yes' } })).toBe('2');
+    expect(versionOf(set, { targetingKey: 'u1', $header: { 'x-canary': 'no' } })).toBe('1');
+    expect(versionOf(set, { targetingKey: 'u1' })).toBe('1');
+  });
+
+  it('names the header, so the gateway knows to copy exactly that one', () => {
+    expect(headersNamedBy(set)).toEqual(['x-canary']);
+    expect(headersNamedBy(setFor(traffic(50, [{ attribute: 'tier', values: ['staff'] }])))).toEqual([]);
   });
 });

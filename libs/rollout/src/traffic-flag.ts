@@ -5,14 +5,19 @@
 // stable listed first a key is on the canary exactly when its bucket is >= 100 - weight: it stays put while the weight
 // holds, and as the weight grows keys only move from stable to the canary. A request without a targeting key matches
 // no bucket (flagd answers the default, stable); the gateway gives such a request a random key for this flag.
-import { modelVersionFlag } from '@aviary/contracts';
+// A header rule reads `$header.<name>`: the gateway copies into the evaluation context only the headers its flags
+// name (headersNamedBy in @aviary/flags-engine), so the predict path pays nothing when no rule names one.
+import { HEADER_CONTEXT_KEY, modelVersionFlag } from '@aviary/contracts';
 import type { RolloutActions } from './rollout-machine';
 
 export type RolloutTraffic = NonNullable<RolloutActions['traffic']>;
 
 export function rolloutFlag(traffic: RolloutTraffic): object {
   const split = { fractional: [{ var: 'targetingKey' }, ['stable', 100 - traffic.weight], ['canary', traffic.weight]] };
-  const rules = traffic.match.flatMap((m) => [{ in: [{ var: m.attribute }, m.values] }, 'canary']);
+  const rules = traffic.match.flatMap((m) => [
+    { in: [{ var: 'header' in m ? `${HEADER_CONTEXT_KEY}.${m.header}` : m.attribute }, m.values] },
+    'canary',
+  ]);
   return {
     state: 'ENABLED',
     variants: { stable: traffic.stable, canary: traffic.canary },

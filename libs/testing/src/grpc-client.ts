@@ -27,3 +27,22 @@ export async function connectReadyInferenceClient<Client extends grpc.Client>(ad
   );
   return client;
 }
+
+/** The client's ModelInfer, as the e2e tests call it: the request, the call's metadata and a deadline. */
+export type ModelInferClient = grpc.Client & {
+  ModelInfer(
+    request: object,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<unknown>,
+  ): void;
+};
+
+/** One ModelInfer call with the metadata given, answered within 10 s. */
+export function modelInfer<Reply>(client: ModelInferClient, request: object, metadata = new grpc.Metadata()) {
+  return new Promise<Reply>((resolve, reject) =>
+    client.ModelInfer(request, metadata, { deadline: Date.now() + 10_000 }, (e, r) =>
+      e ? reject(e) : resolve(r as Reply),
+    ),
+  );
+}

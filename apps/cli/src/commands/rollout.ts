@@ -25,7 +25,7 @@ export async function applyRollout(admin: RolloutAdmin, file: string): Promise<s
 
 export async function rolloutCommand(admin: RolloutAdmin, model: string, command: RolloutCommand): Promise<string> {
   const { status } = await admin.command(model, command);
-  return `${command}: ${status.model} is ${status.phase}${status.reason ? ` (${status.reason})` : ''} at step ${status.step}, canary weight ${status.weight}%`;
+  return `${command}: ${status.model} is ${status.phase}${status.reason ? ` (${status.reason})` : ''} at step ${status.step}, canary weight ${status.weight}%, serving ${status.serving}`;
 }
 
 export async function rolloutStatusText(admin: RolloutAdmin, model: string): Promise<string> {

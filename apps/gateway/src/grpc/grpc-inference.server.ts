@@ -1,5 +1,5 @@
 // The gateway's gRPC door: KServe V2 GRPCInferenceService on AVIARY_HOST:AVIARY_GRPC_PORT.
-import { invalid, ModelInferRequest, ModelRequest, SERVICE_NAME, TARGETING_KEY_HEADER } from '@aviary/contracts';
+import { invalid, ModelInferRequest, ModelRequest, SERVICE_NAME } from '@aviary/contracts';
 import { createLogger } from '@aviary/telemetry';
 import {
   handleUnaryCall,
@@ -128,7 +128,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
       ModelInfer: unary(
         'ModelInfer',
         (r: ModelInferRequest) => label(r.model_name),
-        (r, metadata) => h.modelInfer(r, metadataText(metadata, TARGETING_KEY_HEADER)),
+        (r, metadata) => h.modelInfer(r, (name) => metadataText(metadata, name)),
       ),
     };
   }

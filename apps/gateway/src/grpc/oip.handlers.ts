@@ -10,9 +10,11 @@ import {
   ModelRequest,
   RequestLimits,
   requestContext,
+  TARGETING_KEY_HEADER,
   TensorMetadata,
   TensorMetadataMessage,
 } from '@aviary/contracts';
+import { HeaderLookup } from '@aviary/flags-engine';
 import { InferenceService } from '../inference.service';
 
 export type OipUseCases = Pick<
@@ -57,17 +59,13 @@ export class OipGrpcHandlers {
     };
   }
 
-  /** `targetingKey` is the call's aviary-targeting-key metadata: the context of the model's flags. */
-  async modelInfer(request: ModelInferRequest, targetingKey?: string): Promise<ModelInferResponse> {
+  /** `metadata` reads the call's metadata: aviary-targeting-key and any the model's flags name are their context. */
+  async modelInfer(request: ModelInferRequest, metadata: HeaderLookup): Promise<ModelInferResponse> {
     if (!request.model_name) throw invalid('model_name is required');
     this.inference.check(request.model_name, request.model_version || undefined);
     const { command, raw } = inferCommandFrom(request, this.limits);
-    return inferResponseFrom(
-      await this.inference.infer({ ...command, context: requestContext(undefined, targetingKey) }),
-      {
-        raw,
-      },
-    );
+    const context = requestContext(undefined, metadata(TARGETING_KEY_HEADER.toLowerCase()));
+    return inferResponseFrom(await this.inference.infer({ ...command, context, header: metadata }), { raw });
   }
 }
 

@@ -178,7 +178,9 @@ export class DirectRoutes {
   private async predict(call: DirectCall): Promise<Answer> {
     const request = parseOrThrow(predictRequestSchema, call.body, 'predict request');
     checkRecordCount(request.instances.length, this.config);
-    const context = requestContext(request.context, call.headers[TARGETING_KEY]);
+    const context = this.router.contextOf(requestContext(request.context, call.headers[TARGETING_KEY]), (name) =>
+      firstHeader(call.headers[name]),
+    );
     return { body: await this.predictions.predict(call.model, request.instances, call.version, context) };
   }
 
@@ -202,6 +204,7 @@ export class DirectRoutes {
       inputs,
       outputs: request.outputs?.map((o) => o.name),
       context: requestContext(undefined, call.headers[TARGETING_KEY]),
+      header: (name) => firstHeader(call.headers[name]),
     });
     const head = {
       model_name: result.model,
@@ -235,6 +238,8 @@ type ServerTimeouts = Pick<
   FastifyServerOptions,
   'keepAliveTimeout' | 'requestTimeout' | 'connectionTimeout' | 'maxRequestsPerSocket'
 >;
+
+const firstHeader = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 function decodeSegment(segment: string): string {
   try {
