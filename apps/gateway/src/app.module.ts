@@ -28,6 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
+      controllers: [HealthController, FlagSetsController, RolloutsController, BatchController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,

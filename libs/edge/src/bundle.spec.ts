@@ -25,7 +25,7 @@ function subject() {
     flagSets: { models: '{"flags":{}}' },
     createdAt: '2026-01-02T00:00:00Z',
   });
-  const index = () => Buffer.from(files.get(BUNDLE_INDEX)!).toString('utf8');
+  const index = () => Buffer.from(files.get(BUNDLE_INDEX) ?? '').toString('utf8');
   return { files, index, read: (path: string) => files.get(path) };
 }
 
@@ -49,9 +49,9 @@ describe('an edge bundle', () => {
 
   it('keeps the feature spec in its own file, out of the manifest', () => {
     const { files } = subject();
-    const written = JSON.parse(Buffer.from(files.get(bundlePaths.manifest('flight-delay', '2'))!).toString());
+    const written = JSON.parse(Buffer.from(files.get(bundlePaths.manifest('flight-delay', '2')) ?? '').toString());
     expect(written.featureSpec).toBeUndefined();
-    expect(JSON.parse(Buffer.from(files.get(bundlePaths.featureSpec('flight-delay', '2'))!).toString())).toEqual({
+    expect(JSON.parse(Buffer.from(files.get(bundlePaths.featureSpec('flight-delay', '2')) ?? '').toString())).toEqual({
       specVersion: 1,
     });
   });

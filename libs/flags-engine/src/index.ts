@@ -9,3 +9,4 @@ export * from './ofrep';
 export * from './flag-resolution';
 export * from './provider';
 export * from './model-flags';
+export * from './feature-toggles';
