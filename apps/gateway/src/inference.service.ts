@@ -12,7 +12,7 @@ import {
   splitRows,
   tensorBytes,
 } from '@aviary/inference-engine';
-import { ModelMetadata } from '@aviary/rest-door';
+import { ModelMetadata, SERVER_METADATA } from '@aviary/rest-door';
 import { batchSizeCounter, runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
@@ -21,9 +21,6 @@ import { ModelCatalog } from './model-catalog';
 import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { observeArm } from './variant-metrics';
-
-export const SERVER_NAME = 'aviary';
-export const SERVER_VERSION = '0.1.0';
 
 const batchedRequests = batchSizeCounter(
   'aviary_infer_batched_requests_total',
@@ -62,7 +59,7 @@ export class InferenceService {
   }
 
   serverMetadata() {
-    return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data'] };
+    return SERVER_METADATA;
   }
 
   /** Ready when the services the gateway calls answer: the preprocessor and at least one inference replica. */

@@ -33,6 +33,9 @@ import { RequestTelemetry, TelemetryScope } from './request-telemetry';
 import type { RestFailure } from './rest-failure';
 import { Answer, sendAnswer, sendJson } from './send';
 
+/** What GET /v2 answers, on every door. */
+export const SERVER_METADATA = { name: 'aviary', version: '0.1.0', extensions: ['binary_tensor_data'] };
+
 export interface ModelMetadata {
   name: string;
   versions: string[];
@@ -54,7 +57,6 @@ export interface ModelDoor {
     context: RequestContext,
   ): Promise<PredictResponse>;
   infer(command: InferCommand): Promise<InferResult>;
-  serverMetadata(): object;
   serverReady(): Promise<{ ready: boolean; reason?: string }>;
   modelMetadata(model: string, version?: string): ModelMetadata;
   modelReady(model: string, version?: string): Promise<boolean>;
@@ -134,7 +136,7 @@ export class ModelRoutes {
   }
 
   private matchGet(path: string): RouteMatch | undefined {
-    if (path === '/v2') return { route: '/v2', run: async () => ({ body: this.door.serverMetadata() }) };
+    if (path === '/v2') return { route: '/v2', run: async () => ({ body: SERVER_METADATA }) };
     if (path === '/v2/health/live') return { route: '/v2/health/live', run: async () => ({ body: { live: true } }) };
     if (path === '/v2/health/ready') {
       return {

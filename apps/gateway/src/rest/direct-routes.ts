@@ -42,7 +42,6 @@ export class DirectRoutes {
         predict: (model, instances, version, flagContext) =>
           predictions.predict(model, instances, version, flagContext),
         infer: (command) => inference.infer(command),
-        serverMetadata: () => inference.serverMetadata(),
         serverReady: () => inference.serverReady(),
         modelMetadata: (model, version) => inference.modelMetadata(model, version),
         modelReady: (model, version) => inference.modelReady(model, version),
