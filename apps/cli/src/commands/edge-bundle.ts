@@ -30,7 +30,8 @@ export async function writeEdgeBundle(registry: ModelRegistry, request: EdgeBund
     const manifest =
       pinned === undefined ? await servingManifest(registry, pointers, name) : await registry.get(name, pinned);
     versions.push({ manifest, onnx: await registry.fetchModel(manifest) });
-    serving[name] = manifest.version;
+    // The model's serving version serves at the edge too; with only pinned versions, the first one named.
+    if (pinned === undefined || !(name in serving)) serving[name] = manifest.version;
   }
   const flags = await openKv(registry.connection.jetstream(), buckets.flags);
   const entry = await flags.get(request.flagSet);
