@@ -6,7 +6,6 @@ import { subjects } from '@aviary/contracts';
 import { connectNats } from '@aviary/messaging';
 import {
   appEntry,
-  failingGraph,
   freePort,
   ManagedProcess,
   NatsServer,
@@ -22,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLIGHT, getJson, JsonResponse, postJson } from './support';
+import { FLIGHT, getJson, JsonResponse, postJson, writeFaultyFlightDelay } from './support';
 
 const root = workspaceRoot();
 const SITE = 'site-e2e';
@@ -159,15 +158,7 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
   const pushFaulty = (version: string, above: number) => {
     const onnx = join(dir, `v${version}.onnx`);
     const v2 = join(root, 'models/flight-delay/2');
-    writeFileSync(
-      onnx,
-      failingGraph(readFileSync(join(v2, 'model.onnx')), {
-        input: 'features',
-        column: 0,
-        above,
-        output: 'probabilities',
-      }),
-    );
+    writeFaultyFlightDelay(onnx, above);
     return cli(
       ['models', 'push', onnx, '--name', 'flight-delay', '--version', version].concat([
         '--spec',

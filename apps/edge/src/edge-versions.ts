@@ -2,8 +2,8 @@
 // is loaded and warmed beside the current one, smoke-checked, and only then takes the model's unversioned traffic;
 // in its probation it is switched back by itself if it fails too often. Every decision is an EdgeSwitchEvent: in the
 // log, at GET /v1/edge/status and reported to the hub. The rules themselves are @aviary/edge's (pure, unit-tested).
-import { AviaryError, ModelManifest, notFound, rejectionReason, versionKey } from '@aviary/contracts';
-import { compareVersions } from '@aviary/model-registry';
+import { AviaryError, ModelManifest, rejectionReason, versionKey } from '@aviary/contracts';
+import { knownVersion, servableVersion } from '@aviary/model-registry';
 import { EdgeSwitchEvent, GateVerdict, Probation, ProbationPolicy, SmokeOutcome, smokeVerdict } from '@aviary/edge';
 import { isClassPrediction, versionPipeline, VersionPipeline } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
@@ -288,19 +288,9 @@ export async function predictRecords(
   return version.pipeline.toPredictions(outputs);
 }
 
-/** The manifest of an explicit version, as the gateway's catalog answers it. */
+/** The manifest of an explicit version, with the gateway's errors. */
 export function explicitVersion(source: ModelSource, model: string, version: string): ModelManifest {
-  const manifest = source.manifest(model, version);
-  if (!manifest) {
-    const versions = source.versionsOf(model).map((m) => m.version);
-    if (versions.length === 0) throw notFound(`unknown model "${model}"`);
-    throw notFound(`model "${model}" has no version "${version}"; it has ${versions.sort(compareVersions).join(', ')}`);
-  }
-  const rejected = rejectionReason(manifest);
-  if (rejected)
-    throw new AviaryError(
-      `${model} version ${version} was rejected by its quality gate: ${rejected}`,
-      'FAILED_PRECONDITION',
-    );
-  return manifest;
+  const versions = () => source.versionsOf(model).map((m) => m.version);
+  const found = source.manifest(model, version);
+  return servableVersion(knownVersion(found, { model, version, versions: found ? [] : versions() }));
 }
