@@ -38,6 +38,17 @@ const holdout = readFileSync(join(root, 'models/flight-delay/2/holdout.jsonl'), 
   .filter(Boolean)
   .map((line) => JSON.parse(line) as Record<string, unknown> & { distance: number });
 
+const VERSION_FLAGS = {
+  flags: {
+    'model.flight-delay': {
+      state: 'ENABLED',
+      variants: { current: '2', old: '1' },
+      defaultVariant: 'current',
+      targeting: { if: [{ '==': [{ var: 'tier' }, 'old'] }, 'old', null] },
+    },
+  },
+};
+
 /** The agent as a process, ready once its /health/ready answers. */
 async function startEdge(env: NodeJS.ProcessEnv): Promise<{ url: string; process: ManagedProcess }> {
   const port = await freePort();
@@ -63,6 +74,8 @@ describe('edge agent from a bundle, offline', () => {
     ['/v1/models/flight-delay/versions/1/predict', { instances: [FLIGHT] }],
     ['/v1/models/penguin-species/predict', { instances: [PENGUIN] }],
     ['/v2/models/flight-delay/infer', infer],
+    // The version flag of the bundled flag set picks version 1 for this context.
+    ['/v1/models/flight-delay/predict', { instances: [FLIGHT], context: { targetingKey: 'u1', tier: 'old' } }],
     // Errors: the same status and body on both doors.
     ['/v1/models/flight-delay/predict', { instances: [{ ...FLIGHT, distance: 'far' }] }],
     ['/v1/models/nope/predict', { instances: [FLIGHT] }],
@@ -77,6 +90,9 @@ describe('edge agent from a bundle, offline', () => {
       await stack.waitForModel('flight-delay');
       await stack.waitForModel('penguin-species');
       await stack.waitForModel('flight-delay', '1');
+      const flags = join(dir, 'flags.json');
+      writeFileSync(flags, JSON.stringify(VERSION_FLAGS));
+      expect(stack.cli(['flags', 'apply', '-f', flags])).toMatchObject({ code: 0 });
       const made = stack.cli(
         ['edge', 'bundle', '--model', 'flight-delay', '--model', 'flight-delay@1', '--model', 'penguin-species'].concat(
           ['--out', bundle],
@@ -103,7 +119,8 @@ describe('edge agent from a bundle, offline', () => {
       const answer = await postJson(`${url}${path}`, body);
       expect({ path, ...withoutTraceId(answer) }).toEqual({ path, ...withoutTraceId(gatewayAnswers[i]) });
     }
-    expect(gatewayAnswers.map((a) => a.status)).toEqual([200, 200, 200, 200, 400, 404, 404]);
+    expect(gatewayAnswers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 400, 404, 404]);
+    expect(gatewayAnswers[4].body).toMatchObject({ version: '1', variant: 'old' });
   });
 
   it('describes the bundled models over OIP and reports what serves at GET /v1/edge/status', async () => {

@@ -148,11 +148,11 @@ export class EdgeDoor implements ModelDoor {
         return { version: this.currentOf(model), current: true };
       case 'version': {
         const manifest = this.source.manifest(model, route.version);
+        // In-process a version loads in milliseconds: the first request waits for it rather than being served by
+        // another version (the gateway, whose versions live on replicas, serves the current one instead).
         if (manifest && !rejectionReason(manifest)) {
-          if (this.versions.isWarm(manifest))
-            return { version: await this.versions.version(manifest), variant: route.variant, current: false };
-          // Warmed off the request's path; until then the site's current version answers, as the gateway does.
-          this.versions.version(manifest).catch(() => undefined);
+          const flagged = await this.versions.version(manifest).catch(() => undefined);
+          if (flagged) return { version: flagged, variant: route.variant, current: false };
         }
         return { version: this.currentOf(model), current: true };
       }

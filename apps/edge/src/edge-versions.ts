@@ -85,11 +85,6 @@ export class EdgeVersions {
     return loading;
   }
 
-  /** Whether the version is loaded and warm now, without loading it. */
-  isWarm(manifest: ModelManifest): boolean {
-    return this.warm.has(identity(manifest));
-  }
-
   /** Counts one request the current version answered; a failed probation switches back at once. */
   observe(model: string, version: string, failed: boolean): void {
     const serving = this.serving.get(model);
