@@ -45,4 +45,4 @@ const schema = z.object({
 });
 
 export type EdgeConfig = z.infer<typeof schema>;
-export const loadEdgeConfig = () => loadConfig(schema);
+export const loadEdgeConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(schema, env);
