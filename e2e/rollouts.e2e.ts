@@ -1,11 +1,11 @@
 // Progressive delivery end to end with the real services: the controller walks a canary of flight-delay v2 over v1
 // through its steps while a bounded load generator sends predicts, promotes it to serving; pauses (never promotes,
 // never aborts) an analysis that sees no traffic; and an abort puts every request back on stable.
-import { failingGraph, startStack, Stack, waitFor } from '@aviary/testing';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { startStack, Stack, waitFor } from '@aviary/testing';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLIGHT, getJson, postJson } from './support';
+import { FLIGHT, getJson, postJson, writeFaultyFlightDelay } from './support';
 
 const canary = {
   model: 'flight-delay',
@@ -177,15 +177,7 @@ describe('canary rollouts run by the controller', () => {
     // v3: v2's graph, failing at run time on flights longer than about 1,200 miles (an honest fault).
     const bundle = join(__dirname, '../models/flight-delay/2');
     const onnx = join(dir, 'faulty.onnx');
-    writeFileSync(
-      onnx,
-      failingGraph(readFileSync(join(bundle, 'model.onnx')), {
-        input: 'features',
-        column: 0,
-        above: 1,
-        output: 'probabilities',
-      }),
-    );
+    writeFaultyFlightDelay(onnx, 1);
     copyFileSync(join(bundle, 'feature-spec.json'), join(dir, 'feature-spec.json'));
     const pushed = stack.cli([
       'models',

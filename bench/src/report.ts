@@ -59,7 +59,7 @@ export interface TargetCheck {
   pass: boolean;
 }
 
-export type FigureUnit = 'req/s' | 'ops/s' | 'ms' | '%' | 'x';
+export type FigureUnit = 'req/s' | 'ops/s' | 'ms' | '%' | 'x' | 'MiB';
 
 /** One figure in every round, with its median and range over the rounds that have it. */
 export interface Figure {
@@ -320,6 +320,8 @@ export function figureValue(v: number, unit: FigureUnit): string {
       return `${v.toFixed(1)} %`;
     case 'x':
       return `${v.toFixed(2)} x`;
+    case 'MiB':
+      return `${v.toFixed(1)} MiB`;
   }
 }
 

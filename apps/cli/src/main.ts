@@ -380,6 +380,39 @@ schedule
     console.log(await withNats(nats(), (nc) => scheduleDeleteCommand(nc, name)));
   });
 
+const edge = program.command('edge').description('edge sites: what an edge agent serves offline');
+
+edge
+  .command('bundle')
+  .description(
+    'write a bundle directory an edge agent serves offline (AVIARY_EDGE_BUNDLE): graphs, specs, flags, checksums',
+  )
+  .requiredOption(
+    '--model <name[@version]>',
+    'a model to bundle (repeatable); its serving version unless @version',
+    collect,
+    [],
+  )
+  .option('--version <version>', 'the version of a single --model')
+  .requiredOption('--out <dir>', 'the bundle directory to write')
+  .option('--set <name>', 'the model flag set to bundle', DEFAULT_FLAG_SET)
+  .action(async (options: { model: string[]; version?: string; out: string; set: string }) => {
+    const { writeEdgeBundle } = await import('./commands/edge-bundle');
+    const lines = await withRegistry(nats(), (registry) =>
+      writeEdgeBundle(registry, {
+        models: options.model,
+        version: options.version,
+        out: options.out,
+        flagSet: options.set,
+      }),
+    );
+    for (const line of lines) console.log(line);
+  });
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function loadOrExit(): ReturnType<typeof loadCliConfig> {
   try {
     return loadCliConfig();

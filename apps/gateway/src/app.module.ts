@@ -14,7 +14,6 @@ import { GatewayReadiness } from './readiness';
 import { VariantMetricsServer } from './variant-metrics';
 import { ShadowTraffic } from './shadow-traffic';
 import { ErrorFilter } from './rest/error.filter';
-import { OipController } from './rest/oip.controller';
 import { DirectRoutes } from './rest/direct-routes';
 import { Ofrep } from './rest/ofrep';
 import { FlagSetsController } from './rest/flag-sets.controller';
@@ -29,14 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MessagingModule.forRoot({ url: config.NATS_URL, service: 'gateway' })],
-      controllers: [
-        HealthController,
-        OipController,
-        FlagSetsController,
-        RolloutsController,
-        ServingController,
-        BatchController,
-      ],
+      controllers: [HealthController, FlagSetsController, RolloutsController, ServingController, BatchController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ModelServices,

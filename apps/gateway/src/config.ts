@@ -1,5 +1,5 @@
 // Gateway configuration, from the environment.
-import { commonEnv, loadConfig, modelFlagSetEnv, port, positiveInt } from '@aviary/contracts';
+import { commonEnv, loadConfig, modelFlagSetEnv, port, positiveInt, restLimitsEnv } from '@aviary/contracts';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -7,7 +7,6 @@ const schema = z.object({
   ...modelFlagSetEnv,
   AVIARY_HTTP_PORT: port(8080),
   AVIARY_GRPC_PORT: port(8081),
-  AVIARY_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /** How long the gateway waits for the preprocessor or an inference replica before answering 504. */
   AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
   /** Most records that concurrent predict requests for one version share in a single downstream call. */
@@ -17,11 +16,7 @@ const schema = z.object({
   /** Most rows that concurrent OIP infer requests for one version share in a single inference call. */
   AVIARY_INFER_MAX_BATCH: positiveInt(64),
   /** Request limits (RequestLimits in @aviary/contracts): a request past one is answered 400/413 naming it. */
-  AVIARY_MAX_JSON_DEPTH: positiveInt(32),
-  AVIARY_MAX_PREDICT_RECORDS: positiveInt(10_000),
-  AVIARY_MAX_TENSOR_ELEMENTS: positiveInt(4 * 1024 * 1024),
-  // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
-  AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
+  ...restLimitsEnv,
   /** OFREP requests a second per client address (bursts of as many); past it 429 with Retry-After. 0: no limit. */
   AVIARY_OFREP_RATE_LIMIT: z.coerce.number().min(0).default(0),
 });

@@ -1,14 +1,6 @@
 // Open Inference Protocol use cases, shared by the REST and gRPC doors: they differ only in encoding.
 // Concurrent infer requests for one version are concatenated along dimension 0 into one inference call.
-import {
-  InferCommand,
-  InferResult,
-  rejectionReason,
-  ModelManifest,
-  Tensor,
-  TensorMetadata,
-  versionKey,
-} from '@aviary/contracts';
+import { InferCommand, InferResult, rejectionReason, ModelManifest, Tensor, versionKey } from '@aviary/contracts';
 import {
   batchesAlongRows,
   batchKey,
@@ -20,6 +12,7 @@ import {
   splitRows,
   tensorBytes,
 } from '@aviary/inference-engine';
+import { ModelMetadata, SERVER_METADATA } from '@aviary/rest-door';
 import { batchSizeCounter, runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
@@ -28,19 +21,6 @@ import { ModelCatalog } from './model-catalog';
 import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { observeArm } from './variant-metrics';
-
-export const SERVER_NAME = 'aviary';
-export const SERVER_VERSION = '0.1.0';
-
-export interface ModelMetadata {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
-  /** E.g. the class labels of a probability output rewritten from a ZipMap. */
-  parameters?: Record<string, unknown>;
-}
 
 const batchedRequests = batchSizeCounter(
   'aviary_infer_batched_requests_total',
@@ -79,7 +59,7 @@ export class InferenceService {
   }
 
   serverMetadata() {
-    return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data'] };
+    return SERVER_METADATA;
   }
 
   /** Ready when the services the gateway calls answer: the preprocessor and at least one inference replica. */

@@ -1,11 +1,11 @@
 // gateway: the public door. REST (Fastify) and gRPC in front of the services on NATS.
 import 'reflect-metadata';
-import { runService } from '@aviary/telemetry';
+import { installRequestTelemetry } from '@aviary/rest-door';
+import { createLogger, runService } from '@aviary/telemetry';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { ModelCatalog } from './model-catalog';
 import { DirectRoutes, serverWithDirectRoutes } from './rest/direct-routes';
-import { installRequestTelemetry } from './rest/request-telemetry';
 
 runService('gateway', () => {
   const config = loadGatewayConfig();
@@ -20,7 +20,7 @@ runService('gateway', () => {
       direct = app.get(DirectRoutes);
       const fastify = app.getHttpAdapter().getInstance();
       const catalog = app.get(ModelCatalog);
-      installRequestTelemetry(fastify, (name) => catalog.has(name));
+      installRequestTelemetry(fastify, { isModel: (name) => catalog.has(name), log: createLogger('gateway') });
     },
   };
 });

@@ -3,7 +3,14 @@
 // serving pointer names, and only once a replica has it warm.
 import { AviaryError, rejectionReason, ModelManifest, notFound, ServingPointer, versionKey } from '@aviary/contracts';
 import { NatsRpc } from '@aviary/messaging';
-import { compareVersions, ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
+import {
+  compareVersions,
+  knownVersion,
+  ManifestCache,
+  ModelRegistry,
+  servableVersion,
+  ServingPointers,
+} from '@aviary/model-registry';
 import { createLogger } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ModelServices } from './model-services';
@@ -52,16 +59,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The manifest for an explicit version, or for the serving version when none is named. */
   resolve(model: string, version?: string): ModelManifest {
-    if (version !== undefined) {
-      const manifest = this.manifest(model, version);
-      const rejected = rejectionReason(manifest);
-      if (rejected)
-        throw new AviaryError(
-          `${model} version ${version} was rejected by its quality gate: ${rejected}`,
-          'FAILED_PRECONDITION',
-        );
-      return manifest;
-    }
+    if (version !== undefined) return servableVersion(this.manifest(model, version));
     const serving = this.defaults.get(model);
     if (serving) return serving;
     if (!this.has(model)) throw notFound(`unknown model "${model}"`);
@@ -102,11 +100,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The manifest of an explicit version, rejected or not; an unknown model or version is NOT_FOUND. */
   manifest(model: string, version: string): ModelManifest {
-    const manifest = this.manifests.get(model, version);
-    if (manifest) return manifest;
-    const versions = this.versions(model);
-    if (versions.length === 0) throw notFound(`unknown model "${model}"`);
-    throw notFound(`model "${model}" has no version "${version}"; it has ${versions.join(', ')}`);
+    return knownVersion(this.manifests.get(model, version), { model, version, versions: this.versions(model) });
   }
 
   has(model: string): boolean {

@@ -7,8 +7,7 @@ import { counter, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { Histogram, Counter, MetricObjectWithValues, MetricValue } from 'prom-client';
-import { httpStatusOf } from './rest/http-status';
-import { Outcome, outcomeOfHttpStatus } from './request-metrics';
+import { httpStatusOf, Outcome, outcomeOfHttpStatus } from '@aviary/rest-door';
 
 const requests = counter('aviary_variant_requests_total', 'Flag-routed requests by model, variant, version, outcome', [
   'model',

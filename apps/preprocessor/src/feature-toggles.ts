@@ -1,14 +1,11 @@
-// A version's feature toggles (`enabledBy` in its feature spec), evaluated once per context run of a predict call
-// from the preprocessor's in-process copy of the model flag set. Toggles fail open: a missing set or flag, an
-// evaluation error or a result naming no variant leaves the feature on, so a typo or a broken set never silently
-// strips a feature from a deployed model; only a flag that answers `false` turns one off.
+// The preprocessor's feature toggles: @aviary/flags-engine's toggleRuns on its live copy of the model flag set,
+// counted by result and with each toggle failing open logged once.
 import { RequestContext } from '@aviary/contracts';
 import { ToggleRun } from '@aviary/features';
-import { FlagSetStore, StoredFlagSetLookup } from '@aviary/flags-engine';
+import { FlagSetStore, toggleRuns } from '@aviary/flags-engine';
 import { NatsRpc } from '@aviary/messaging';
 import { counter, createLogger } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EvaluationContext } from '@openfeature/core';
 import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
 
 const log = createLogger('preprocessor');
@@ -18,35 +15,6 @@ const evaluations = counter(
   'Feature toggle evaluations (one per toggle and context run), by result and the reason for it',
   ['model', 'version', 'flag', 'enabled', 'reason'],
 );
-
-export interface ToggleEvaluation {
-  flag: string;
-  enabled: boolean;
-  /** flagd's reason (STATIC, TARGETING_MATCH...), its error code, or FLAG_SET_MISSING / FLAG_SET_INVALID. */
-  reason: string;
-  /** On only because the flag could not be evaluated. */
-  failedOpen: boolean;
-}
-
-/** Each toggle's state for one evaluation context. */
-export function evaluateToggles(
-  lookup: StoredFlagSetLookup,
-  toggles: readonly string[],
-  context: RequestContext,
-): ToggleEvaluation[] {
-  if (!('set' in lookup)) {
-    const reason = 'missing' in lookup ? 'FLAG_SET_MISSING' : 'FLAG_SET_INVALID';
-    return toggles.map((flag) => ({ flag, enabled: true, reason, failedOpen: true }));
-  }
-  return toggles.map((flag) => {
-    // The context is parsed JSON, and JSON values are evaluation context values.
-    const result = lookup.set.resolve(flag, context as EvaluationContext, 'boolean');
-    if (result.errorCode) return { flag, enabled: true, reason: result.errorCode, failedOpen: true };
-    // No variant means "the caller's default" (a disabled flag, a null targeting result), and a toggle's is on.
-    const enabled = result.variant === undefined || result.value !== false;
-    return { flag, enabled, reason: result.reason ?? 'UNKNOWN', failedOpen: false };
-  });
-}
 
 @Injectable()
 export class FeatureToggles {
@@ -75,18 +43,15 @@ export class FeatureToggles {
     records: number;
     contexts?: readonly { context: RequestContext; records: number }[];
   }): ToggleRun[] {
-    const { model, version, toggles } = request;
+    const { model, version } = request;
     const flagSet = this.config.AVIARY_MODEL_FLAG_SET;
-    const lookup = this.store.lookup(flagSet);
-    const contexts = request.contexts ?? [{ context: {}, records: request.records }];
-    return contexts.map(({ context, records }) => {
-      const disabled = new Set<string>();
-      for (const { flag, enabled, reason, failedOpen } of evaluateToggles(lookup, toggles, context)) {
+    return toggleRuns({
+      ...request,
+      lookup: this.store.lookup(flagSet),
+      observe: ({ flag, enabled, reason, failedOpen }) => {
         evaluations.inc({ model, version, flag, enabled: String(enabled), reason });
-        if (!enabled) disabled.add(flag);
         if (failedOpen) this.reportFailOpen({ model, version, flag, flagSet, reason });
-      }
-      return { records, disabled };
+      },
     });
   }
 

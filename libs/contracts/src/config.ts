@@ -37,6 +37,16 @@ export const commonEnv = {
   OTEL_SERVICE_NAME: optional(z.string()),
 };
 
+/** A REST door's body size and request limits (RequestLimits): the gateway's and the edge agent's. */
+export const restLimitsEnv = {
+  AVIARY_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+  AVIARY_MAX_JSON_DEPTH: positiveInt(32),
+  AVIARY_MAX_PREDICT_RECORDS: positiveInt(10_000),
+  AVIARY_MAX_TENSOR_ELEMENTS: positiveInt(4 * 1024 * 1024),
+  // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
+  AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
+};
+
 export class ConfigError extends Error {}
 
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {

@@ -17,9 +17,10 @@ export const subjects = {
   variantMetrics: (model: string) => `${PREFIX}.ab.${model}`,
   /**
    * Site telemetry (prediction logs, metric summaries) published at a leaf site: stored there in
-   * streams.siteTelemetry and sourced into the hub's streams.telemetry, so it survives a link outage.
+   * streams.siteTelemetry and sourced into the hub's streams.telemetry, so it survives a link outage. `events`: the
+   * edge agent's update decisions (a version switched to, refused, rolled back).
    */
-  telemetry: (site: string, kind: 'predictions' | 'metrics') => `${PREFIX}.telemetry.${site}.${kind}`,
+  telemetry: (site: string, kind: 'predictions' | 'metrics' | 'events') => `${PREFIX}.telemetry.${site}.${kind}`,
   /** Every gateway replica answers (no queue group): its shadow comparisons of one model (shadowSummarySchema). */
   shadowMetrics: (model: string) => `${PREFIX}.shadow.${model}`,
 

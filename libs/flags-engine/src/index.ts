@@ -10,3 +10,4 @@ export * from './flag-resolution';
 export * from './provider';
 export * from './model-flags';
 export * from './header-context';
+export * from './feature-toggles';

@@ -3,3 +3,4 @@ export * from './serving-version';
 export * from './manifest-cache';
 export * from './version-status';
 export * from './serving-pointers';
+export * from './requested-version';

@@ -1,7 +1,8 @@
 // Process lifecycle shared by every service: tracing before Nest, Fastify HTTP, graceful SIGTERM/SIGINT.
-import { DynamicModule, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+// Nest's core and its Fastify adapter load when a service starts, not when this library is imported: the edge agent
+// uses the library without Nest, and those two cost it about a second of cold start on a busy 2-core machine.
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@aviary/contracts';
 import { LevelWithSilent } from 'pino';
 import { createLogger, Logger, setLogLevel } from './logger';
@@ -38,6 +39,10 @@ async function start(name: string, define: () => ServiceDefinition, log: Logger)
   setLogLevel(definition.config.LOG_LEVEL);
   const tracing = startTracing(name, definition.config);
   initMetrics(name);
+  const [{ NestFactory }, { FastifyAdapter }] = await Promise.all([
+    import('@nestjs/core'),
+    import('@nestjs/platform-fastify'),
+  ]);
   const app = await NestFactory.create<NestFastifyApplication>(
     definition.module,
     new FastifyAdapter(definition.fastify),

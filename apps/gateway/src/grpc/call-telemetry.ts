@@ -4,7 +4,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { AviaryError } from '@aviary/contracts';
 import { createLogger } from '@aviary/telemetry';
 import { context, propagation, SpanKind, SpanStatusCode, TextMapGetter, trace } from '@opentelemetry/api';
-import { Outcome, requestDuration, requestsTotal } from '../request-metrics';
+import { Outcome, requestDuration, requestsTotal } from '@aviary/rest-door';
 import { GrpcFailure, grpcFailureOf } from './grpc-status';
 
 const log = createLogger('gateway');

@@ -1,13 +1,11 @@
 // Every REST error leaves as {"error": "..."} (a rejected flag set or rollout adds every "problems" entry) with the
 // status its code maps to, marked on the request's span and logged under its trace id. (OFREP's routes answer in
 // their own shape from the direct routes.)
-import { AviaryError, toAviaryError } from '@aviary/contracts';
 import { FlagSetRejected } from '@aviary/flags-engine';
+import { RestFailure, restFailureOf as aviaryFailureOf, telemetryOf } from '@aviary/rest-door';
 import { RolloutRejected } from '@aviary/rollout';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { httpStatusOf } from './http-status';
-import { telemetryOf } from './request-telemetry';
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -28,13 +26,6 @@ export function restBodyOf(failure: RestFailure, thrown: unknown) {
   return { error: failure.message, ...(rejected && { problems: thrown.problems }) };
 }
 
-export interface RestFailure {
-  status: number;
-  message: string;
-  /** Set when the error was not one the code raised on purpose: logged with its stack, never sent. */
-  unexpected?: unknown;
-}
-
 export function restFailureOf(thrown: unknown, traceId: string | undefined): RestFailure {
   // Nest hands Fastify's own errors (malformed JSON, body too large) to this filter as HttpExceptions too.
   if (thrown instanceof HttpException) {
@@ -50,10 +41,5 @@ export function restFailureOf(thrown: unknown, traceId: string | undefined): Res
           thrown.message);
     return { status, message: String(message) };
   }
-  const error: AviaryError = toAviaryError(thrown, { log: 'the gateway log', traceId });
-  return {
-    status: httpStatusOf(error.code),
-    message: error.message,
-    ...(!(thrown instanceof AviaryError) && { unexpected: thrown }),
-  };
+  return aviaryFailureOf(thrown, traceId, 'gateway');
 }

@@ -17,7 +17,7 @@ import { IncomingHttpHeaders } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { countOfrepAnswer } from '../flag-metrics';
 import { GatewayFlagSets } from '../gateway-flag-sets';
-import type { RestFailure } from './error.filter';
+import type { RestFailure } from '@aviary/rest-door';
 
 export const OFREP_PATH = '/ofrep/v1/evaluate/flags';
 export const FLAG_SET_HEADER = 'aviary-flag-set';

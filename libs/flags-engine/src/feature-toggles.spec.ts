@@ -1,5 +1,5 @@
-import { FlagSet } from '@aviary/flags-engine';
 import { evaluateToggles } from './feature-toggles';
+import { FlagSet } from './flag-set';
 
 const set = FlagSet.parse(
   JSON.stringify({

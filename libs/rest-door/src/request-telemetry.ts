@@ -1,14 +1,12 @@
 // One SERVER span per REST request (continuing the caller's W3C trace when it sends one), request metrics by route
 // and model, and a log line for each failed request under its trace id. The request's work runs inside the span's
 // context, so every NATS call becomes its child.
-import { createLogger } from '@aviary/telemetry';
+import type { Logger } from '@aviary/telemetry';
 import { Context, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
-import type { RestFailure } from './error.filter';
-import { outcomeOfHttpStatus, requestDuration, requestsTotal } from '../request-metrics';
-
-const log = createLogger('gateway');
+import { outcomeOfHttpStatus, requestDuration, requestsTotal } from './request-metrics';
+import type { RestFailure } from './rest-failure';
 
 export interface RequestStart {
   method: string;
@@ -20,8 +18,13 @@ export interface RequestStart {
   model?: string;
 }
 
-/** Keeps label values to registered names: a made-up name in a URL must not mint a new metric series. */
-export type ModelNameCheck = (name: string) => boolean;
+/** The door's side of its requests' telemetry. */
+export interface TelemetryScope {
+  /** Keeps label values to registered names: a made-up name in a URL must not mint a new metric series. */
+  isModel(name: string): boolean;
+  /** Where failed requests are logged. */
+  log: Logger;
+}
 
 export class RequestTelemetry {
   /** The context to run the request's work in. */
@@ -32,7 +35,7 @@ export class RequestTelemetry {
 
   constructor(
     private readonly start: RequestStart,
-    isModel: ModelNameCheck,
+    private readonly scope: TelemetryScope,
   ) {
     const parent = propagation.extract(context.active(), start.headers);
     this.span = trace.getTracer('aviary').startSpan(
@@ -44,7 +47,7 @@ export class RequestTelemetry {
       parent,
     );
     this.context = trace.setSpan(parent, this.span);
-    this.label = start.model && isModel(start.model) ? start.model : '';
+    this.label = start.model && scope.isModel(start.model) ? start.model : '';
     this.stopTimer = requestDuration.startTimer({ route: start.route, model: this.label });
   }
 
@@ -56,6 +59,7 @@ export class RequestTelemetry {
   failed({ status, message, unexpected }: RestFailure): void {
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     const { method, route, model } = this.start;
+    const log = this.scope.log;
     context.with(this.context, () => {
       if (unexpected !== undefined) log.error({ method, route, model, status, err: unexpected }, 'unexpected error');
       else log[status >= 500 ? 'warn' : 'info']({ method, route, model, status, error: message }, 'request failed');
@@ -79,7 +83,7 @@ const TELEMETRY = Symbol('aviary.requestTelemetry');
 type TracedRequest = FastifyRequest & { [TELEMETRY]?: RequestTelemetry };
 
 /** Request telemetry for every route Fastify serves, as hooks: cheaper than a Nest interceptor (no rxjs). */
-export function installRequestTelemetry(fastify: FastifyInstance, isModel: ModelNameCheck): void {
+export function installRequestTelemetry(fastify: FastifyInstance, scope: TelemetryScope): void {
   fastify.addHook('onRequest', (request: TracedRequest, _reply, done) => {
     const telemetry = new RequestTelemetry(
       {
@@ -89,7 +93,7 @@ export function installRequestTelemetry(fastify: FastifyInstance, isModel: Model
         headers: request.headers,
         model: (request.params as Record<string, string> | undefined)?.model,
       },
-      isModel,
+      scope,
     );
     request[TELEMETRY] = telemetry;
     // Fastify binds body parsing and the handler to the async context they start in: this one.
