@@ -11,3 +11,5 @@ export * from './rollout-store';
 export * from './leader-lease';
 export * from './metric-provider';
 export * from './rollout-view';
+export * from './shadow-metrics';
+export * from './webhooks';

@@ -5,6 +5,7 @@ import type { AnalysisMetric } from './rollout-document';
 import type { DueMeasurement } from './rollout-machine';
 import type { MetricSnapshot } from './variant-report';
 import { PrometheusProvider, QuerySource } from './prometheus';
+import { isShadowMetric } from './shadow-metrics';
 
 export interface MeasurementTarget {
   model: string;
@@ -23,8 +24,9 @@ export interface MetricProvider {
   read(target: MeasurementTarget, due: DueMeasurement): Promise<Reading>;
 }
 
-export const providerKey = (metric: AnalysisMetric): 'builtin' | 'prometheus' =>
-  'builtin' in metric.provider ? 'builtin' : 'prometheus';
+/** Which provider reads a metric: the shadow metrics are built-in but read the gateways' shadow tallies. */
+export const providerKey = (metric: AnalysisMetric): 'builtin' | 'shadow' | 'prometheus' =>
+  'builtin' in metric.provider ? (isShadowMetric(metric.provider.builtin.metric) ? 'shadow' : 'builtin') : 'prometheus';
 
 /** The gateways' per-variant series of one model, one list per replica (subjects.variantMetrics). */
 export type SeriesSource = (model: string) => Promise<MetricSnapshot[][]>;
@@ -50,6 +52,7 @@ export class BuiltinMetricProvider implements MetricProvider {
     if (due.prime) return { reading: totals };
     const before = (due.baseline ?? {}) as Record<string, VersionTotals>;
     const { metric, version } = due.metric.provider.builtin;
+    if (isShadowMetric(metric)) throw new Error(`metric ${due.metric.name} is read by the ShadowMetricProvider`);
     const measured = version === 'stable' ? target.stable : target.candidate;
     const result = builtinMetric(
       metric,

@@ -4,6 +4,8 @@
 import { AviaryError, modelNameSchema, modelVersionSchema } from '@aviary/contracts';
 import { z } from 'zod';
 import { conditionProblems } from './condition';
+import { SHADOW_METRICS } from './shadow-metrics';
+import { WEBHOOK_EVENT_FILTERS } from './webhooks';
 
 /** A problem of a rejected document (or of its apply), with the JSON path it is at. */
 export interface RolloutProblem {
@@ -49,12 +51,16 @@ export const BUILTIN_METRICS = [
   'latency-p99',
   'request-count',
   'psi',
+  ...SHADOW_METRICS,
 ] as const;
 export type BuiltinMetricName = (typeof BUILTIN_METRICS)[number];
 
 const builtinProvider = z.strictObject({
   metric: z.enum(BUILTIN_METRICS),
-  /** Whose series: the candidate's (default) or stable's. `psi` always compares the candidate with stable. */
+  /**
+   * Whose series: the candidate's (default) or stable's. `psi` and the shadow metrics always compare the candidate
+   * with stable.
+   */
   version: z.enum(['candidate', 'stable']).default('candidate'),
 });
 
@@ -112,11 +118,9 @@ const analysisSchema = z
   })
   .refine((a) => (a.templates?.length ?? 0) + (a.metrics?.length ?? 0) > 0, 'an analysis needs templates or metrics');
 
-const stepSchema = z.union([
-  z.strictObject({ setWeight: z.number().int().min(0).max(100) }),
-  z.strictObject({ pause: z.strictObject({ duration: duration.optional() }) }),
-  z.strictObject({ analysis: analysisSchema }),
-]);
+const pauseStep = z.strictObject({ pause: z.strictObject({ duration: duration.optional() }) });
+const analysisStep = z.strictObject({ analysis: analysisSchema });
+const stepSchema = z.union([z.strictObject({ setWeight: z.number().int().min(0).max(100) }), pauseStep, analysisStep]);
 
 /** Requests whose evaluation context attribute equals one of the values go to the candidate whatever the weight. */
 const matchSchema = z.strictObject({
@@ -124,18 +128,44 @@ const matchSchema = z.strictObject({
   values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
 });
 
+const canarySchema = z.strictObject({
+  steps: z.array(stepSchema).min(1),
+  /** Background analysis: runs from the first step until the rollout ends. */
+  analysis: analysisSchema.optional(),
+  match: z.array(matchSchema).optional(),
+  /** Also mirror this share of stable's requests to the candidate while the canary runs (for shadow metrics). */
+  shadow: z.strictObject({ percent: z.number().min(1).max(100) }).optional(),
+});
+
+/** The candidate only shadows: it takes no traffic, a share of stable's requests is mirrored to it and compared. */
+const shadowStrategySchema = z.strictObject({
+  percent: z.number().min(1).max(100),
+  /** Pauses and analyses of the shadow figures; a shadow rollout never sets a weight. */
+  steps: z.array(z.union([pauseStep, analysisStep])).min(1),
+  /** When the steps pass: `manual` (default) pauses until `aviary rollout promote`; `auto` serves the candidate. */
+  promote: z.enum(['manual', 'auto']).default('manual'),
+});
+
+/** Where the leader POSTs the rollout's history events (with the controller's AVIARY_ROLLOUT_WEBHOOKS). */
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  /** History kinds (applied, step, measurement, phase, command) or phases (Progressing, Paused, Healthy, Degraded). */
+  events: z.array(z.enum(WEBHOOK_EVENT_FILTERS)).min(1).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type Webhook = z.infer<typeof webhookSchema>;
+
 export const rolloutDocumentSchema = z.strictObject({
   model: modelNameSchema,
   candidate: modelVersionSchema,
   analysisTemplates: z.record(z.string(), z.strictObject({ metrics: z.array(metricSchema).min(1) })).optional(),
-  strategy: z.strictObject({
-    canary: z.strictObject({
-      steps: z.array(stepSchema).min(1),
-      /** Background analysis: runs from the first step until the rollout ends. */
-      analysis: analysisSchema.optional(),
-      match: z.array(matchSchema).optional(),
-    }),
-  }),
+  strategy: z
+    .strictObject({ canary: canarySchema.optional(), shadow: shadowStrategySchema.optional() })
+    .refine(
+      (s) => Object.values(s).filter((v) => v !== undefined).length === 1,
+      'a strategy is exactly one of canary, shadow',
+    ),
+  notifications: z.strictObject({ webhooks: z.array(webhookSchema).min(1) }).optional(),
 });
 
 export type RolloutDocument = z.infer<typeof rolloutDocumentSchema>;
@@ -171,6 +201,11 @@ export interface RolloutSpec {
   steps: RolloutStep[];
   background: AnalysisMetric[];
   match: { attribute: string; values: (string | number | boolean)[] }[];
+  /** `shadow`: the candidate takes no traffic (no version flag), only mirrored requests. */
+  strategy: 'canary' | 'shadow';
+  /** The share of stable's requests mirrored to the candidate while the rollout is active. */
+  shadow?: { percent: number };
+  webhooks: Webhook[];
   /** The document as applied, kept to show and to re-apply. */
   document: RolloutDocument;
 }
@@ -212,24 +247,45 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
       return resolveMetric(m);
     });
   };
-  const canary = document.strategy.canary;
-  const steps = canary.steps.map((step, i): RolloutStep => {
-    if ('setWeight' in step) return { kind: 'setWeight', weight: step.setWeight };
-    if ('pause' in step)
-      return step.pause.duration === undefined
-        ? { kind: 'pause' }
-        : { kind: 'pause', durationMs: durationMs(step.pause.duration) };
-    return { kind: 'analysis', metrics: resolve(step.analysis, `strategy.canary.steps.${i}.analysis`, false) };
-  });
-  const background = canary.analysis ? resolve(canary.analysis, 'strategy.canary.analysis', true) : [];
-  if (problems.length) throw new RolloutRejected(problems);
-  return {
+  const { canary, shadow } = document.strategy;
+  const resolveSteps = (steps: z.infer<typeof stepSchema>[], path: string) =>
+    steps.map((step, i): RolloutStep => {
+      if ('setWeight' in step) return { kind: 'setWeight', weight: step.setWeight };
+      if ('pause' in step)
+        return step.pause.duration === undefined
+          ? { kind: 'pause' }
+          : { kind: 'pause', durationMs: durationMs(step.pause.duration) };
+      return { kind: 'analysis', metrics: resolve(step.analysis, `${path}.${i}.analysis`, false) };
+    });
+  const common = {
     model: document.model,
     candidate: document.candidate,
+    webhooks: document.notifications?.webhooks ?? [],
+    document,
+  };
+  if (shadow) {
+    const steps = resolveSteps(shadow.steps, 'strategy.shadow.steps');
+    if (problems.length) throw new RolloutRejected(problems);
+    return {
+      ...common,
+      strategy: 'shadow',
+      // A manual promotion is an indefinite pause after the last step: `aviary rollout promote` ends it.
+      steps: shadow.promote === 'manual' ? [...steps, { kind: 'pause' }] : steps,
+      background: [],
+      match: [],
+      shadow: { percent: shadow.percent },
+    };
+  }
+  const steps = resolveSteps(canary!.steps, 'strategy.canary.steps');
+  const background = canary!.analysis ? resolve(canary!.analysis, 'strategy.canary.analysis', true) : [];
+  if (problems.length) throw new RolloutRejected(problems);
+  return {
+    ...common,
+    strategy: 'canary',
     steps,
     background,
-    match: canary.match ?? [],
-    document,
+    match: canary!.match ?? [],
+    ...(canary!.shadow && { shadow: canary!.shadow }),
   };
 }
 

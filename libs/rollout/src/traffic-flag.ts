@@ -5,7 +5,7 @@
 // stable listed first a key is on the canary exactly when its bucket is >= 100 - weight: it stays put while the weight
 // holds, and as the weight grows keys only move from stable to the canary. A request without a targeting key matches
 // no bucket (flagd answers the default, stable); the gateway gives such a request a random key for this flag.
-import { modelVersionFlag } from '@aviary/contracts';
+import { modelShadowFlag, modelVersionFlag } from '@aviary/contracts';
 import type { RolloutActions } from './rollout-machine';
 
 export type RolloutTraffic = NonNullable<RolloutActions['traffic']>;
@@ -22,10 +22,30 @@ export function rolloutFlag(traffic: RolloutTraffic): object {
   };
 }
 
+/**
+ * The model's shadow flag in the reserved set: every request stable answers is in the sample with the share asked
+ * (the gateway's inShadowSample), and operators' own shadow flag, in their set, wins over it.
+ */
+export function rolloutShadowFlag(traffic: RolloutTraffic & { shadow: { percent: number } }): object {
+  return {
+    state: 'ENABLED',
+    variants: { shadow: { version: traffic.canary, percent: traffic.shadow.percent } },
+    defaultVariant: 'shadow',
+    metadata: { managedBy: 'rollout-controller' },
+  };
+}
+
 /** The reserved set's whole document for the active rollouts, keyed by model (stable JSON: same traffic, same text). */
 export function rolloutFlagDocument(traffic: ReadonlyMap<string, RolloutTraffic>): string {
   const flags = Object.fromEntries(
-    [...traffic].sort(([a], [b]) => a.localeCompare(b)).map(([model, t]) => [modelVersionFlag(model), rolloutFlag(t)]),
+    [...traffic]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([model, t]): [string, object][] => [
+        ...(t.versionFlag === false ? [] : [[modelVersionFlag(model), rolloutFlag(t)] as [string, object]]),
+        ...(t.shadow
+          ? [[modelShadowFlag(model), rolloutShadowFlag({ ...t, shadow: t.shadow })] as [string, object]]
+          : []),
+      ]),
   );
   return JSON.stringify({ flags }, null, 2);
 }
