@@ -50,7 +50,8 @@ describe('shadow rollouts', () => {
           context: { targetingKey: `user-${i}` },
         });
         expect(status).toBe(200);
-        const { traceId: _traceId, ...rest } = body;
+        const { traceId, ...rest } = body;
+        expect(traceId).toMatch(/^[0-9a-f]{32}$/);
         return rest;
       }),
     );

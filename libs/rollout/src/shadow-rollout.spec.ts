@@ -70,7 +70,7 @@ describe('the shadow strategy', () => {
       kind: 'analysis',
       metrics: [{ name: 'shadow-agreement', provider: { builtin: { metric: 'shadow-agreement' } } }],
     });
-    const { interval: _interval, ...noInterval } = agreement;
+    const noInterval = { ...agreement, interval: undefined };
     expect(problemsOf(shadowDocument({ percent: 10, steps: [{ analysis: { metrics: [noInterval] } }] }))).toEqual([
       expect.objectContaining({ message: expect.stringMatching(/needs an interval/) }),
     ]);
