@@ -91,6 +91,15 @@ async function versionsOf(url: string, keys: readonly string[], concurrency: num
   return versions;
 }
 
+/** The gateway's count of requests whose flagged version was not warm, served by the serving version instead. */
+async function fallbacks(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...text.matchAll(/^aviary_version_flag_fallbacks_total\{[^}]*\} (\d+)/gm)].reduce(
+    (n, m) => n + Number(m[1]),
+    0,
+  );
+}
+
 async function stickiness(stack: Stack, admin: Admin, keyCount: number, concurrency: number): Promise<string[]> {
   const url = stack.gateway.httpUrl;
   const keys = Array.from({ length: keyCount }, (_, i) => `user-${i}`);
@@ -102,8 +111,10 @@ async function stickiness(stack: Stack, admin: Admin, keyCount: number, concurre
     if (i > 0) await admin.command('promote');
     await admin.until(`weight ${weight}`, (s) => s.phase === 'Paused' && s.weight === weight);
     progress(`stickiness: ${keyCount} keys twice at ${weight} %`);
+    const fallbacksBefore = await fallbacks(url);
     const first = await versionsOf(url, keys, concurrency);
     const again = await versionsOf(url, keys, concurrency);
+    const fellBack = (await fallbacks(url)) - fallbacksBefore;
     const flipped = first.filter((v, k) => v !== again[k]).length;
     const failed = first.filter((v) => v === null).length;
     const onCanary = first.filter((v) => v === '2').length;
@@ -116,7 +127,8 @@ async function stickiness(stack: Stack, admin: Admin, keyCount: number, concurre
     }
     lines.push(
       `weight ${weight} %: ${onCanary} of ${keyCount} keys on the canary (${((100 * onCanary) / keyCount).toFixed(1)} %), ` +
-        `${flipped} changed version between repeats, ${failed} failed${moves}`,
+        `${flipped} changed version between repeats, ${failed} failed, ${fellBack} served by stable as the canary ` +
+        `looked cold to the gateway${moves}`,
     );
     previous = first;
   }

@@ -23,11 +23,11 @@ const schema = z.object({
   /** Webhooks for every rollout's events, besides those a document lists. */
   AVIARY_ROLLOUT_WEBHOOKS: webhooks,
   /** Each webhook POST's timeout. */
-  AVIARY_ROLLOUT_WEBHOOK_TIMEOUT_MS: positiveInt(2000),
+  AVIARY_WEBHOOK_TIMEOUT_MS: positiveInt(2000),
   /** Retries of a failed POST (backoff from 250 ms, doubling), after which the delivery is given up and logged. */
-  AVIARY_ROLLOUT_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  AVIARY_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   /** Most webhook deliveries queued on the leader; past it an event is dropped, counted and logged. */
-  AVIARY_ROLLOUT_WEBHOOK_QUEUE: positiveInt(1000),
+  AVIARY_WEBHOOK_QUEUE: positiveInt(1000),
 });
 
 export type RolloutControllerConfig = z.infer<typeof schema>;

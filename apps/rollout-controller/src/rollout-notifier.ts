@@ -22,9 +22,9 @@ export class RolloutNotifier implements OnApplicationShutdown {
   constructor(@Inject(ROLLOUT_CONTROLLER_CONFIG) private readonly config: RolloutControllerConfig) {
     this.queue = new WebhookQueue({
       post: fetchWebhookPost,
-      capacity: config.AVIARY_ROLLOUT_WEBHOOK_QUEUE,
-      timeoutMs: config.AVIARY_ROLLOUT_WEBHOOK_TIMEOUT_MS,
-      retries: config.AVIARY_ROLLOUT_WEBHOOK_RETRIES,
+      capacity: config.AVIARY_WEBHOOK_QUEUE,
+      timeoutMs: config.AVIARY_WEBHOOK_TIMEOUT_MS,
+      retries: config.AVIARY_WEBHOOK_RETRIES,
       backoffMs: 250,
       onDelivered: () => deliveries.inc({ outcome: 'delivered' }),
       onLoss: ({ url, event, reason, dropped }) => {
