@@ -5,8 +5,10 @@
 // canary and a 50/50 canary with 10 % shadow, each as a ratio to the same predict with no rollout in the same round.
 // Usage: npm run build && npm run bench:rollout [-- --rounds 3 --reaction-rounds 5 --keys 10000 --duration 5
 //        --concurrency 32]
-import { failingGraph, startStack, Stack, workspaceRoot } from '@aviary/testing';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { FlagSet, routeModel } from '@aviary/flags-engine';
+import { rolloutFlagDocument } from '@aviary/rollout';
+import { pushFaultyFlightDelay, startStack, Stack } from '@aviary/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -100,6 +102,27 @@ async function fallbacks(url: string): Promise<number> {
   );
 }
 
+/**
+ * Waits until the gateway routes 200 probe keys as the rollout flag at `weight` does when evaluated here, so a pass
+ * never straddles a flag change that is still on its way (the flags service, KV, the gateway's watch).
+ */
+async function gatewayAt(url: string, weight: number): Promise<void> {
+  const flag = { stable: '1', canary: '2', weight, match: [] };
+  const set = FlagSet.parse(rolloutFlagDocument(new Map([[MODEL, flag]])));
+  const probes = Array.from({ length: 200 }, (_, i) => `probe-${i}`);
+  const expected = probes.map((targetingKey) => {
+    const route = routeModel(set, MODEL, { targetingKey });
+    return route.kind === 'version' ? route.version : '1';
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const seen = await versionsOf(url, probes, 8);
+    if (seen.every((v, i) => v === expected[i])) return;
+    if (Date.now() > deadline) throw new Error(`the gateway did not route at ${weight} % within 30 s`);
+    await pause(200);
+  }
+}
+
 async function stickiness(stack: Stack, admin: Admin, keyCount: number, concurrency: number): Promise<string[]> {
   const url = stack.gateway.httpUrl;
   const keys = Array.from({ length: keyCount }, (_, i) => `user-${i}`);
@@ -110,6 +133,7 @@ async function stickiness(stack: Stack, admin: Admin, keyCount: number, concurre
   for (const [i, weight] of WEIGHTS.entries()) {
     if (i > 0) await admin.command('promote');
     await admin.until(`weight ${weight}`, (s) => s.phase === 'Paused' && s.weight === weight);
+    await gatewayAt(url, weight);
     progress(`stickiness: ${keyCount} keys twice at ${weight} %`);
     const fallbacksBefore = await fallbacks(url);
     const first = await versionsOf(url, keys, concurrency);
@@ -237,25 +261,6 @@ async function reactionRound(stack: Stack, admin: Admin, round: number): Promise
   return { seconds: (lastBad - firstBad) / 1000, bad };
 }
 
-async function pushFaultyVersion(stack: Stack, dir: string): Promise<void> {
-  const bundle = join(workspaceRoot(), 'models/flight-delay/2');
-  const onnx = join(dir, 'faulty.onnx');
-  writeFileSync(
-    onnx,
-    failingGraph(readFileSync(join(bundle, 'model.onnx')), {
-      input: 'features',
-      column: 0,
-      above: 1,
-      output: 'probabilities',
-    }),
-  );
-  copyFileSync(join(bundle, 'feature-spec.json'), join(dir, 'feature-spec.json'));
-  const args = ['models', 'push', onnx, '--name', MODEL, '--version', '3', '--spec', join(dir, 'feature-spec.json')];
-  const pushed = stack.cli([...args, '--no-serve']);
-  if (pushed.code !== 0) throw new Error(`pushing the faulty version failed: ${pushed.stderr}`);
-  await stack.waitForModel(MODEL, '3');
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -292,7 +297,7 @@ async function main(): Promise<number> {
     const throughput = await cost(stack, admin, rounds, durationMs, concurrency);
 
     progress('pushing a faulty version 3 (v2 failing on long flights)');
-    await pushFaultyVersion(stack, dir);
+    await pushFaultyFlightDelay(stack, dir, '3');
     const reactions: { seconds: number; bad: number }[] = [];
     for (let r = 0; r < reactionRounds; r++) {
       progress(`reaction round ${r + 1}/${reactionRounds}`);

@@ -2,8 +2,7 @@
 // Prometheus: each replica's counters are cumulative since it started, so a measurement is the difference between
 // the totals at the start of its interval and at its end, per version.
 import { latencyQuantilesMs, MetricSnapshot } from './variant-report';
-import type { BuiltinMetricName } from './rollout-document';
-import type { ShadowMetricName } from './shadow-metrics';
+import type { BuiltinMetricName, ShadowMetricName } from './rollout-document';
 
 /**
  * One version's cumulative series summed over the replicas. Buckets are cumulative counts by upper bound, the bound

@@ -150,3 +150,40 @@ describe('candidateProblems', () => {
     ).toMatch(/must differ from stable/);
   });
 });
+
+describe('the shadow strategy document', () => {
+  const agreement = { ...successRate, name: 'shadow-agreement', successCondition: 'result >= 0.9' };
+  const shadowDoc = (shadow: object) => ({ model: 'flight-delay', candidate: '2', strategy: { shadow } });
+
+  it('is exactly one of canary and shadow, with only pauses and analyses as steps', () => {
+    expect(problemsOf({ model: 'flight-delay', candidate: '2', strategy: {} })).toEqual([
+      { path: 'strategy', message: 'a strategy is exactly one of canary, shadow' },
+    ]);
+    expect(
+      problemsOf({
+        model: 'flight-delay',
+        candidate: '2',
+        strategy: { canary: { steps: [{ setWeight: 10 }] }, shadow: { percent: 10, steps: [{ pause: {} }] } },
+      }),
+    ).toEqual([{ path: 'strategy', message: 'a strategy is exactly one of canary, shadow' }]);
+    const problems = problemsOf(shadowDoc({ percent: 0, steps: [{ setWeight: 10 }], promote: 'later' }));
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'strategy.shadow.percent',
+      'strategy.shadow.promote',
+      'strategy.shadow.steps.0',
+    ]);
+  });
+
+  it('accepts the shadow metrics by name, each needing an interval like any built-in metric', () => {
+    const spec = parseRolloutDocument(shadowDoc({ percent: 10, steps: [{ analysis: { metrics: [agreement] } }] }));
+    expect(spec).toMatchObject({ strategy: 'shadow', shadow: { percent: 10 }, match: [], background: [] });
+    expect(spec.steps[0]).toMatchObject({
+      kind: 'analysis',
+      metrics: [{ name: 'shadow-agreement', provider: { builtin: { metric: 'shadow-agreement' } } }],
+    });
+    const noInterval = { ...agreement, interval: undefined };
+    expect(problemsOf(shadowDoc({ percent: 10, steps: [{ analysis: { metrics: [noInterval] } }] }))).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/needs an interval/) }),
+    ]);
+  });
+});

@@ -4,7 +4,6 @@
 import { AviaryError, modelNameSchema, modelVersionSchema } from '@aviary/contracts';
 import { z } from 'zod';
 import { conditionProblems } from './condition';
-import { SHADOW_METRICS } from './shadow-metrics';
 import { WEBHOOK_EVENT_FILTERS } from './webhooks';
 
 /** A problem of a rejected document (or of its apply), with the JSON path it is at. */
@@ -42,6 +41,19 @@ const duration = z
 const condition = z.string().superRefine((source, ctx) => {
   for (const message of conditionProblems(source)) ctx.addIssue({ code: 'custom', message });
 });
+
+/** Built-in metrics read from the gateways' shadow tallies (shadow-metrics.ts), not their per-version series. */
+export const SHADOW_METRICS = [
+  'shadow-agreement',
+  'shadow-score-diff',
+  'shadow-psi',
+  'shadow-error-rate',
+  'shadow-latency-p95',
+] as const;
+export type ShadowMetricName = (typeof SHADOW_METRICS)[number];
+
+export const isShadowMetric = (name: string): name is ShadowMetricName =>
+  (SHADOW_METRICS as readonly string[]).includes(name);
 
 export const BUILTIN_METRICS = [
   'success-rate',

@@ -1,8 +1,8 @@
 import { ShadowPairSummary, ShadowSummary } from '@aviary/contracts';
-import { parseRolloutDocument } from './rollout-document';
+import { parseRolloutDocument, ShadowMetricName } from './rollout-document';
 import { advance, dueMeasurements, startRollout } from './rollout-machine';
 import { ShadowTally } from './shadow-comparison';
-import { ShadowMetricName, ShadowMetricProvider } from './shadow-metrics';
+import { ShadowMetricProvider } from './shadow-metrics';
 
 const BOUNDS = [0.005, 0.01, 0.05];
 const target = { model: 'flight-delay', stable: '1', candidate: '2' };

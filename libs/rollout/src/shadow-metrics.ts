@@ -4,21 +4,10 @@
 // histogram counts included, so `shadow-psi` is the PSI of the interval's scores, not of everything since the start.
 import type { ShadowPairSummary, ShadowSummary } from '@aviary/contracts';
 import type { MetricValue } from './builtin-metrics';
-import type { MeasurementTarget, MetricProvider, Reading } from './metric-provider';
+import { gatherReplicas, MeasurementTarget, MetricProvider, Reading } from './metric-provider';
+import { isShadowMetric, ShadowMetricName } from './rollout-document';
 import type { DueMeasurement } from './rollout-machine';
 import { mergeShadowPairs, shadowPairDelta, shadowRow } from './shadow-comparison';
-
-export const SHADOW_METRICS = [
-  'shadow-agreement',
-  'shadow-score-diff',
-  'shadow-psi',
-  'shadow-error-rate',
-  'shadow-latency-p95',
-] as const;
-export type ShadowMetricName = (typeof SHADOW_METRICS)[number];
-
-export const isShadowMetric = (name: string): name is ShadowMetricName =>
-  (SHADOW_METRICS as readonly string[]).includes(name);
 
 /**
  * A shadow metric over one interval, from what the (stable, candidate) pair gained in it (`delta`; undefined: a
@@ -61,18 +50,11 @@ export class ShadowMetricProvider implements MetricProvider {
     const provider = due.metric.provider;
     if (!('builtin' in provider) || !isShadowMetric(provider.builtin.metric))
       throw new Error(`metric ${due.metric.name} is not a shadow metric`);
-    let replicas: ShadowSummary[];
-    try {
-      replicas = await this.tallies(target.model);
-    } catch (e) {
-      return { reading: due.baseline, ...(!due.prime && { result: { error: (e as Error).message } }) };
-    }
-    if (replicas.length === 0)
-      return {
-        reading: due.baseline,
-        ...(!due.prime && { result: { inconclusive: 'no gateway replica answered for its shadow tallies' } }),
-      };
-    const pair = mergeShadowPairs(replicas).find((p) => p.stable === target.stable && p.candidate === target.candidate);
+    const gathered = await gatherReplicas(() => this.tallies(target.model), due, 'its shadow tallies');
+    if (!('replicas' in gathered)) return gathered;
+    const pair = mergeShadowPairs(gathered.replicas).find(
+      (p) => p.stable === target.stable && p.candidate === target.candidate,
+    );
     // Null, not undefined, so a reading of "nothing mirrored yet" survives JSON in the status.
     const reading = pair ?? null;
     if (due.prime) return { reading };

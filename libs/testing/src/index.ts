@@ -7,3 +7,4 @@ export * from './shared-fixtures';
 export * from './flagd-testbed';
 export * from './prometheus-server';
 export * from './failing-graph';
+export * from './faulty-version';
