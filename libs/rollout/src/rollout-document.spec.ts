@@ -186,4 +186,17 @@ describe('the shadow strategy document', () => {
       expect.objectContaining({ message: expect.stringMatching(/needs an interval/) }),
     ]);
   });
+
+  it('takes webhooks with http(s) URLs and known kinds or phases as event filters', () => {
+    const document = (webhooks: object[]) => ({
+      ...shadowDoc({ percent: 10, steps: [{ pause: {} }] }),
+      notifications: { webhooks },
+    });
+    const hook = { url: 'http://127.0.0.1:9000/hook', events: ['Degraded', 'measurement'], headers: { a: 'b' } };
+    expect(parseRolloutDocument(document([hook])).webhooks).toEqual([hook]);
+    expect(problemsOf(document([{ url: 'ftp://x/y', events: ['Exploded'] }])).map((p) => p.path)).toEqual([
+      'notifications.webhooks.0.url',
+      'notifications.webhooks.0.events.0',
+    ]);
+  });
 });
