@@ -160,6 +160,11 @@ async function stickiness(stack: Stack, admin: Admin, keyCount: number, concurre
   return lines;
 }
 
+function serve(stack: Stack, version: string): void {
+  const served = stack.cli(['models', 'serve', MODEL, version]);
+  if (served.code !== 0) throw new Error(`models serve ${version} failed: ${served.stderr}`);
+}
+
 /** Throughput with no rollout, a 50/50 canary, and a 50/50 canary mirroring 10 % to the candidate, per round. */
 async function cost(stack: Stack, admin: Admin, rounds: number, durationMs: number, concurrency: number) {
   const target = jsonPost({
@@ -188,17 +193,29 @@ async function cost(stack: Stack, admin: Admin, rounds: number, durationMs: numb
       await admin.apply(canary(true));
       await admin.until('the 50/50 canary with shadow', (s) => s.phase === 'Paused' && s.weight === 50);
     },
+    /** Context, not a target: v2 alone, to tell the candidate's own cost from the rollout's. */
+    candidate: async () => {
+      await conditions.none();
+      serve(stack, '2');
+      await pause(FLAG_SETTLE_MS);
+    },
   };
-  const results: Record<keyof typeof conditions, ClosedLoopResult[]> = { none: [], canary: [], shadow: [] };
+  const results: Record<keyof typeof conditions, ClosedLoopResult[]> = {
+    none: [],
+    canary: [],
+    shadow: [],
+    candidate: [],
+  };
   try {
     await runClosedLoop({ concurrency: 4, durationMs: 2000, send: target.send });
     const order = Object.keys(conditions) as (keyof typeof conditions)[];
     for (let r = 0; r < rounds; r++) {
-      // Each round starts with another condition, so drifting load on the shared machine hits all three.
-      for (const name of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
+      // Each round starts with another condition, so drifting load on the shared machine hits all of them.
+      for (const name of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
         await conditions[name]();
         progress(`cost round ${r + 1}/${rounds}: ${name}, ${concurrency} in flight for ${durationMs / 1000} s`);
         results[name].push(await runClosedLoop({ concurrency, durationMs, send: target.send, maxRequests: 2_000_000 }));
+        if (name === 'candidate') serve(stack, '1');
       }
     }
     await conditions.none();
@@ -289,8 +306,7 @@ async function main(): Promise<number> {
   try {
     await stack.waitForModel(MODEL, '1');
     await stack.waitForModel(MODEL, '2');
-    const served = stack.cli(['models', 'serve', MODEL, '1']);
-    if (served.code !== 0) throw new Error(`models serve failed: ${served.stderr}`);
+    serve(stack, '1');
     await pause(FLAG_SETTLE_MS);
 
     const sticky = await stickiness(stack, admin, keys, concurrency);
@@ -334,6 +350,15 @@ async function main(): Promise<number> {
           `target ≥ ${COST_TARGET}×: ${r && r.median >= COST_TARGET ? 'met' : 'NOT met'}`,
       );
     }
+    // If each version cost what it costs alone, a 50/50 split would run at the harmonic mean of the two.
+    const mix = perRoundRatios(
+      tput('candidate').map((c, i) => 2 / (1 / c + 1 / tput('none')[i])),
+      tput('none'),
+    ).filter((x): x is number => x !== undefined);
+    console.log(
+      `    context: v2 alone (serving, no rollout) ${range(spread(tput('candidate')), 0, ' req/s')}; a 50/50 mix at ` +
+        `each version's own cost would be ${range(spread(mix), 3, '×')} of no rollout`,
+    );
     if (errors > 0) console.log(`    ${errors} requests failed`);
     return errors === 0 ? 0 : 1;
   } finally {
