@@ -15,13 +15,14 @@ import {
   startStack,
   waitFor,
   workspaceRoot,
+  writeFaultyFlightDelay,
 } from '@aviary/testing';
 import { NatsConnection } from 'nats';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLIGHT, getJson, JsonResponse, postJson, writeFaultyFlightDelay } from './support';
+import { FLIGHT, getJson, JsonResponse, postJson } from './support';
 
 const root = workspaceRoot();
 const SITE = 'site-e2e';

@@ -1,11 +1,11 @@
 // Progressive delivery end to end with the real services: the controller walks a canary of flight-delay v2 over v1
 // through its steps while a bounded load generator sends predicts, promotes it to serving; pauses (never promotes,
 // never aborts) an analysis that sees no traffic; and an abort puts every request back on stable.
-import { startStack, Stack, waitFor } from '@aviary/testing';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { pushFaultyFlightDelay, startStack, Stack, waitFor } from '@aviary/testing';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLIGHT, getJson, postJson, writeFaultyFlightDelay } from './support';
+import { FLIGHT, getJson, postJson } from './support';
 
 const canary = {
   model: 'flight-delay',
@@ -175,24 +175,7 @@ describe('canary rollouts run by the controller', () => {
 
   it('aborts a faulty candidate by itself and puts every request back on stable', async () => {
     // v3: v2's graph, failing at run time on flights longer than about 1,200 miles (an honest fault).
-    const bundle = join(__dirname, '../models/flight-delay/2');
-    const onnx = join(dir, 'faulty.onnx');
-    writeFaultyFlightDelay(onnx, 1);
-    copyFileSync(join(bundle, 'feature-spec.json'), join(dir, 'feature-spec.json'));
-    const pushed = stack.cli([
-      'models',
-      'push',
-      onnx,
-      '--name',
-      'flight-delay',
-      '--version',
-      '3',
-      '--spec',
-      join(dir, 'feature-spec.json'),
-      '--no-serve',
-    ]);
-    expect(pushed).toMatchObject({ code: 0 });
-    await stack.waitForModel('flight-delay', '3');
+    await pushFaultyFlightDelay(stack, dir, '3');
     const direct = (distance: number) =>
       postJson(`${url}/v1/models/flight-delay/versions/3/predict`, { instances: [{ ...FLIGHT, distance }] });
     expect((await direct(300)).status).toBe(200);

@@ -1,7 +1,4 @@
-// Small helpers shared by the e2e specs: JSON over fetch against the gateway, a faulty model version.
-import { failingGraph } from '@aviary/testing';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Small helpers shared by the e2e specs: JSON over fetch against the gateway.
 
 export interface JsonResponse<T = any> {
   status: number;
@@ -29,12 +26,3 @@ export async function postJson<T = any>(
 }
 
 export const FLIGHT = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
-
-/**
- * Writes flight-delay v2's graph to `file`, failing at run time on rows whose scaled distance (feature column 0) is
- * above `above` (1: flights longer than about 1,200 miles), as a broken export would.
- */
-export function writeFaultyFlightDelay(file: string, above: number): void {
-  const graph = readFileSync(join(__dirname, '../models/flight-delay/2/model.onnx'));
-  writeFileSync(file, failingGraph(graph, { input: 'features', column: 0, above, output: 'probabilities' }));
-}

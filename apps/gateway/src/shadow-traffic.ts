@@ -1,5 +1,5 @@
 // Shadow traffic: a share of a model's unversioned predict requests, set by its shadow flag (model.<name>.shadow, an
-// object variant {version, percent}), is also sent to a candidate version once stable has answered. The candidate's
+// object variant {version, percent}, in the operators' model flag set or else the rollouts set), is also sent to a candidate version once stable has answered. The candidate's
 // answers are never returned, only compared with stable's (@aviary/rollout's ShadowTally); Prometheus scrapes the
 // figures and subjects.shadowMetrics serves this replica's tallies to the rollout controller.
 import {
@@ -7,6 +7,8 @@ import {
   ModelManifest,
   modelShadowFlag,
   RequestContext,
+  ROLLOUT_FLAG_SET,
+  ShadowSettings,
   shadowSettingsSchema,
   ShadowSummary,
   subjects,
@@ -90,22 +92,30 @@ export class ShadowTraffic implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * The version a request `served` answered should also go to, if any. A model without a shadow flag costs one map
-   * lookup; a flag whose value is not {version, percent} shadows nothing (and counts as an ERROR evaluation).
+   * The version a request `served` answered should also go to, if any: the operators' shadow flag when it picks a
+   * variant, else the rollout controller's (ROLLOUT_FLAG_SET), as the version flags layer. A model without a shadow
+   * flag in either set costs two map lookups; a flag whose value is not {version, percent} shadows nothing (and
+   * counts as an ERROR evaluation).
    */
   candidateFor(model: string, served: string, context: RequestContext): string | undefined {
-    const set = this.flagSets.get(this.flagSet)?.set;
     const flag = modelShadowFlag(model);
+    const settings = this.settings(this.flagSet, flag, context) ?? this.settings(ROLLOUT_FLAG_SET, flag, context);
+    if (!settings) return undefined;
+    const { version, percent } = settings;
+    return version !== served && inShadowSample(percent, context.targetingKey) ? version : undefined;
+  }
+
+  /** The flag's settings in one set; undefined when the set has no such flag or it picks nothing usable. */
+  private settings(setName: string, flag: string, context: RequestContext): ShadowSettings | undefined {
+    const set = this.flagSets.get(setName)?.set;
     if (!set?.has(flag)) return undefined;
     const result = set.resolve(flag, context as EvaluationContext, 'object');
     // No variant (a disabled flag, targeting that picked none) means no shadow, as the caller's default would.
     const settings =
       result.errorCode || result.variant === undefined ? undefined : shadowSettingsSchema.safeParse(result.value);
     const malformed = result.errorCode !== undefined || settings?.success === false;
-    countFlagEvaluation(this.flagSet, flag, result.variant, malformed ? 'ERROR' : (result.reason ?? 'UNKNOWN'));
-    if (!settings?.success) return undefined;
-    const { version, percent } = settings.data;
-    return version !== served && inShadowSample(percent, context.targetingKey) ? version : undefined;
+    countFlagEvaluation(setName, flag, result.variant, malformed ? 'ERROR' : (result.reason ?? 'UNKNOWN'));
+    return settings?.success ? settings.data : undefined;
   }
 
   /**

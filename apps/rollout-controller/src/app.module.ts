@@ -2,6 +2,7 @@ import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
+import { RolloutNotifier } from './rollout-notifier';
 import { RolloutReconciler } from './rollout-reconciler';
 import { ServingStatus } from './serving-status';
 
@@ -16,6 +17,7 @@ export class AppModule {
         { provide: ROLLOUT_CONTROLLER_CONFIG, useValue: config },
         ServingStatus,
         RolloutReconciler,
+        RolloutNotifier,
         NatsReadiness,
         { provide: READINESS_CHECK, useExisting: NatsReadiness },
       ],

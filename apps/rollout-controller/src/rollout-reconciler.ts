@@ -1,7 +1,7 @@
 // The rollout controller's loop: one replica leads (KV lease); each tick it takes the analysis readings that are due,
 // advances every rollout with the pure state machine, writes the status with compare-and-set before acting (so a new
 // leader neither repeats nor skips a step), then makes the world match it: the serving pointer, then the rollout flags.
-import { ROLLOUT_FLAG_SET, ROLLOUT_LEASE_KEY, subjects } from '@aviary/contracts';
+import { ROLLOUT_FLAG_SET, ROLLOUT_LEASE_KEY, ShadowSummary, shadowSummarySchema, subjects } from '@aviary/contracts';
 import { FlagSetAdmin } from '@aviary/flags-engine';
 import { decodeJson, gatherReplies, NatsRpc } from '@aviary/messaging';
 import { ModelRegistry, ServingPointers, versionStates } from '@aviary/model-registry';
@@ -21,6 +21,7 @@ import {
   RolloutSpec,
   RolloutStore,
   RolloutTraffic,
+  ShadowMetricProvider,
   warmVersions,
   StoredRollout,
 } from '@aviary/rollout';
@@ -29,6 +30,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
+import { RolloutNotifier } from './rollout-notifier';
 
 /** Gateways answer within milliseconds; the wait bounds a slow one. */
 const SERIES_WAIT_MS = 300;
@@ -49,6 +51,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly rpc: NatsRpc,
+    private readonly notifier: RolloutNotifier,
     @Inject(ROLLOUT_CONTROLLER_CONFIG) private readonly config: RolloutControllerConfig,
   ) {}
 
@@ -81,10 +84,15 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
       const leading = await this.lease.beat();
       if (leading !== wasLeading) this.log.info(`${leading ? 'leading' : 'following'} as ${this.lease.holder}`);
       if (!leading) return;
+      if (!wasLeading) this.notifier.leading(new Date());
       const traffic = new Map<string, RolloutTraffic>();
-      const builtin = new BuiltinMetricProvider(memoized((model) => this.series(model)));
+      const providers = {
+        builtin: new BuiltinMetricProvider(memoized((model) => this.series(model))),
+        shadow: new ShadowMetricProvider(memoized((model) => this.shadowTallies(model))),
+        prometheus: this.prometheus,
+      };
       for (const stored of await this.store.list()) {
-        const t = await this.reconcile(stored, { builtin, prometheus: this.prometheus }).catch((e: Error) => {
+        const t = await this.reconcile(stored, providers).catch((e: Error) => {
           this.log.error(`rollout of ${stored.status.model}: ${e.message}`);
           return 'unknown' as const;
         });
@@ -101,7 +109,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
   /** Advances one rollout; answers the traffic its flag must give (null: none), or 'unknown' if it moved meanwhile. */
   private async reconcile(
     stored: StoredRollout,
-    providers: Record<'builtin' | 'prometheus', MetricProvider>,
+    providers: Record<ReturnType<typeof providerKey>, MetricProvider>,
   ): Promise<RolloutTraffic | null | 'unknown'> {
     const spec = parseRolloutDocument(stored.document);
     const { model, stable, candidate } = stored.status;
@@ -120,6 +128,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
       revision = written;
       await this.store.publish(status, actions.events);
     }
+    this.notifier.observe(spec, status);
     if (status.serving !== status.servingApplied) {
       await this.pointers.serve(model, status.serving, 'rollout-controller');
       this.log.info(`serving pointer of ${model} moved to version ${status.serving}`);
@@ -147,8 +156,13 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
     if (current?.document === document) return;
     await this.flags.apply({ set: ROLLOUT_FLAG_SET, document });
     this.log.info(
-      `rollout traffic: ${[...traffic].map(([m, t]) => `${m} ${t.canary} at ${t.weight}%`).join(', ') || 'none'}`,
+      `rollout traffic: ${[...traffic].map(([m, t]) => `${m} ${t.canary} ${describeTraffic(t)}`).join(', ') || 'none'}`,
     );
+  }
+
+  private async shadowTallies(model: string): Promise<ShadowSummary[]> {
+    const replies = await gatherReplies(this.rpc.connection, subjects.shadowMetrics(model), SERIES_WAIT_MS);
+    return replies.map((body) => shadowSummarySchema.parse(decodeJson(body, 'shadow tallies')));
   }
 
   private async series(model: string): Promise<MetricSnapshot[][]> {
@@ -162,3 +176,8 @@ function memoized<T>(read: (model: string) => Promise<T>): (model: string) => Pr
   const cache = new Map<string, Promise<T>>();
   return (model) => cache.get(model) ?? cache.set(model, read(model)).get(model)!;
 }
+
+const describeTraffic = (t: RolloutTraffic) =>
+  [t.versionFlag === false ? undefined : `at ${t.weight}%`, t.shadow && `shadowing ${t.shadow.percent}%`]
+    .filter(Boolean)
+    .join(', ');

@@ -2,7 +2,7 @@
 // Prometheus: each replica's counters are cumulative since it started, so a measurement is the difference between
 // the totals at the start of its interval and at its end, per version.
 import { latencyQuantilesMs, MetricSnapshot } from './variant-report';
-import type { BuiltinMetricName } from './rollout-document';
+import type { BuiltinMetricName, ShadowMetricName } from './rollout-document';
 
 /**
  * One version's cumulative series summed over the replicas. Buckets are cumulative counts by upper bound, the bound
@@ -110,7 +110,7 @@ export const PSI_EPSILON = 1e-4;
  * without a request (for psi: without a scored prediction on either side) are inconclusive, with the reason.
  */
 export function builtinMetric(
-  metric: BuiltinMetricName,
+  metric: Exclude<BuiltinMetricName, ShadowMetricName>,
   measured: { version: string; delta: VersionTotals | undefined },
   stable?: { version: string; delta: VersionTotals | undefined },
 ): MetricValue {

@@ -12,3 +12,5 @@ export * from './leader-lease';
 export * from './metric-provider';
 export * from './rollout-view';
 export * from './serve-version';
+export * from './shadow-metrics';
+export * from './webhooks';

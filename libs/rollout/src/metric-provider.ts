@@ -1,7 +1,7 @@
 // Where analysis readings come from. The built-in provider reads the gateway replicas' per-version series; a
 // Prometheus client plugs in behind the same interface (MetricProvider) under the provider key "prometheus".
 import { builtinMetric, MetricValue, totalsDelta, VersionTotals, versionTotals } from './builtin-metrics';
-import type { AnalysisMetric } from './rollout-document';
+import { AnalysisMetric, isShadowMetric } from './rollout-document';
 import type { DueMeasurement } from './rollout-machine';
 import type { MetricSnapshot } from './variant-report';
 import { PrometheusProvider, QuerySource } from './prometheus';
@@ -23,8 +23,31 @@ export interface MetricProvider {
   read(target: MeasurementTarget, due: DueMeasurement): Promise<Reading>;
 }
 
-export const providerKey = (metric: AnalysisMetric): 'builtin' | 'prometheus' =>
-  'builtin' in metric.provider ? 'builtin' : 'prometheus';
+/** Which provider reads a metric: the shadow metrics are built-in but read the gateways' shadow tallies. */
+export const providerKey = (metric: AnalysisMetric): 'builtin' | 'shadow' | 'prometheus' =>
+  'builtin' in metric.provider ? (isShadowMetric(metric.provider.builtin.metric) ? 'shadow' : 'builtin') : 'prometheus';
+
+/**
+ * Every gateway replica's answer for a built-in reading. A failed gather is an error and no answer inconclusive
+ * (nothing is known: never a zero), both keeping the baseline; a priming reading records neither.
+ */
+export async function gatherReplicas<T>(
+  gather: () => Promise<T[]>,
+  due: DueMeasurement,
+  what: string,
+): Promise<{ replicas: T[] } | Reading> {
+  let replicas: T[];
+  try {
+    replicas = await gather();
+  } catch (e) {
+    return { reading: due.baseline, ...(!due.prime && { result: { error: (e as Error).message } }) };
+  }
+  if (replicas.length > 0) return { replicas };
+  return {
+    reading: due.baseline,
+    ...(!due.prime && { result: { inconclusive: `no gateway replica answered for ${what}` } }),
+  };
+}
 
 /** The gateways' per-variant series of one model, one list per replica (subjects.variantMetrics). */
 export type SeriesSource = (model: string) => Promise<MetricSnapshot[][]>;
@@ -34,22 +57,14 @@ export class BuiltinMetricProvider implements MetricProvider {
 
   async read(target: MeasurementTarget, due: DueMeasurement): Promise<Reading> {
     if (!('builtin' in due.metric.provider)) throw new Error(`metric ${due.metric.name} is not built-in`);
-    let replicas: MetricSnapshot[][];
-    try {
-      replicas = await this.series(target.model);
-    } catch (e) {
-      return { reading: due.baseline, ...(!due.prime && { result: { error: (e as Error).message } }) };
-    }
-    // No gateway answered: nothing is known, so the interval is inconclusive rather than an error or a zero.
-    if (replicas.length === 0)
-      return {
-        reading: due.baseline,
-        ...(!due.prime && { result: { inconclusive: 'no gateway replica answered for its series' } }),
-      };
+    const gathered = await gatherReplicas(() => this.series(target.model), due, 'its series');
+    if (!('replicas' in gathered)) return gathered;
+    const { replicas } = gathered;
     const totals = versionTotals(replicas);
     if (due.prime) return { reading: totals };
     const before = (due.baseline ?? {}) as Record<string, VersionTotals>;
     const { metric, version } = due.metric.provider.builtin;
+    if (isShadowMetric(metric)) throw new Error(`metric ${due.metric.name} is read by the ShadowMetricProvider`);
     const measured = version === 'stable' ? target.stable : target.candidate;
     const result = builtinMetric(
       metric,

@@ -184,7 +184,7 @@ describe('blue/green documents, header rules and YAML', () => {
   it('takes exactly one strategy', () => {
     const both = { canary: { steps: [{ setWeight: 10 }] }, blueGreen: {} };
     expect(problemsOf({ model: 'flight-delay', candidate: '2', strategy: both })).toEqual([
-      { path: 'strategy', message: 'a strategy is exactly one of canary, blueGreen' },
+      { path: 'strategy', message: 'a strategy is exactly one of canary, blueGreen, shadow' },
     ]);
     expect(problemsOf({ model: 'flight-delay', candidate: '2', strategy: {} })[0].path).toBe('strategy');
   });
@@ -260,5 +260,55 @@ describe('blue/green documents, header rules and YAML', () => {
 
   it('refuses a YAML document with a key given twice', () => {
     expect(problemsOf('model: flight-delay\nmodel: other\n')[0].message).toMatch(/^not YAML: Map keys must be unique/);
+  });
+});
+
+describe('the shadow strategy document', () => {
+  const agreement = { ...successRate, name: 'shadow-agreement', successCondition: 'result >= 0.9' };
+  const shadowDoc = (shadow: object) => ({ model: 'flight-delay', candidate: '2', strategy: { shadow } });
+
+  it('is exactly one of canary and shadow, with only pauses and analyses as steps', () => {
+    expect(problemsOf({ model: 'flight-delay', candidate: '2', strategy: {} })).toEqual([
+      { path: 'strategy', message: 'a strategy is exactly one of canary, blueGreen, shadow' },
+    ]);
+    expect(
+      problemsOf({
+        model: 'flight-delay',
+        candidate: '2',
+        strategy: { canary: { steps: [{ setWeight: 10 }] }, shadow: { percent: 10, steps: [{ pause: {} }] } },
+      }),
+    ).toEqual([{ path: 'strategy', message: 'a strategy is exactly one of canary, blueGreen, shadow' }]);
+    const problems = problemsOf(shadowDoc({ percent: 0, steps: [{ setWeight: 10 }], promote: 'later' }));
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'strategy.shadow.percent',
+      'strategy.shadow.promote',
+      'strategy.shadow.steps.0',
+    ]);
+  });
+
+  it('accepts the shadow metrics by name, each needing an interval like any built-in metric', () => {
+    const spec = parseRolloutDocument(shadowDoc({ percent: 10, steps: [{ analysis: { metrics: [agreement] } }] }));
+    expect(spec).toMatchObject({ strategy: 'shadow', shadow: { percent: 10 }, match: [], background: [] });
+    expect(spec.steps[0]).toMatchObject({
+      kind: 'analysis',
+      metrics: [{ name: 'shadow-agreement', provider: { builtin: { metric: 'shadow-agreement' } } }],
+    });
+    const noInterval = { ...agreement, interval: undefined };
+    expect(problemsOf(shadowDoc({ percent: 10, steps: [{ analysis: { metrics: [noInterval] } }] }))).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/needs an interval/) }),
+    ]);
+  });
+
+  it('takes webhooks with http(s) URLs and known kinds or phases as event filters', () => {
+    const document = (webhooks: object[]) => ({
+      ...shadowDoc({ percent: 10, steps: [{ pause: {} }] }),
+      notifications: { webhooks },
+    });
+    const hook = { url: 'http://127.0.0.1:9000/hook', events: ['Degraded', 'measurement'], headers: { a: 'b' } };
+    expect(parseRolloutDocument(document([hook])).webhooks).toEqual([hook]);
+    expect(problemsOf(document([{ url: 'ftp://x/y', events: ['Exploded'] }])).map((p) => p.path)).toEqual([
+      'notifications.webhooks.0.url',
+      'notifications.webhooks.0.events.0',
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { AviaryError, modelNameSchema, modelVersionSchema } from '@aviary/contra
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { conditionProblems } from './condition';
+import { WEBHOOK_EVENT_FILTERS } from './webhooks';
 
 /** A problem of a rejected document (or of its apply), with the JSON path it is at. */
 export interface RolloutProblem {
@@ -42,6 +43,19 @@ const condition = z.string().superRefine((source, ctx) => {
   for (const message of conditionProblems(source)) ctx.addIssue({ code: 'custom', message });
 });
 
+/** Built-in metrics read from the gateways' shadow tallies (shadow-metrics.ts), not their per-version series. */
+export const SHADOW_METRICS = [
+  'shadow-agreement',
+  'shadow-score-diff',
+  'shadow-psi',
+  'shadow-error-rate',
+  'shadow-latency-p95',
+] as const;
+export type ShadowMetricName = (typeof SHADOW_METRICS)[number];
+
+export const isShadowMetric = (name: string): name is ShadowMetricName =>
+  (SHADOW_METRICS as readonly string[]).includes(name);
+
 export const BUILTIN_METRICS = [
   'success-rate',
   'error-rate',
@@ -50,12 +64,16 @@ export const BUILTIN_METRICS = [
   'latency-p99',
   'request-count',
   'psi',
+  ...SHADOW_METRICS,
 ] as const;
 export type BuiltinMetricName = (typeof BUILTIN_METRICS)[number];
 
 const builtinProvider = z.strictObject({
   metric: z.enum(BUILTIN_METRICS),
-  /** Whose series: the candidate's (default) or stable's. `psi` always compares the candidate with stable. */
+  /**
+   * Whose series: the candidate's (default) or stable's. `psi` and the shadow metrics always compare the candidate
+   * with stable.
+   */
   version: z.enum(['candidate', 'stable']).default('candidate'),
 });
 
@@ -113,11 +131,9 @@ const analysisSchema = z
   })
   .refine((a) => (a.templates?.length ?? 0) + (a.metrics?.length ?? 0) > 0, 'an analysis needs templates or metrics');
 
-const stepSchema = z.union([
-  z.strictObject({ setWeight: z.number().int().min(0).max(100) }),
-  z.strictObject({ pause: z.strictObject({ duration: duration.optional() }) }),
-  z.strictObject({ analysis: analysisSchema }),
-]);
+const pauseStep = z.strictObject({ pause: z.strictObject({ duration: duration.optional() }) });
+const analysisStep = z.strictObject({ analysis: analysisSchema });
+const stepSchema = z.union([z.strictObject({ setWeight: z.number().int().min(0).max(100) }), pauseStep, analysisStep]);
 
 /** Header names as the flag's `$header.<name>` var reads them: a dot or other punctuation would split the path. */
 const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
@@ -147,6 +163,8 @@ const canarySchema = z.strictObject({
   /** Background analysis: runs from the first step until the rollout ends. */
   analysis: analysisSchema.optional(),
   match: z.array(matchSchema).optional(),
+  /** Also mirror this share of stable's requests to the candidate while the canary runs (for shadow metrics). */
+  shadow: z.strictObject({ percent: z.number().min(1).max(100) }).optional(),
 });
 
 /** Argo Rollouts' blueGreen: the candidate takes only preview traffic until promoted, then all of it at once. */
@@ -159,18 +177,41 @@ const blueGreenSchema = z.strictObject({
   scaleDownDelaySeconds: z.number().int().min(0).default(30),
 });
 
-const STRATEGIES = ['canary', 'blueGreen'] as const;
+/** The candidate only shadows: it takes no traffic, a share of stable's requests is mirrored to it and compared. */
+const shadowStrategySchema = z.strictObject({
+  percent: z.number().min(1).max(100),
+  /** Pauses and analyses of the shadow figures; a shadow rollout never sets a weight. */
+  steps: z.array(z.union([pauseStep, analysisStep])).min(1),
+  /** When the steps pass: `manual` (default) pauses until `aviary rollout promote`; `auto` serves the candidate. */
+  promote: z.enum(['manual', 'auto']).default('manual'),
+});
+
+/** Where the leader POSTs the rollout's history events (with the controller's AVIARY_ROLLOUT_WEBHOOKS). */
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  /** History kinds (applied, step, measurement, phase, command) or phases (Progressing, Paused, Healthy, Degraded). */
+  events: z.array(z.enum(WEBHOOK_EVENT_FILTERS)).min(1).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type Webhook = z.infer<typeof webhookSchema>;
+
+const STRATEGIES = ['canary', 'blueGreen', 'shadow'] as const;
 
 export const rolloutDocumentSchema = z.strictObject({
   model: modelNameSchema,
   candidate: modelVersionSchema,
   analysisTemplates: z.record(z.string(), z.strictObject({ metrics: z.array(metricSchema).min(1) })).optional(),
   strategy: z
-    .strictObject({ canary: canarySchema.optional(), blueGreen: blueGreenSchema.optional() })
+    .strictObject({
+      canary: canarySchema.optional(),
+      blueGreen: blueGreenSchema.optional(),
+      shadow: shadowStrategySchema.optional(),
+    })
     .refine(
       (s) => STRATEGIES.filter((name) => s[name] !== undefined).length === 1,
       `a strategy is exactly one of ${STRATEGIES.join(', ')}`,
     ),
+  notifications: z.strictObject({ webhooks: z.array(webhookSchema).min(1) }).optional(),
 });
 
 export type RolloutDocument = z.infer<typeof rolloutDocumentSchema>;
@@ -215,8 +256,13 @@ export interface RolloutSpec {
   background: AnalysisMetric[];
   /** Canary `match`, or blue/green `preview.match`. */
   match: MatchRule[];
+  /** `shadow`: the candidate takes no traffic (no version flag), only mirrored requests. */
+  strategy: (typeof STRATEGIES)[number];
   /** Set for a blue/green rollout. */
   blueGreen?: { scaleDownDelayMs: number; autoPromotionMs?: number };
+  /** The share of stable's requests mirrored to the candidate while the rollout is active. */
+  shadow?: { percent: number };
+  webhooks: Webhook[];
   /** The document as applied, kept to show and to re-apply. */
   document: RolloutDocument;
 }
@@ -252,7 +298,22 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
       return resolveMetric(m);
     });
   };
-  const blueGreen = document.strategy.blueGreen;
+  const { canary, blueGreen, shadow } = document.strategy;
+  const resolveSteps = (steps: z.infer<typeof stepSchema>[], path: string) =>
+    steps.map((step, i): RolloutStep => {
+      if ('setWeight' in step) return { kind: 'setWeight', weight: step.setWeight };
+      if ('pause' in step)
+        return step.pause.duration === undefined
+          ? { kind: 'pause' }
+          : { kind: 'pause', durationMs: durationMs(step.pause.duration) };
+      return { kind: 'analysis', metrics: resolve(step.analysis, `${path}.${i}.analysis`, false) };
+    });
+  const common = {
+    model: document.model,
+    candidate: document.candidate,
+    webhooks: document.notifications?.webhooks ?? [],
+    document,
+  };
   if (blueGreen) {
     const at = 'strategy.blueGreen';
     const pre =
@@ -271,8 +332,8 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
       ...(post ? [{ kind: 'analysis' as const, metrics: post, label: 'post-promotion analysis' }] : []),
     ];
     return {
-      model: document.model,
-      candidate: document.candidate,
+      ...common,
+      strategy: 'blueGreen',
       steps,
       background: [],
       match: blueGreen.preview?.match.map(matchRule) ?? [],
@@ -280,27 +341,31 @@ export function parseRolloutDocument(source: string | unknown): RolloutSpec {
         scaleDownDelayMs: blueGreen.scaleDownDelaySeconds * 1000,
         ...(autoPromotionMs !== undefined && { autoPromotionMs }),
       },
-      document,
     };
   }
-  const canary = document.strategy.canary!;
-  const steps = canary.steps.map((step, i): RolloutStep => {
-    if ('setWeight' in step) return { kind: 'setWeight', weight: step.setWeight };
-    if ('pause' in step)
-      return step.pause.duration === undefined
-        ? { kind: 'pause' }
-        : { kind: 'pause', durationMs: durationMs(step.pause.duration) };
-    return { kind: 'analysis', metrics: resolve(step.analysis, `strategy.canary.steps.${i}.analysis`, false) };
-  });
-  const background = canary.analysis ? resolve(canary.analysis, 'strategy.canary.analysis', true) : [];
+  if (shadow) {
+    const steps = resolveSteps(shadow.steps, 'strategy.shadow.steps');
+    if (problems.length) throw new RolloutRejected(problems);
+    return {
+      ...common,
+      strategy: 'shadow',
+      // A manual promotion is an indefinite pause after the last step: `aviary rollout promote` ends it.
+      steps: shadow.promote === 'manual' ? [...steps, { kind: 'pause' }] : steps,
+      background: [],
+      match: [],
+      shadow: { percent: shadow.percent },
+    };
+  }
+  const steps = resolveSteps(canary!.steps, 'strategy.canary.steps');
+  const background = canary!.analysis ? resolve(canary!.analysis, 'strategy.canary.analysis', true) : [];
   if (problems.length) throw new RolloutRejected(problems);
   return {
-    model: document.model,
-    candidate: document.candidate,
+    ...common,
+    strategy: 'canary',
     steps,
     background,
-    match: canary.match?.map(matchRule) ?? [],
-    document,
+    match: canary!.match?.map(matchRule) ?? [],
+    ...(canary!.shadow && { shadow: canary!.shadow }),
   };
 }
 

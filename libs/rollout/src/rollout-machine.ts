@@ -111,7 +111,16 @@ export interface ReplicaFacts {
 /** What must hold once the status is written: the traffic the model's rollout flag gives, the serving pointer. */
 export interface RolloutActions {
   /** The rollout flag's canary weight and match rules; null: no rollout flag (the serving pointer takes all). */
-  traffic: { stable: string; canary: string; weight: number; match: RolloutSpec['match'] } | null;
+  traffic: {
+    stable: string;
+    canary: string;
+    weight: number;
+    match: RolloutSpec['match'];
+    /** Mirror this share of stable's requests to the candidate (the model's shadow flag). */
+    shadow?: { percent: number };
+    /** False for a shadow rollout: the candidate takes no traffic, so there is no version flag at all. */
+    versionFlag?: false;
+  } | null;
   serving: string;
   /** History entries added by this transition, to publish as events. */
   events: HistoryEntry[];
@@ -530,7 +539,14 @@ function assessRun(run: AnalysisRun, metrics: readonly AnalysisMetric[]): void {
 function actionsOf(spec: RolloutSpec, status: RolloutStatus, seqBefore: number): RolloutActions {
   return {
     traffic: isActive(status)
-      ? { stable: status.stable, canary: status.candidate, weight: status.weight, match: spec.match }
+      ? {
+          stable: status.stable,
+          canary: status.candidate,
+          weight: status.weight,
+          match: spec.match,
+          ...(spec.shadow && { shadow: spec.shadow }),
+          ...(spec.strategy === 'shadow' && { versionFlag: false as const }),
+        }
       : null,
     serving: status.serving,
     events: status.history.filter((e) => e.seq > seqBefore),

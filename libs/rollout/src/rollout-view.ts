@@ -14,7 +14,9 @@ export function formatRollout(
     `${status.model}: ${status.phase}${status.reason ? ` (${status.reason})` : ''}`,
     spec.blueGreen
       ? blueGreenLine(spec, status, now)
-      : `  stable ${status.stable} ${100 - status.weight}%  ·  canary ${status.candidate} ${status.weight}%  ·  serving ${status.serving}`,
+      : spec.strategy === 'shadow'
+        ? `  stable ${status.stable} 100%  ·  shadow ${status.candidate} mirrors ${spec.shadow?.percent}%  ·  serving ${status.serving}`
+        : `  stable ${status.stable} ${100 - status.weight}%  ·  canary ${status.candidate} ${status.weight}%${spec.shadow ? ` (mirrors ${spec.shadow.percent}%)` : ''}  ·  serving ${status.serving}`,
     '  steps:',
     ...spec.steps.map(
       (step, i) => `  ${i === status.step ? '▶' : i < status.step ? '✓' : ' '} ${i}. ${describeStep(step)}`,

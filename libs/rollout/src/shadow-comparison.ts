@@ -223,6 +223,11 @@ export interface ShadowRow {
 
 /** Sums the replicas' summaries (subjects.shadowMetrics replies) per (stable, candidate) and reads the figures. */
 export function shadowReport(replicas: readonly { pairs: readonly ShadowPairSummary[] }[]): ShadowRow[] {
+  return mergeShadowPairs(replicas).map(shadowRow);
+}
+
+/** The replicas' summaries summed into one per (stable, candidate), sorted by stable then candidate. */
+export function mergeShadowPairs(replicas: readonly { pairs: readonly ShadowPairSummary[] }[]): ShadowPairSummary[] {
   const merged = new Map<string, { pair: ShadowPairSummary; latency: Map<number, number> }>();
   for (const { pairs } of replicas)
     for (const pair of pairs) {
@@ -246,28 +251,74 @@ export function shadowReport(replicas: readonly { pairs: readonly ShadowPairSumm
         into.latency.set(bound, (into.latency.get(bound) ?? 0) + n);
     }
   return [...merged.values()]
-    .map(({ pair: p, latency }) => ({
-      stable: p.stable,
-      candidate: p.candidate,
-      since: p.since,
-      sent: p.sent,
-      answered: p.answered,
-      errors: p.errors,
-      dropped: p.dropped,
-      errorRate: p.answered + p.errors ? p.errors / (p.answered + p.errors) : null,
-      records: p.records,
-      labelled: p.labelled,
-      agreements: p.agreements,
-      agreementRate: p.labelled ? p.agreements / p.labelled : null,
-      meanAbsScoreDiff: p.scored ? p.absScoreDiffSum / p.scored : null,
-      scoreKind: p.scoreKind,
-      psi: populationStabilityIndex(p.stableBins, p.candidateBins),
-      latencyMs: latencyQuantilesMs(latency),
+    .map(({ pair, latency }) => ({
+      ...pair,
+      latencyBuckets: [...latency]
+        .sort(([a], [b]) => a - b)
+        .map(([bound, n]): [number | null, number] => [Number.isFinite(bound) ? bound : null, n]),
     }))
     .sort((a, b) => a.stable.localeCompare(b.stable) || a.candidate.localeCompare(b.candidate));
 }
 
+/**
+ * What a pair's summed summary gained between two readings (`before` absent: everything). A count that went down
+ * means a gateway replica restarted (or left) and its tally began again: the interval cannot be read (undefined).
+ */
+export function shadowPairDelta(
+  before: ShadowPairSummary | undefined,
+  after: ShadowPairSummary,
+): ShadowPairSummary | undefined {
+  if (!before) return after;
+  const earlier = latencyMap(before.latencyBuckets);
+  const delta: ShadowPairSummary = {
+    ...after,
+    since: before.since,
+    absScoreDiffSum: after.absScoreDiffSum - before.absScoreDiffSum,
+    stableBins: binDelta(before.stableBins, after.stableBins),
+    candidateBins: binDelta(before.candidateBins, after.candidateBins),
+    latencyBuckets: after.latencyBuckets.map(([bound, n]) => [bound, n - (earlier.get(bound ?? Infinity) ?? 0)]),
+  };
+  for (const field of COUNTS) delta[field] = after[field] - before[field];
+  const counts = [
+    ...COUNTS.map((field) => delta[field]),
+    ...Object.values(delta.stableBins),
+    ...Object.values(delta.candidateBins),
+    ...delta.latencyBuckets.map(([, n]) => n),
+  ];
+  // A sum of differences of floats can dip a hair under zero without any restart.
+  return counts.some((n) => n < 0) || delta.absScoreDiffSum < -1e-9 ? undefined : delta;
+}
+
+/** The figures of one (summed) pair summary. */
+export function shadowRow(p: ShadowPairSummary): ShadowRow {
+  return {
+    stable: p.stable,
+    candidate: p.candidate,
+    since: p.since,
+    sent: p.sent,
+    answered: p.answered,
+    errors: p.errors,
+    dropped: p.dropped,
+    errorRate: p.answered + p.errors ? p.errors / (p.answered + p.errors) : null,
+    records: p.records,
+    labelled: p.labelled,
+    agreements: p.agreements,
+    agreementRate: p.labelled ? p.agreements / p.labelled : null,
+    meanAbsScoreDiff: p.scored ? Math.max(0, p.absScoreDiffSum) / p.scored : null,
+    scoreKind: p.scoreKind,
+    psi: populationStabilityIndex(p.stableBins, p.candidateBins),
+    latencyMs: latencyQuantilesMs(latencyMap(p.latencyBuckets)),
+  };
+}
+
 const COUNTS = ['sent', 'answered', 'errors', 'dropped', 'records', 'labelled', 'agreements', 'scored'] as const;
+
+function binDelta(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>) {
+  const delta: Record<string, number> = {};
+  for (const bin of new Set([...Object.keys(before), ...Object.keys(after)]))
+    delta[bin] = (after[bin] ?? 0) - (before[bin] ?? 0);
+  return delta;
+}
 
 function addBins(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
   for (const [bin, n] of Object.entries(from)) into[bin] = (into[bin] ?? 0) + n;

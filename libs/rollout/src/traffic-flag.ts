@@ -7,7 +7,7 @@
 // no bucket (flagd answers the default, stable); the gateway gives such a request a random key for this flag.
 // A header rule reads `$header.<name>`: the gateway copies into the evaluation context only the headers its flags
 // name (headersNamedBy in @aviary/flags-engine), so the predict path pays nothing when no rule names one.
-import { HEADER_CONTEXT_KEY, modelVersionFlag } from '@aviary/contracts';
+import { HEADER_CONTEXT_KEY, modelShadowFlag, modelVersionFlag } from '@aviary/contracts';
 import type { RolloutActions } from './rollout-machine';
 
 export type RolloutTraffic = NonNullable<RolloutActions['traffic']>;
@@ -27,10 +27,30 @@ export function rolloutFlag(traffic: RolloutTraffic): object {
   };
 }
 
+/**
+ * The model's shadow flag in the reserved set: every request stable answers is in the sample with the share asked
+ * (the gateway's inShadowSample), and operators' own shadow flag, in their set, wins over it.
+ */
+export function rolloutShadowFlag(traffic: RolloutTraffic & { shadow: { percent: number } }): object {
+  return {
+    state: 'ENABLED',
+    variants: { shadow: { version: traffic.canary, percent: traffic.shadow.percent } },
+    defaultVariant: 'shadow',
+    metadata: { managedBy: 'rollout-controller' },
+  };
+}
+
 /** The reserved set's whole document for the active rollouts, keyed by model (stable JSON: same traffic, same text). */
 export function rolloutFlagDocument(traffic: ReadonlyMap<string, RolloutTraffic>): string {
   const flags = Object.fromEntries(
-    [...traffic].sort(([a], [b]) => a.localeCompare(b)).map(([model, t]) => [modelVersionFlag(model), rolloutFlag(t)]),
+    [...traffic]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([model, t]): [string, object][] => [
+        ...(t.versionFlag === false ? [] : [[modelVersionFlag(model), rolloutFlag(t)] as [string, object]]),
+        ...(t.shadow
+          ? [[modelShadowFlag(model), rolloutShadowFlag({ ...t, shadow: t.shadow })] as [string, object]]
+          : []),
+      ]),
   );
   return JSON.stringify({ flags }, null, 2);
 }

@@ -8,3 +8,4 @@ export * from './flagd-testbed';
 export * from './prometheus-server';
 export * from './failing-graph';
 export * from './demo-bundles';
+export * from './faulty-version';
