@@ -1,7 +1,8 @@
 // Batch jobs over the gateway's REST API, on the whole stack: upload or name a stored object, follow the job, fetch
 // its output and errors; bad input is refused with the reason and nothing stored.
 import { BatchStore, JobStatus } from '@aviary/batch';
-import { connectNats } from '@aviary/messaging';
+import { eventSubjects } from '@aviary/contracts';
+import { connectNats, EventLog } from '@aviary/messaging';
 import { Stack, startStack, waitFor } from '@aviary/testing';
 import { NatsConnection } from 'nats';
 import { FLIGHT, getJson, postJson } from './support';
@@ -69,6 +70,14 @@ describe('batch jobs over REST', () => {
     expect(list.body.jobs.map((j: { id: string }) => j.id)).toContain(job.id);
     const cancel = await postJson(`${jobs()}/${job.id}/cancel`, {});
     expect(cancel.status).toBe(409);
+
+    const events = (await (await EventLog.open(nc)).read(eventSubjects.allBatch))
+      .map((e) => ({ subject: e.subject, ...(e.body as { kind: string; job: { id: string } }) }))
+      .filter((e) => e.job.id === job.id);
+    expect(events.map((e) => [e.subject, e.kind])).toEqual([
+      ['aviary.v1.events.batch.submitted', 'batch.submitted'],
+      ['aviary.v1.events.batch.completed', 'batch.completed'],
+    ]);
   });
 
   it('scores an object already in the aviary_batch store', async () => {

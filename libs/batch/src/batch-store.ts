@@ -6,6 +6,7 @@ import {
   batchJobSchema,
   BatchWorkItem,
   buckets,
+  eventSubjects,
   ChunkResult,
   chunkResultSchema,
   notFound,
@@ -14,7 +15,7 @@ import {
   streams,
   subjects,
 } from '@aviary/contracts';
-import { encodeJson, openKv, openObjectStore } from '@aviary/messaging';
+import { encodeJson, EventLog, openKv, openObjectStore } from '@aviary/messaging';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +23,6 @@ import {
   AckPolicy,
   Consumer,
   DeliverPolicy,
-  headers,
   JetStreamClient,
   JetStreamManager,
   KV,
@@ -51,9 +51,10 @@ export class BatchStore {
     private readonly jsm: JetStreamManager,
     private readonly jobs: KV,
     readonly objects: ObjectStore,
+    private readonly events: EventLog,
   ) {}
 
-  /** Opens (creating when missing) the bucket, object store and both streams. */
+  /** Opens (creating when missing) the bucket, the object store, the work queue and the events log. */
   static async open(connection: NatsConnection): Promise<BatchStore> {
     const js = connection.jetstream();
     const jsm = await connection.jetstreamManager();
@@ -62,13 +63,13 @@ export class BatchStore {
       subjects: [subjects.batchWork],
       retention: RetentionPolicy.Workqueue,
     });
-    await ensureStream(jsm, { name: streams.events, subjects: [subjects.events], retention: RetentionPolicy.Limits });
     return new BatchStore(
       connection,
       js,
       jsm,
       await openKv(js, buckets.batchJobs, { history: 1 }),
       await openObjectStore(js, objectStores.batch),
+      await EventLog.open(connection),
     );
   }
 
@@ -154,13 +155,12 @@ export class BatchStore {
     await this.jsm.streams.purge(streams.batch, { filter: subjects.batchChunk(job) });
   }
 
+  /** Once per job and kind: a retried publish carries the same id, which the events stream drops. */
   async publishEvent(kind: 'submitted' | 'completed' | 'failed' | 'cancelled', job: BatchJob): Promise<void> {
-    const h = headers();
-    h.set('Aviary-Job', job.id);
-    await this.js.publish(
-      subjects.event('batch', kind),
-      encodeJson({ kind: `batch.${kind}`, at: new Date().toISOString(), job }),
-      { headers: h },
+    await this.events.publish(
+      eventSubjects.batch(kind),
+      { kind: `batch.${kind}`, at: new Date().toISOString(), job },
+      `batch.${job.id}.${kind}`,
     );
   }
 
