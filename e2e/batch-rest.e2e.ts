@@ -12,6 +12,9 @@ const flights = Array.from({ length: ROWS }, (_, i) =>
   i % 500 === 99 ? { ...FLIGHT, distance: 'far' } : { ...FLIGHT, distance: 100 + i },
 );
 const jsonl = `${flights.map((f) => JSON.stringify(f)).join('\n')}\n`;
+const UPLOAD_LIMIT = 1024 * 1024;
+/** Long enough for each test to read its job's output, short enough to watch jobs expire at the end. */
+const RETENTION = '20s';
 
 describe('batch jobs over REST', () => {
   let stack: Stack;
@@ -19,7 +22,9 @@ describe('batch jobs over REST', () => {
   let store: BatchStore;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({
+      env: { AVIARY_BATCH_UPLOAD_LIMIT: String(UPLOAD_LIMIT), AVIARY_BATCH_RETENTION: RETENTION },
+    });
     nc = await connectNats(stack.natsUrl, 'batch-rest-e2e');
     store = await BatchStore.open(nc);
   }, 120_000);
@@ -45,11 +50,13 @@ describe('batch jobs over REST', () => {
     return body as JobStatus;
   };
 
+  let uploaded: string;
   it('scores an uploaded file and serves its output in input order and its errors', async () => {
     const response = await upload('model=flight-delay&keep=distance&format=csv', jsonl);
     expect(response.status).toBe(201);
     const job = (await response.json()) as { id: string };
     expect(job).toMatchObject({ model: 'flight-delay', totalRows: ROWS, state: 'running' });
+    uploaded = job.id;
 
     const status = await finished(job.id);
     expect(status.job).toMatchObject({ state: 'completed', rowsScored: ROWS - 6, rowsFailed: 6 });
@@ -95,6 +102,32 @@ describe('batch jobs over REST', () => {
     expect((await finished(response.body.id)).job.state).toBe('completed');
   });
 
+  it('refuses an upload past AVIARY_BATCH_UPLOAD_LIMIT with 413, storing nothing', async () => {
+    const before = { jobs: (await store.listJobs()).length, objects: (await store.objects.list()).length };
+    const large = jsonl.repeat(Math.ceil((2 * UPLOAD_LIMIT) / jsonl.length));
+    // Declared up front, and streamed without a length (chunked), which is only caught while reading.
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let at = 0; at < large.length; at += 64 * 1024)
+          controller.enqueue(Buffer.from(large.slice(at, at + 64 * 1024)));
+        controller.close();
+      },
+    });
+    for (const body of [large, chunked]) {
+      const response = await fetch(`${jobs()}?model=flight-delay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /larger than the limit set by AVIARY_BATCH_UPLOAD_LIMIT/,
+      );
+    }
+    expect({ jobs: (await store.listJobs()).length, objects: (await store.objects.list()).length }).toEqual(before);
+  });
+
   it.each([
     ['an unknown model', 'model=nope', jsonl, 404, /model "nope" has no serving version/],
     ['an unknown version', 'model=flight-delay&version=42', jsonl, 404, /has no version "42"/],
@@ -113,4 +146,15 @@ describe('batch jobs over REST', () => {
     expect(((await response.json()) as { error: string }).error).toMatch(message);
     expect({ jobs: (await store.listJobs()).length, objects: (await store.objects.list()).length }).toEqual(before);
   });
+
+  it('deletes a finished job past AVIARY_BATCH_RETENTION: its output, errors, upload and record, not a named input', async () => {
+    const { job } = await store.getJob(uploaded);
+    expect(job.expiresAt).toBe(new Date(Date.parse(job.finishedAt as string) + 20_000).toISOString());
+    await waitFor(`job ${uploaded} to expire`, async () => !(await store.findJob(uploaded)), 40_000);
+    expect((await getJson(`${jobs()}/${uploaded}`)).status).toBe(404);
+    const names = (await store.objects.list()).map((o) => o.name);
+    expect(names.filter((n) => n.includes(`/${uploaded}/`))).toEqual([]);
+    expect(await store.chunkResults(uploaded)).toEqual([]);
+    expect(names).toContain('inputs/rest-e2e/flights.jsonl');
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 // Every replica ticks the batch scheduler once a second; the lease decides which one actually submits.
-import { BatchScheduler, BatchSchedules } from '@aviary/batch';
+import { BatchRetention, BatchScheduler, BatchSchedules } from '@aviary/batch';
 import { createLogger } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { mkdir } from 'node:fs/promises';
@@ -32,6 +32,7 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnApplicationShut
       leases: await BatchScheduler.openLeases(store),
       holder: this.config.AVIARY_REPLICA_ID,
       workDir,
+      retention: new BatchRetention(store, this.config.AVIARY_BATCH_RETENTION),
       onProblem: (problem) => log.warn(problem),
     });
     this.timer = setInterval(() => {

@@ -143,6 +143,24 @@ export class BatchStore {
       .sort((a, b) => a.index - b.index);
   }
 
+  /**
+   * Deletes a finished job: its chunk objects, its input when it was uploaded for this job alone (a schedule's or a
+   * named object is shared), its chunk results and then its document, last, so a sweep that dies midway finds the
+   * job again and finishes. Missing pieces are skipped.
+   */
+  async deleteJob(job: BatchJob): Promise<void> {
+    const names = Array.from({ length: job.chunks }, (_, i) => [
+      objectNames.chunkOutput(job.id, i),
+      objectNames.chunkErrors(job.id, i),
+    ]).flat();
+    if (job.input.object.startsWith(objectNames.upload(job.id, ''))) names.push(job.input.object);
+    for (const name of names) if (await this.objects.info(name)) await this.objects.delete(name);
+    const keys: string[] = [];
+    for await (const key of await this.jobs.keys(`${job.id}.chunk.*`)) keys.push(key);
+    for (const key of keys) await this.jobs.purge(key);
+    await this.jobs.purge(job.id);
+  }
+
   /** Message ids make a re-published item (a retried submit, two workers finishing last at once) a no-op. */
   async enqueue(item: BatchWorkItem): Promise<void> {
     const subject = item.kind === 'chunk' ? subjects.batchChunk(item.job) : subjects.batchAssemble(item.job);

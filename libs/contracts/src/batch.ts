@@ -44,6 +44,8 @@ export const batchJobSchema = z.strictObject({
   outputHeader: z.string().optional(),
   reason: z.string().optional(),
   schedule: z.string().optional(),
+  /** When a finished job's output, errors, own input and records are deleted; stamped by the leading scheduler. */
+  expiresAt: z.iso.datetime().optional(),
 });
 export type BatchJob = z.infer<typeof batchJobSchema>;
 
