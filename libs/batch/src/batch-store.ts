@@ -19,6 +19,7 @@ import { encodeJson, EventLog, openKv, openObjectStore } from '@aviary/messaging
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import {
   AckPolicy,
   Consumer,
@@ -37,8 +38,9 @@ const NANOS_PER_MS = 1_000_000;
 
 export const chunkKey = (job: string, index: number) => `${job}.chunk.${index}`;
 export const objectNames = {
-  chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out`,
-  chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err`,
+  /** gzip (putCompressed): the object store's put hashes every byte in JavaScript (SHA-256), so fewer bytes is faster. */
+  chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out.gz`,
+  chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err.gz`,
   upload: (job: string, file: string) => `inputs/${job}/${file}`,
 };
 
@@ -193,13 +195,25 @@ export class BatchStore {
     await this.objects.put({ name }, stream);
   }
 
-  /** Stored objects one after another, as one stream: the header first, then each part in the order given. */
+  /**
+   * Stores the pieces gzipped as one object, streamed. Level 1: a chunk's JSON Lines shrink about fivefold for a
+   * fraction of the time hashing and sending the difference would take (zlib runs off the event loop).
+   */
+  async putCompressed(name: string, pieces: readonly Uint8Array[]): Promise<void> {
+    const gzip = Readable.from(pieces).pipe(createGzip({ level: 1 }));
+    await this.objects.put({ name }, Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>);
+  }
+
+  /** Compressed objects one after another, decompressed, as one stream: the header, then each part in order. */
   async *concatenated(header: string, parts: readonly string[]): AsyncGenerator<Uint8Array> {
     if (header) yield Buffer.from(header);
     for (const part of parts) {
       const found = await this.objects.get(part);
       if (!found) throw notFound(`batch object ${part} is missing`);
-      for await (const piece of found.data as unknown as AsyncIterable<Uint8Array>) yield piece;
+      const source = Readable.fromWeb(found.data as never);
+      const gunzip = createGunzip();
+      source.once('error', (e) => gunzip.destroy(e));
+      for await (const piece of source.pipe(gunzip) as AsyncIterable<Uint8Array>) yield piece;
       const error = await found.error;
       if (error) throw error;
     }

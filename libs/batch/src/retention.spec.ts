@@ -52,8 +52,8 @@ describe('BatchRetention against a real nats-server', () => {
     await store.createJob(j);
     await store.putObject(j.input.object, [Buffer.from('{"distance":1}\n')]).catch(() => undefined);
     for (let index = 0; index < j.chunks; index++) {
-      await store.putObject(objectNames.chunkOutput(j.id, index), [Buffer.from('{"row":1}\n')]);
-      await store.putObject(objectNames.chunkErrors(j.id, index), []);
+      await store.putCompressed(objectNames.chunkOutput(j.id, index), [Buffer.from('{"row":1}\n')]);
+      await store.putCompressed(objectNames.chunkErrors(j.id, index), []);
       await store.putChunkResult(j.id, { index, rowsScored: 1, rowsFailed: 0, worker: 'w', finishedAt: ago(50_000) });
     }
   }
