@@ -2,38 +2,22 @@ import { AviaryError } from '@aviary/contracts';
 import { compileFeatureSpec } from './apply';
 import { fitFeatureSpec } from './fit';
 import { FeatureSpec } from './spec';
-import { flightRows, flightsDefinition } from './testing/flights-fixture';
+import { flightRows, flightsDefinition, imputingDefinition, imputingRows } from './testing/flights-fixture';
 
 const flights = fitFeatureSpec(flightsDefinition, flightRows);
+// With log1p and a cyclical weekday on top, so more encoder paths run than in the shared definition.
 const imputing = fitFeatureSpec(
   {
-    inputs: [
-      { name: 'mass', type: 'number', required: false },
-      { name: 'sex', type: 'string', required: false },
-      { name: 'member', type: 'bool', required: false },
-      { name: 'seen', type: 'datetime', required: false },
-    ],
-    transforms: [
-      { kind: 'numeric', input: 'mass', log1p: true },
-      { kind: 'categorical', input: 'sex', missing: 'mode' },
-      { kind: 'bool', input: 'member' },
-      {
-        kind: 'datetime',
-        input: 'seen',
-        parts: [
-          { part: 'month', encoding: 'oneHot' },
-          { part: 'hour', encoding: 'cyclical' },
-          { part: 'dayOfWeek', encoding: 'cyclical' },
-        ],
-      },
-    ],
-    prediction: flightsDefinition.prediction,
+    ...imputingDefinition,
+    transforms: imputingDefinition.transforms.map((t) =>
+      t.kind === 'numeric'
+        ? { ...t, log1p: true }
+        : t.kind === 'datetime'
+          ? { ...t, parts: [...t.parts, { part: 'dayOfWeek' as const, encoding: 'cyclical' as const }] }
+          : t,
+    ),
   },
-  [
-    { mass: 2, sex: 'F', member: true, seen: '2001-03-01' },
-    { mass: -4, sex: 'F', member: true, seen: null },
-    { mass: 9, sex: 'M', member: false },
-  ],
+  [...imputingRows, { mass: -4, sex: 'F', member: true }],
 );
 
 const good = { date: '2001/01/14 21:55', distance: 1452, origin: 'ORD', destination: 'LAX' };
