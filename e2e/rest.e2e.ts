@@ -1,6 +1,6 @@
 // The REST door against the real stack: Open Inference Protocol, predict on raw records, and every bad input.
 import { startStack, Stack, waitFor } from '@aviary/testing';
-import { FLIGHT, getJson, postJson } from './support';
+import { FLIGHT, getJson, postJson, postStream } from './support';
 
 describe('REST gateway', () => {
   let stack: Stack;
@@ -493,20 +493,13 @@ describe('REST gateway', () => {
 
     it('answers 413 for a chunked body that grows past the limit without declaring its length', async () => {
       const chunk = new TextEncoder().encode(JSON.stringify({ instances: [FLIGHT] }).repeat(200));
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let i = 0; i < 10; i++) controller.enqueue(chunk);
-          controller.close();
-        },
-      });
-      const response = await fetch(`${url}/v1/models/flight-delay/predict`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        duplex: 'half',
-      } as RequestInit);
+      const response = await postStream(
+        `${url}/v1/models/flight-delay/predict`,
+        'application/json',
+        Array(10).fill(chunk),
+      );
       expect(response.status).toBe(413);
-      expect(((await response.json()) as { error: string }).error).toMatch(/AVIARY_MAX_BODY_BYTES/);
+      expect(response.body.error).toMatch(/AVIARY_MAX_BODY_BYTES/);
     });
 
     it('reads percent-encoded names and ignores a query string on the predict and infer routes', async () => {

@@ -1,7 +1,7 @@
 // `node dist/bench/src/batch.js`: scores flights-3m (3,000,000 rows, Parquet) as a batch job with 1 and 2
 // batch-worker replicas on a real nats-server, and in the same run the one-process baseline (same code, no NATS).
 // Prints rows/s and peak RSS per worker, median and range over the rounds, and checks the issue's targets.
-// Usage: node dist/bench/src/batch.js [--rounds N] [--workers 1,2] [--file PATH] [--json]
+// Usage: node dist/bench/src/batch.js [--rounds N] [--workers 1,2] [--file PATH] [--cpu-prof DIR] [--json]
 import { BatchStore, submitJob } from '@aviary/batch';
 import { connectNats } from '@aviary/messaging';
 import { ModelRegistry } from '@aviary/model-registry';
@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { peakRssKiB } from './batch-usage';
+import { cpuProfileEnv } from './cpu-profile-preload';
 import { spread, Spread } from './rounds';
 
 const MODEL = 'flight-delay';
@@ -22,8 +23,12 @@ interface Run {
   workerRssMiB: number[];
 }
 
-async function runJob(file: string, workers: number): Promise<Run> {
-  const stack = await startStack({ services: ['batch-worker'], replicas: { 'batch-worker': workers } });
+async function runJob(file: string, workers: number, cpuProfDir?: string): Promise<Run> {
+  const stack = await startStack({
+    services: ['batch-worker'],
+    replicas: { 'batch-worker': workers },
+    env: cpuProfDir ? cpuProfileEnv(cpuProfDir) : {},
+  });
   try {
     const nc = await connectNats(stack.natsUrl, 'batch-bench');
     try {
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '1,2' },
       file: { type: 'string', default: join(workspaceRoot(), 'node_modules/vega-datasets/data/flights-3m.parquet') },
       json: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   const rounds = Number(values.rounds);
@@ -87,7 +93,8 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     // Back to back within a round, so a busy machine weighs on every configuration alike.
     add('baseline (1 process, no NATS)', runBaseline(values.file));
-    for (const workers of counts) add(`${workers} worker${workers > 1 ? 's' : ''}`, await runJob(values.file, workers));
+    for (const workers of counts)
+      add(`${workers} worker${workers > 1 ? 's' : ''}`, await runJob(values.file, workers, values['cpu-prof']));
     console.error(`round ${r + 1}/${rounds} done`);
   }
   const summary = [...results].map(([name, runs]) => ({

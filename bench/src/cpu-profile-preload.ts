@@ -22,3 +22,9 @@ if (dir) {
     });
   });
 }
+
+/** The environment that makes a service started by a bench write its profile into `dir`. */
+export const cpuProfileEnv = (dir: string): Record<string, string> => ({
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim(),
+  [CPU_PROFILE_DIR_ENV]: dir,
+});

@@ -8,7 +8,7 @@ import { Stack, startStack, waitFor, workspaceRoot } from '@aviary/testing';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { featuresOf, loadBundle, runBaseline } from './baseline';
-import { CPU_PROFILE_DIR_ENV } from './cpu-profile-preload';
+import { cpuProfileEnv } from './cpu-profile-preload';
 import { grpcInfer, GrpcInferTarget } from './grpc-client';
 import { fetchJson, jsonPost, JsonPostTarget, loopbackUrl } from './http-client';
 import { runClosedLoop, runOpenLoop, Send } from './load';
@@ -127,17 +127,7 @@ async function gatewayFor(options: BenchOptions, started: (stack: Stack) => void
     };
   }
   progress('starting nats-server and every service (npm run build must have run)');
-  const stack = await startStack(
-    options.cpuProfDir
-      ? {
-          env: {
-            NODE_OPTIONS:
-              `${process.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'cpu-profile-preload.js')}`.trim(),
-            [CPU_PROFILE_DIR_ENV]: options.cpuProfDir,
-          },
-        }
-      : {},
-  );
+  const stack = await startStack(options.cpuProfDir ? { env: cpuProfileEnv(options.cpuProfDir) } : {});
   started(stack);
   await stack.waitForModel(MODEL);
   const observed: ObservedProcess[] = [

@@ -1,6 +1,7 @@
 import { MessagingModule, NatsReadiness } from '@aviary/messaging';
 import { HealthController, READINESS_CHECK } from '@aviary/telemetry';
 import { DynamicModule, Module } from '@nestjs/common';
+import { batchBackendsProvider } from './batch-backends';
 import { BATCH_WORKER_CONFIG, BatchWorkerConfig } from './config';
 import { ScheduleTicker } from './schedule-ticker';
 import { WorkQueue } from './work-queue';
@@ -20,6 +21,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: BATCH_WORKER_CONFIG, useValue: config },
+        batchBackendsProvider,
         WorkQueue,
         ScheduleTicker,
         NatsReadiness,

@@ -1,5 +1,5 @@
 // batch-worker configuration, from the environment.
-import { commonEnv, loadConfig, port, positiveInt } from '@aviary/contracts';
+import { commonEnv, duration, loadConfig, port, positiveInt } from '@aviary/contracts';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -17,6 +17,8 @@ const schema = z.object({
   AVIARY_BATCH_WORK_DIR: z.string().min(1).default(join(tmpdir(), 'aviary-batch')),
   /** ONNX Runtime threads per worker; scale replicas rather than threads. */
   AVIARY_BATCH_ORT_THREADS: positiveInt(1),
+  /** How long a finished job's output, errors, uploaded input and records are kept ("12h", "7d"), in ms. */
+  AVIARY_BATCH_RETENTION: duration('7d'),
 });
 
 export type BatchWorkerConfig = z.infer<typeof schema>;

@@ -1,11 +1,10 @@
 // Every replica ticks the batch scheduler once a second; the lease decides which one actually submits.
-import { BatchScheduler, BatchSchedules, BatchStore } from '@aviary/batch';
-import { NatsRpc } from '@aviary/messaging';
-import { ModelRegistry } from '@aviary/model-registry';
+import { BatchRetention, BatchScheduler, BatchSchedules } from '@aviary/batch';
 import { createLogger } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BatchBackends } from './batch-backends';
 import { BATCH_WORKER_CONFIG, BatchWorkerConfig } from './config';
 
 const log = createLogger('batch-worker');
@@ -18,13 +17,12 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnApplicationShut
   private ticking: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly rpc: NatsRpc,
+    private readonly backends: BatchBackends,
     @Inject(BATCH_WORKER_CONFIG) private readonly config: BatchWorkerConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const store = await BatchStore.open(this.rpc.connection);
-    const registry = await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem));
+    const { store, registry } = this.backends;
     const workDir = join(this.config.AVIARY_BATCH_WORK_DIR, this.config.AVIARY_REPLICA_ID);
     await mkdir(workDir, { recursive: true });
     this.scheduler = new BatchScheduler({
@@ -34,6 +32,7 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnApplicationShut
       leases: await BatchScheduler.openLeases(store),
       holder: this.config.AVIARY_REPLICA_ID,
       workDir,
+      retention: new BatchRetention(store, this.config.AVIARY_BATCH_RETENTION),
       onProblem: (problem) => log.warn(problem),
     });
     this.timer = setInterval(() => {

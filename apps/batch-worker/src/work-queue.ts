@@ -1,13 +1,13 @@
 // Pulls one work item at a time from the shared AVIARY_BATCH consumer, runs it, then acks. While an item runs, a
 // heartbeat tells JetStream the worker is alive; a worker that dies stops beating and its item is redelivered.
 import { BatchWorkItem, batchWorkItemSchema, parseOrThrow } from '@aviary/contracts';
-import { BatchExecutor, BatchStore, loadRegisteredVersion } from '@aviary/batch';
-import { decodeJson, NatsRpc } from '@aviary/messaging';
-import { ModelRegistry } from '@aviary/model-registry';
+import { BatchExecutor, loadRegisteredVersion } from '@aviary/batch';
+import { decodeJson } from '@aviary/messaging';
 import { counter, createLogger } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, JsMsg } from 'nats';
 import { join } from 'node:path';
+import { BatchBackends } from './batch-backends';
 import { BATCH_WORKER_CONFIG, BatchWorkerConfig } from './config';
 
 const log = createLogger('batch-worker');
@@ -23,13 +23,12 @@ export class WorkQueue implements OnApplicationBootstrap, OnApplicationShutdown 
   private loop?: Promise<void>;
 
   constructor(
-    private readonly rpc: NatsRpc,
+    private readonly backends: BatchBackends,
     @Inject(BATCH_WORKER_CONFIG) private readonly config: BatchWorkerConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const store = await BatchStore.open(this.rpc.connection);
-    const registry = await ModelRegistry.open(this.rpc.connection, (problem) => log.warn(problem));
+    const { store, registry } = this.backends;
     this.executor = new BatchExecutor({
       store,
       loadVersion: (model, version) =>

@@ -296,7 +296,7 @@ batch
   .option('--keep <columns>', 'input columns copied into each output row, comma-separated')
   .option('--format <format>', 'output format: jsonl or csv', 'jsonl')
   .option('--input-format <format>', 'jsonl, csv or parquet (default: from the file extension)')
-  .option('--chunk-rows <n>', 'rows per chunk of a text input (Parquet chunks are its row groups)')
+  .option('--chunk-rows <n>', 'rows per chunk at most (a Parquet chunk stays within one row group)')
   .option('--watch', 'show progress until the job ends, then download the output to --out')
   .action(async (file: string, options) => {
     const { submitCommand } = await import('./commands/batch');

@@ -7,6 +7,8 @@ const schema = z.object({
   ...modelFlagSetEnv,
   AVIARY_HTTP_PORT: port(8080),
   AVIARY_GRPC_PORT: port(8081),
+  /** Largest batch input uploaded to POST /v1/batch/jobs, in bytes; past it 413 and nothing stored. */
+  AVIARY_BATCH_UPLOAD_LIMIT: positiveInt(1024 * 1024 * 1024),
   /** How long the gateway waits for the preprocessor or an inference replica before answering 504. */
   AVIARY_REQUEST_TIMEOUT_MS: positiveInt(5000),
   /** Most records that concurrent predict requests for one version share in a single downstream call. */

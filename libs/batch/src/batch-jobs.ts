@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BatchStore, objectNames } from './batch-store';
-import { checkColumns, DEFAULT_CHUNK_ROWS, formatOf, planInput } from './input-plan';
+import { checkColumns, formatOf, planInput } from './input-plan';
 import { JobProgress, jobProgress } from './progress';
 
 export interface SubmitJob {
@@ -42,7 +42,7 @@ export async function submitJob(store: BatchStore, registry: ModelRegistry, requ
     );
   const spec = parseFeatureSpec(manifest.featureSpec);
   const format = request.format ?? formatOf(request.object ?? request.path);
-  const plan = await planInput(request.path, format, request.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  const plan = await planInput(request.path, format, request.chunkRows);
   checkColumns(plan.columns, spec.inputs, request.keep);
 
   const id = newJobId();

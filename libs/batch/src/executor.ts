@@ -91,8 +91,8 @@ export class BatchExecutor {
           `chunk ${chunk.index} of job ${job.id} read ${result.rowsScored + result.rowsFailed} rows, its plan has ${chunk.rows}`,
         );
       // Same names on every delivery: a redelivered chunk overwrites its output, never adds a second one.
-      await store.putObject(objectNames.chunkOutput(job.id, chunk.index), result.output);
-      await store.putObject(objectNames.chunkErrors(job.id, chunk.index), result.errors);
+      await store.putCompressed(objectNames.chunkOutput(job.id, chunk.index), result.output);
+      await store.putCompressed(objectNames.chunkErrors(job.id, chunk.index), result.errors);
       await store.putChunkResult(job.id, {
         index: chunk.index,
         rowsScored: result.rowsScored,

@@ -11,3 +11,4 @@ export * from './executor';
 export * from './version-loader';
 export * from './schedule';
 export * from './scheduler';
+export * from './retention';

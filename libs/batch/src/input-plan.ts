@@ -3,12 +3,12 @@ import { ChunkPlan, InputFormat, invalid } from '@aviary/contracts';
 import type { InputField } from '@aviary/features';
 import { extname } from 'node:path';
 import { planParquet, readParquet } from './parquet-reader';
-import { RowBatches } from './rows';
+import { asColumns, ColumnBatches } from './rows';
 import { planCsv, planJsonLines, readCsv, readJsonLines, TextPlan } from './text-readers';
 
 export type InputPlan = TextPlan;
 
-/** Rows per chunk of a text input; Parquet chunks are its row groups. */
+/** Rows per chunk of a text input; a Parquet chunk is a row group unless asked for fewer rows. */
 export const DEFAULT_CHUNK_ROWS = 50_000;
 
 const EXTENSIONS: Record<string, InputFormat> = {
@@ -28,15 +28,15 @@ export function formatOf(name: string): InputFormat {
 }
 
 /** Reads the whole file once; INVALID_ARGUMENT with the reason when it is not readable as `format`. */
-export async function planInput(path: string, format: InputFormat, chunkRows = DEFAULT_CHUNK_ROWS): Promise<InputPlan> {
+export async function planInput(path: string, format: InputFormat, chunkRows?: number): Promise<InputPlan> {
   let plan: InputPlan;
   try {
     plan =
       format === 'parquet'
-        ? await planParquet(path)
+        ? await planParquet(path, chunkRows ?? Infinity)
         : format === 'csv'
-          ? await planCsv(path, chunkRows)
-          : await planJsonLines(path, chunkRows);
+          ? await planCsv(path, chunkRows ?? DEFAULT_CHUNK_ROWS)
+          : await planJsonLines(path, chunkRows ?? DEFAULT_CHUNK_ROWS);
   } catch (e) {
     throw invalid(`the input is not readable as ${format}: ${(e as Error).message}`);
   }
@@ -54,14 +54,15 @@ export interface ChunkSource {
   inputs: readonly InputField[];
 }
 
-export function readChunk(source: ChunkSource, chunk: ChunkPlan): RowBatches {
+/** The chunk's needed columns, a batch at a time. */
+export function readChunk(source: ChunkSource, chunk: ChunkPlan): ColumnBatches {
   switch (source.format) {
     case 'parquet':
       return readParquet(source.path, chunk, source.needed);
     case 'csv':
-      return readCsv(source.path, chunk, source.columns, source.inputs);
+      return asColumns(readCsv(source.path, chunk, source.columns, source.inputs), source.needed);
     case 'jsonl':
-      return readJsonLines(source.path, chunk);
+      return asColumns(readJsonLines(source.path, chunk), source.needed);
   }
 }
 

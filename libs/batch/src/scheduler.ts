@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { KV } from 'nats';
 import { submitJob } from './batch-jobs';
 import { BatchStore } from './batch-store';
+import { BatchRetention } from './retention';
 import { dueSlot, parseCron } from './schedule';
 
 const fromUtf8 = new TextDecoder();
@@ -77,6 +78,8 @@ export interface SchedulerOptions {
   /** This replica's name, written into the lease. */
   holder: string;
   workDir: string;
+  /** Finished jobs' expiry, enforced by whichever scheduler leads. */
+  retention: BatchRetention;
   onProblem(problem: string): void;
 }
 
@@ -89,9 +92,12 @@ export class BatchScheduler {
     return openKv(store.connection.jetstream(), buckets.leases, { history: 1, ttl: SCHEDULER_LEASE_MS });
   }
 
-  /** One pass: renew or take the lease, then submit every schedule whose slot has come. */
+  /** One pass: renew or take the lease, expire finished jobs past their retention, then submit due schedules. */
   async tick(now = new Date()): Promise<void> {
     if (!(await this.holdLease())) return;
+    await this.options.retention
+      .sweepIfDue(now)
+      .catch((e: Error) => this.options.onProblem(`expiring finished batch jobs failed: ${e.message}`));
     for (const { schedule, revision } of await this.options.schedules.list()) {
       if (!dueSlot(schedule.cron, new Date(schedule.lastRunAt), now)) continue;
       // The run is claimed before it is submitted: a scheduler that dies in between misses it rather than running

@@ -1,6 +1,10 @@
+import { versionPipeline } from '@aviary/features';
+import { ModelSession } from '@aviary/inference-engine';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { asColumns, ColumnBatch, InputRow } from './rows';
 import { BatchScorer, scoreChunk } from './scoring';
-import { InputRow } from './rows';
-import { flightDelayScorer } from './testing/flight-delay';
+import { FLIGHT_DELAY_DIR, flightDelayScorer } from './testing/flight-delay';
 import { outputWriter } from './writers';
 
 const flight = (distance: unknown) => ({
@@ -10,6 +14,12 @@ const flight = (distance: unknown) => ({
   destination: 'SFO',
   delay: 3,
 });
+const NEEDED = ['date', 'distance', 'origin', 'destination', 'delay'];
+
+async function columns(rows: InputRow[]): Promise<ColumnBatch> {
+  for await (const batch of asColumns([rows] as unknown as AsyncIterable<InputRow[]>, NEEDED)) return batch;
+  throw new Error('no batch');
+}
 
 describe('batch scoring', () => {
   let scorer: BatchScorer;
@@ -17,33 +27,51 @@ describe('batch scoring', () => {
   beforeAll(async () => ({ scorer, spec } = await flightDelayScorer()));
 
   it('scores good rows around bad ones and names each bad row with its reason', async () => {
-    const rows: InputRow[] = [
+    const batch = await columns([
       { row: 1, record: flight(1009) },
       { row: 2, record: flight('far') },
       { row: 3, error: 'not valid JSON' },
       { row: 4, record: flight(300) },
-    ];
-    const { scored, failed } = await scorer.score(rows);
-    expect(scored.map((s) => s.row)).toEqual([1, 4]);
-    expect(scored[0].prediction).toMatchObject({ label: expect.any(String), probability: expect.any(Number) });
+    ]);
+    const { scored, failed, predictions } = await scorer.score(batch);
+    expect(Array.from(scored, (i) => batch.rows[i])).toEqual([1, 4]);
+    expect(predictions).toMatchObject({ task: 'binary', labels: expect.any(Int32Array) });
     expect(failed).toEqual([
       { row: 2, reason: 'input "distance" must be a number, got "far"' },
       { row: 3, reason: 'not valid JSON' },
     ]);
   });
 
-  it('gives each row the prediction it gets alone', async () => {
-    const together = await scorer.score([1, 2, 3].map((i) => ({ row: i, record: flight(i * 400) })));
-    const alone = await scorer.score([{ row: 2, record: flight(800) }]);
-    expect(together.scored[1].prediction).toEqual(alone.scored[0].prediction);
+  it('gives each row the prediction the online path gives it (feature spec, ONNX Runtime, predictions)', async () => {
+    const records = [1, 2, 3, 4].map((i) => flight(i * 400 + 7));
+    const batch = await columns(records.map((record, i) => ({ row: i + 1, record })));
+    const chunk = await scoreChunk(
+      (async function* () {
+        yield batch;
+      })(),
+      scorer,
+      outputWriter('jsonl', [], spec.prediction),
+    );
+    const featureSpec: unknown = JSON.parse(readFileSync(join(FLIGHT_DELAY_DIR, 'feature-spec.json'), 'utf8'));
+    const session = await ModelSession.load(readFileSync(join(FLIGHT_DELAY_DIR, 'model.onnx')));
+    try {
+      const online = versionPipeline({ inputs: session.inputs, featureSpec });
+      const projected = records.map(({ delay: _delay, ...r }) => r);
+      const predictions = online.toPredictions(await session.run(online.toTensors(projected)));
+      expect(Buffer.concat(chunk.output).toString()).toBe(
+        predictions.map((prediction, i) => `${JSON.stringify({ row: i + 1, prediction })}\n`).join(''),
+      );
+    } finally {
+      await session.release();
+    }
   });
 
   it('writes a chunk as output and errors lines with their counts', async () => {
     async function* batches() {
-      yield [
+      yield await columns([
         { row: 1, record: flight(1009) },
         { row: 2, record: flight(null) },
-      ] as InputRow[];
+      ]);
     }
     const chunk = await scoreChunk(batches(), scorer, outputWriter('jsonl', ['delay'], spec.prediction));
     expect(chunk).toMatchObject({ rowsScored: 1, rowsFailed: 1 });

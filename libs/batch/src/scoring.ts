@@ -1,9 +1,9 @@
-// Scores a chunk's rows with a version's pipeline and ONNX session, in large batches; a row the spec rejects goes to
-// the errors with its reason and the rest of its batch is still scored. The same code runs in batch-worker and in the
-// bench's no-NATS baseline.
-import { AviaryError, Tensor } from '@aviary/contracts';
-import type { InputField, RecordPrediction, VersionPipeline } from '@aviary/features';
-import { InputRow, RowBatches } from './rows';
+// Scores a chunk's column batches with a version's compiled feature spec and ONNX session, in large batches; a row
+// the spec rejects goes to the errors with its reason and the rest of its batch is still scored. The same code runs in
+// batch-worker and in the bench's no-NATS baseline.
+import { Tensor } from '@aviary/contracts';
+import { CompiledFeatureSpec, PredictionColumns, predictionColumns } from '@aviary/features';
+import { ColumnBatch, ColumnBatches } from './rows';
 import { errorLine, OutputWriter } from './writers';
 
 /** What runs the model: a ModelSession in-process. */
@@ -12,66 +12,36 @@ export interface ModelRunner {
 }
 
 export interface ScoredBatch {
-  scored: { row: number; record: Record<string, unknown>; prediction: RecordPrediction }[];
+  /** Index in the batch of each scored row, in order; prediction i belongs to row `scored[i]`. */
+  scored: Int32Array;
+  /** Absent when no row of the batch was scored. */
+  predictions?: PredictionColumns;
+  /** Rows not scored (unreadable or rejected by the spec), by row number, in row order. */
   failed: { row: number; reason: string }[];
 }
 
 // Spec errors name the row within the batch handed to it; the errors file names the input row instead.
 const batchRow = / \(row \d+\)/;
 
-/** Only the spec's inputs: files carry other columns (labels, ids) that online validation rejects as unknown. */
-function projection(inputs: readonly InputField[]): (record: Record<string, unknown>) => Record<string, unknown> {
-  const names = inputs.map((i) => i.name);
-  return (record) => {
-    const out: Record<string, unknown> = {};
-    for (const name of names) if (Object.hasOwn(record, name)) out[name] = record[name];
-    return out;
-  };
-}
-
 export class BatchScorer {
-  private readonly project: (record: Record<string, unknown>) => Record<string, unknown>;
-
   constructor(
-    private readonly pipeline: VersionPipeline,
+    private readonly features: CompiledFeatureSpec,
     private readonly model: ModelRunner,
-    inputs: readonly InputField[],
-  ) {
-    this.project = projection(inputs);
-  }
+  ) {}
 
-  async score(rows: readonly InputRow[]): Promise<ScoredBatch> {
-    const failed: ScoredBatch['failed'] = [];
-    let good: { row: number; record: Record<string, unknown> }[] = [];
-    for (const row of rows) {
-      if ('error' in row) failed.push({ row: row.row, reason: row.error });
-      else good.push(row);
-    }
-    if (good.length === 0) return { scored: [], failed };
-    let projected = good.map((r) => this.project(r.record));
-    let tensors: Tensor[];
-    try {
-      tensors = this.pipeline.toTensors(projected);
-    } catch (e) {
-      if (!(e instanceof AviaryError) || e.code !== 'INVALID_ARGUMENT') throw e;
-      // Some row is bad: find which, one row at a time, and score the others together.
-      const keep: boolean[] = projected.map((record, i) => {
-        try {
-          this.pipeline.toTensors([record]);
-          return true;
-        } catch (rowError) {
-          failed.push({ row: good[i].row, reason: (rowError as Error).message.replace(batchRow, '') });
-          return false;
-        }
-      });
-      good = good.filter((_, i) => keep[i]);
-      projected = projected.filter((_, i) => keep[i]);
-      failed.sort((a, b) => a.row - b.row);
-      if (good.length === 0) return { scored: [], failed };
-      tensors = this.pipeline.toTensors(projected);
-    }
-    const predictions = this.pipeline.toPredictions(await this.model.run(tensors));
-    return { scored: good.map((r, i) => ({ ...r, prediction: predictions[i] })), failed };
+  async score(batch: ColumnBatch): Promise<ScoredBatch> {
+    const { tensors, encoded, rejected } = this.features.encodeColumns({
+      rows: batch.rows.length,
+      columns: batch.columns,
+    });
+    const failed = [
+      ...batch.unreadable,
+      ...rejected.map((r) => ({ row: batch.rows[r.index], reason: r.reason.replace(batchRow, '') })),
+    ];
+    if (batch.unreadable.length && rejected.length) failed.sort((a, b) => a.row - b.row);
+    if (encoded.length === 0) return { scored: encoded, failed };
+    const predictions = predictionColumns(this.features.spec, await this.model.run(tensors));
+    return { scored: encoded, predictions, failed };
   }
 }
 
@@ -86,7 +56,7 @@ export interface ChunkOutput {
 
 /** Scores every batch of a chunk; `between` runs after each batch (heartbeats, cancellation checks). */
 export async function scoreChunk(
-  batches: RowBatches,
+  batches: ColumnBatches,
   scorer: BatchScorer,
   writer: OutputWriter,
   between: () => Promise<void> | void = () => undefined,
@@ -96,13 +66,11 @@ export async function scoreChunk(
   let rowsScored = 0;
   let rowsFailed = 0;
   for await (const batch of batches) {
-    const { scored, failed } = await scorer.score(batch);
-    let lines = '';
-    for (const s of scored) lines += writer.line(s.row, s.record, s.prediction);
-    output.push(Buffer.from(lines));
-    if (failed.length) errors.push(Buffer.from(failed.map((f) => errorLine(f.row, f.reason)).join('')));
-    rowsScored += scored.length;
-    rowsFailed += failed.length;
+    const scored = await scorer.score(batch);
+    if (scored.predictions) output.push(Buffer.from(writer.lines(batch, scored.scored, scored.predictions)));
+    if (scored.failed.length) errors.push(Buffer.from(scored.failed.map((f) => errorLine(f.row, f.reason)).join('')));
+    rowsScored += scored.scored.length;
+    rowsFailed += scored.failed.length;
     await between();
   }
   return { output, errors, rowsScored, rowsFailed };

@@ -1,7 +1,7 @@
 // Loads a pinned model version for batch scoring: its ONNX session and the same feature pipeline the online path
-// replays (@aviary/features versionPipeline), so batch and real-time predictions cannot drift apart.
+// compiles (@aviary/features compileFeatureSpec, read by columns), so batch and real-time predictions cannot drift apart.
 import { AviaryError } from '@aviary/contracts';
-import { parseFeatureSpec, versionPipeline } from '@aviary/features';
+import { compileFeatureSpec, parseFeatureSpec } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
 import { ModelRegistry } from '@aviary/model-registry';
 import { LoadedVersion } from './executor';
@@ -15,8 +15,7 @@ export async function loadVersionForBatch(
     throw new AviaryError(`${source.name} has no feature spec; batch jobs score raw records`, 'FAILED_PRECONDITION');
   const spec = parseFeatureSpec(source.featureSpec);
   const session = await ModelSession.load(source.onnx, { intraOpThreads });
-  const pipeline = versionPipeline({ inputs: session.inputs, featureSpec: source.featureSpec });
-  return { spec, scorer: new BatchScorer(pipeline, session, spec.inputs), release: () => session.release() };
+  return { spec, scorer: new BatchScorer(compileFeatureSpec(spec), session), release: () => session.release() };
 }
 
 export async function loadRegisteredVersion(

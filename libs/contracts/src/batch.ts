@@ -14,7 +14,7 @@ export const jobIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'job ids are 1-64 characters of A-Z, a-z, 0-9, "-", "_"');
 
-/** Where one chunk's rows are in the input: a byte range of a text file, or a Parquet row group. */
+/** Where one chunk's rows are in the input: a byte range of a text file, or a row range of one Parquet row group. */
 export const chunkPlanSchema = z.strictObject({
   index: z.number().int().min(0),
   /** Row number (from 1) of the chunk's first row in the whole input. */
@@ -44,6 +44,8 @@ export const batchJobSchema = z.strictObject({
   outputHeader: z.string().optional(),
   reason: z.string().optional(),
   schedule: z.string().optional(),
+  /** When a finished job's output, errors, own input and records are deleted; stamped by the leading scheduler. */
+  expiresAt: z.iso.datetime().optional(),
 });
 export type BatchJob = z.infer<typeof batchJobSchema>;
 

@@ -4,6 +4,27 @@ import { z } from 'zod';
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "500ms", "30s", "5m", "1h", "7d", or a number of seconds; answers milliseconds (undefined when unreadable). */
+export function durationMs(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
+  return match ? Number(match[1]) * UNITS[match[2]] : undefined;
+}
+
+/** A duration variable ("30s", "7d"), in milliseconds. */
+export const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = durationMs(value);
+      if (ms === undefined)
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "12h", "7d", got "${value}"` });
+      return ms ?? 0;
+    });
+
 const NATS_SCHEMES = ['nats:', 'tls:', 'ws:', 'wss:'];
 
 /** One server as the nats client takes it: a URL of one of its schemes, or host[:port]. */

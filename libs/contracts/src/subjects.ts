@@ -28,9 +28,6 @@ export const subjects = {
   batchChunk: (job: string) => `${PREFIX}.batch.chunk.${job}`,
   batchAssemble: (job: string) => `${PREFIX}.batch.assemble.${job}`,
   batchWork: `${PREFIX}.batch.>`,
-  /** Lifecycle events on AVIARY_EVENTS, e.g. events.batch.completed. */
-  event: (domain: string, kind: string) => `${PREFIX}.events.${domain}.${kind}`,
-  events: `${PREFIX}.events.>`,
   /** Model and version from a concrete infer/predict subject (its last two tokens). */
   modelAndVersion: (subject: string): [string, string] => {
     const tokens = subject.split('.');
@@ -82,6 +79,9 @@ export const eventSubjects = {
   /** One model's rollout transitions and measurements, in order. */
   rollouts: (model: string) => `${PREFIX}.events.rollouts.${model}`,
   allRollouts: `${PREFIX}.events.rollouts.*`,
+  /** Batch jobs' lifecycle: submitted, completed, failed, cancelled (the job document as payload). */
+  batch: (kind: string) => `${PREFIX}.events.batch.${kind}`,
+  allBatch: `${PREFIX}.events.batch.*`,
 } as const;
 /** The one durable pull consumer every batch-worker replica shares, so each item goes to one of them. */
 export const BATCH_CONSUMER = 'batch-worker';

@@ -2,7 +2,7 @@ import { AviaryError } from '@aviary/contracts';
 import { applyFeatureSpec, featureTensorMetadata } from './apply';
 import { fitFeatureSpec } from './fit';
 import { parseFeatureSpec } from './spec';
-import { flightRows, flightsDefinition } from './testing/flights-fixture';
+import { flightRows, flightsDefinition, imputingDefinition, imputingRows } from './testing/flights-fixture';
 
 const spec = fitFeatureSpec(flightsDefinition, flightRows);
 const record = { date: '2001/01/14 21:55', distance: 1452, origin: 'ORD', destination: 'LAX' };
@@ -77,35 +77,7 @@ describe('applyFeatureSpec', () => {
   });
 
   it('imputes the fitted median, mode and bool for missing optional values', () => {
-    const imputing = fitFeatureSpec(
-      {
-        inputs: [
-          { name: 'mass', type: 'number', required: false },
-          { name: 'sex', type: 'string', required: false },
-          { name: 'member', type: 'bool', required: false },
-          { name: 'seen', type: 'datetime', required: false },
-        ],
-        transforms: [
-          { kind: 'numeric', input: 'mass' },
-          { kind: 'categorical', input: 'sex', missing: 'mode' },
-          { kind: 'bool', input: 'member' },
-          {
-            kind: 'datetime',
-            input: 'seen',
-            parts: [
-              { part: 'month', encoding: 'oneHot' },
-              { part: 'hour', encoding: 'cyclical' },
-            ],
-          },
-        ],
-        prediction: flightsDefinition.prediction,
-      },
-      [
-        { mass: 2, sex: 'F', member: true, seen: '2001-03-01' },
-        { mass: 4, sex: 'F', member: true, seen: null },
-        { mass: 9, sex: 'M', member: false },
-      ],
-    );
+    const imputing = fitFeatureSpec(imputingDefinition, imputingRows);
     const { mean, std } = imputing.transforms[0] as { mean: number; std: number };
     const [{ data }] = applyFeatureSpec(imputing, [{}, { mass: 4, sex: 'F', member: true }]);
     const width = imputing.featureNames.length;

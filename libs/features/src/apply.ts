@@ -1,5 +1,5 @@
 // Replays a FeatureSpec on raw records: the one code path that turns records into model inputs, online and in batch.
-import { invalid, Tensor, TensorMetadata } from '@aviary/contracts';
+import { AviaryError, invalid, Tensor, TensorMetadata } from '@aviary/contracts';
 import { compileEncoder, Encoder, encoderWidth } from './encoders';
 import { InputValue, RecordReader } from './record-reader';
 import type { FeatureSpec } from './spec';
@@ -9,6 +9,21 @@ export interface ToggleRun {
   records: number;
   /** Flag keys of the toggles that are off for these records. */
   disabled: ReadonlySet<string>;
+}
+
+/** Records as columns: each input's raw values by name, `rows` long; an input without a column is missing in every row. */
+export interface ColumnarRecords {
+  rows: number;
+  columns: ReadonlyMap<string, ArrayLike<unknown>>;
+}
+
+export interface EncodedColumns {
+  /** The model's input tensor, FP32 [encoded.length, D]: the rows the spec accepts, in order. */
+  tensors: Tensor[];
+  /** Index (in the columns) of each tensor row. */
+  encoded: Int32Array;
+  /** The rows the spec rejects, with the message `apply` gives for that record alone at row `index`. */
+  rejected: { index: number; reason: string }[];
 }
 
 /** A spec with its lookups built once; reuse it for every request. */
@@ -23,10 +38,17 @@ export interface CompiledFeatureSpec {
    * records in order), a transform whose toggle is off for a run reads its records' values as missing.
    */
   apply(records: readonly unknown[], runs?: readonly ToggleRun[]): Tensor[];
+  /**
+   * The batch path: the same validation and encoders as `apply`, every toggle on, reading columns instead of records
+   * (no per-row objects) and setting a rejected row aside instead of failing the whole call.
+   */
+  encodeColumns(records: ColumnarRecords): EncodedColumns;
 }
 
 export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
   const reader = new RecordReader(spec.inputs, { rejectUnknown: true });
+  // Columns hold the spec's inputs only, so there is nothing unknown to reject.
+  const columnReader = new RecordReader(spec.inputs, { rejectUnknown: false });
   const inputIndex = new Map(spec.inputs.map((input, i) => [input.name, i]));
   let width = 0;
   const encoders: Encoder[] = spec.transforms.map((t) => {
@@ -76,6 +98,39 @@ export function compileFeatureSpec(spec: FeatureSpec): CompiledFeatureSpec {
         }
       }
       return [{ name: spec.output.name, datatype: 'FP32', shape: [rows, width], data: out }];
+    },
+    encodeColumns({ rows, columns }) {
+      const byInput = spec.inputs.map((input) => columns.get(input.name));
+      const out = new Float32Array(rows * width);
+      const encoded = new Int32Array(rows);
+      const rejected: EncodedColumns['rejected'] = [];
+      let kept = 0;
+      for (let row = 0; row < rows; row++) {
+        try {
+          columnReader.readColumns(byInput, row, row);
+        } catch (e) {
+          if (!(e instanceof AviaryError) || e.code !== 'INVALID_ARGUMENT') throw e;
+          rejected.push({ index: row, reason: e.message });
+          continue;
+        }
+        // Validation is whole before any encoder writes, so a rejected row leaves nothing behind in `out`.
+        const base = kept * width;
+        for (let e = 0; e < encoderCount; e++) encoders[e](columnReader.values, out, base);
+        encoded[kept++] = row;
+      }
+      return {
+        // A copy only when rows were rejected: a view into a larger buffer is not safe to hand to every runtime.
+        tensors: [
+          {
+            name: spec.output.name,
+            datatype: 'FP32',
+            shape: [kept, width],
+            data: kept === rows ? out : out.slice(0, kept * width),
+          },
+        ],
+        encoded: encoded.subarray(0, kept),
+        rejected,
+      };
     },
   };
 }

@@ -20,9 +20,23 @@ export type {
 } from './schema-parts';
 export { fitFeatureSpec } from './fit';
 export { applyFeatureSpec, compileFeatureSpec, featureTensorMetadata } from './apply';
-export type { CompiledFeatureSpec, ToggleRun } from './apply';
-export { classPredictions, interpretOutputs, isColumn, isFloat, valuePredictions } from './predictions';
-export type { ClassPrediction, Prediction, ValuePrediction } from './predictions';
+export type { ColumnarRecords, CompiledFeatureSpec, EncodedColumns, ToggleRun } from './apply';
+export {
+  classPredictions,
+  interpretOutputs,
+  isColumn,
+  isFloat,
+  predictionColumns,
+  valuePredictions,
+} from './predictions';
+export type {
+  ClassColumns,
+  ClassPrediction,
+  Prediction,
+  PredictionColumns,
+  ValueColumns,
+  ValuePrediction,
+} from './predictions';
 export { recordsToTensors, tensorsToRecords } from './raw-records';
 export { isClassPrediction, versionPipeline } from './version-pipeline';
 export type { RecordPrediction, VersionPipeline } from './version-pipeline';

@@ -38,21 +38,33 @@ export class RecordReader {
       }
     }
     for (let i = 0; i < this.inputs.length; i++) {
-      const input = this.inputs[i];
+      const name = this.inputs[i].name;
       // Own properties only: an input named "toString" must not read Object.prototype.
-      const raw = Object.hasOwn(record, input.name) ? record[input.name] : undefined;
-      if (raw === undefined || raw === null) {
-        if (input.required) {
-          throw invalid(
-            raw === null
-              ? `input "${input.name}" is required, got null (row ${row})`
-              : `missing input "${input.name}" (row ${row})`,
-          );
-        }
-        this.values[i] = null;
-      } else {
-        this.values[i] = this.parse(input, raw, i, row);
+      this.readValue(i, Object.hasOwn(record, name) ? record[name] : undefined, row);
+    }
+  }
+
+  /**
+   * Reads row `at` of columns given in input order (undefined: the column is absent), as `read` reads a record with
+   * those values; the columnar batch path, which never builds records.
+   */
+  readColumns(columns: readonly (ArrayLike<unknown> | undefined)[], at: number, row: number): void {
+    for (let i = 0; i < this.inputs.length; i++) this.readValue(i, columns[i]?.[at], row);
+  }
+
+  private readValue(i: number, raw: unknown, row: number): void {
+    const input = this.inputs[i];
+    if (raw === undefined || raw === null) {
+      if (input.required) {
+        throw invalid(
+          raw === null
+            ? `input "${input.name}" is required, got null (row ${row})`
+            : `missing input "${input.name}" (row ${row})`,
+        );
       }
+      this.values[i] = null;
+    } else {
+      this.values[i] = this.parse(input, raw, i, row);
     }
   }
 

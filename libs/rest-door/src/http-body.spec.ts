@@ -1,7 +1,10 @@
 import { AviaryError, RequestLimits } from '@aviary/contracts';
 import { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { decodeBody, LIMIT_MESSAGE, readBody } from './http-body';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeBody, LIMIT_MESSAGE, readBody, saveBody } from './http-body';
 
 /** A request body as a stream, with the headers a client would send. */
 function incoming(chunks: string[], headers: Record<string, string> = {}): IncomingMessage {
@@ -91,5 +94,32 @@ describe('decodeBody', () => {
       expect(() => decodeBody('application/json', bytes(text), false, LIMITS)).toThrow(
         /"__proto__" or "constructor.prototype"/,
       );
+  });
+});
+
+describe('saveBody', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aviary-save-body-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const limit = { limitBytes: 10, message: 'too big' };
+
+  it('streams a body within the limit into the file', async () => {
+    const path = join(dir, 'small');
+    await saveBody(incoming(['12345', '67890']), {}, path, limit);
+    expect(readFileSync(path, 'utf8')).toBe('1234567890');
+  });
+
+  it('rejects PAYLOAD_TOO_LARGE once the bytes pass the limit, and drains the rest of the body', async () => {
+    const body = incoming(['12345', '67890', 'x', 'more']);
+    const error = await failure(saveBody(body, {}, join(dir, 'large'), limit));
+    expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: 'too big' });
+    if (!body.readableEnded) await new Promise((resolve) => body.once('end', resolve));
+    expect(body.readableEnded).toBe(true);
+  });
+
+  it('rejects at once when the declared Content-Length is past the limit, creating no file', async () => {
+    const path = join(dir, 'declared');
+    const error = await failure(saveBody(incoming(['1']), { 'content-length': '11' }, path, limit));
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(() => readFileSync(path)).toThrow();
   });
 });

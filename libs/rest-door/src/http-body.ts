@@ -2,7 +2,9 @@
 // checked against the request limits first, then parsed with Fastify's guard against prototype poisoning) or raw
 // bytes for the OIP binary tensor data extension.
 import { AviaryError, checkJsonText, invalid, RequestLimits } from '@aviary/contracts';
+import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { Readable, Transform } from 'node:stream';
 import secureJson from 'secure-json-parse';
 
 export const LIMIT_MESSAGE = 'request body is larger than the limit set by AVIARY_MAX_BODY_BYTES';
@@ -28,6 +30,45 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
     request.on('data', onData);
     request.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length)));
     request.once('error', reject);
+  });
+}
+
+/**
+ * Streams a body into the file at `path`, never holding it whole; rejects PAYLOAD_TOO_LARGE with `message` as soon as
+ * it passes `limitBytes` (at once when its Content-Length says so), leaving the file partial for the caller to remove.
+ * The source is drained, not destroyed, on the way out, so the client reads the answer rather than a reset.
+ */
+export function saveBody(
+  body: Readable,
+  headers: IncomingMessage['headers'],
+  path: string,
+  { limitBytes, message }: { limitBytes: number; message: string },
+): Promise<void> {
+  const tooLarge = () => new AviaryError(message, 'PAYLOAD_TOO_LARGE');
+  if (Number(headers['content-length']) > limitBytes) {
+    body.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise<void>((resolve, reject) => {
+    let length = 0;
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        length += chunk.length;
+        done(length > limitBytes ? tooLarge() : null, chunk);
+      },
+    });
+    const file = createWriteStream(path);
+    const fail = (error: Error) => {
+      body.unpipe(limit);
+      body.resume();
+      file.destroy();
+      reject(error);
+    };
+    limit.once('error', fail);
+    file.once('error', fail);
+    body.once('error', fail);
+    file.once('finish', () => resolve());
+    body.pipe(limit).pipe(file);
   });
 }
 

@@ -1,7 +1,7 @@
 // The Rollout document: which candidate version of a model to deliver and how (canary steps or blue/green, analysis,
 // match rules), written in YAML or JSON and validated whole by one zod schema so every problem is listed at once
 // with its path.
-import { AviaryError, modelNameSchema, modelVersionSchema } from '@aviary/contracts';
+import { AviaryError, durationMs, modelNameSchema, modelVersionSchema } from '@aviary/contracts';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { conditionProblems } from './condition';
@@ -23,14 +23,8 @@ export class RolloutRejected extends AviaryError {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** "500ms", "30s", "5m", "1h", or a number of seconds; answers milliseconds. */
-export function durationMs(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
-  return match ? Number(match[1]) * UNITS[match[2]] : undefined;
-}
+/** The one duration syntax of every document and variable ("500ms", "30s", "5m", "1h", "7d", or seconds). */
+export { durationMs };
 
 const duration = z
   .union([z.string(), z.number()])

@@ -111,8 +111,16 @@ export async function downloadCommand(nc: NatsConnection, id: string, options: {
 }
 
 export function formatJobs(jobs: readonly BatchJob[]): string {
-  const rows = jobs.map((j) => [j.id, j.state, `${j.model}@${j.version}`, String(j.totalRows), j.submittedAt]);
-  const header = ['JOB', 'STATE', 'MODEL', 'ROWS', 'SUBMITTED'];
+  const rows = jobs.map((j) => [
+    j.id,
+    j.state,
+    `${j.model}@${j.version}`,
+    String(j.totalRows),
+    j.submittedAt,
+    // Stamped by the scheduler shortly after a job finishes.
+    j.expiresAt ?? '-',
+  ]);
+  const header = ['JOB', 'STATE', 'MODEL', 'ROWS', 'SUBMITTED', 'EXPIRES'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows]
     .map((r) =>

@@ -20,17 +20,20 @@ import {
 } from '@aviary/batch';
 import { NatsRpc } from '@aviary/messaging';
 import { ModelRegistry } from '@aviary/model-registry';
-import { Body, Controller, Get, Injectable, OnModuleInit, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Injectable, OnModuleInit, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { saveBody } from '@aviary/rest-door';
 
-/** Upload media types, taken as a stream (never buffered whole, so AVIARY_MAX_BODY_BYTES does not apply). */
+/**
+ * Upload media types, taken as a stream to a temporary file (never buffered whole) and bounded by
+ * AVIARY_BATCH_UPLOAD_LIMIT rather than AVIARY_MAX_BODY_BYTES.
+ */
 const UPLOAD_TYPES: Record<string, InputFormat> = {
   'application/x-ndjson': 'jsonl',
   'application/jsonl': 'jsonl',
@@ -54,6 +57,7 @@ export class BatchDoor implements OnModuleInit {
   constructor(
     private readonly rpc: NatsRpc,
     private readonly adapter: HttpAdapterHost,
+    @Inject(GATEWAY_CONFIG) readonly config: GatewayConfig,
   ) {}
 
   onModuleInit(): void {
@@ -95,7 +99,11 @@ export class BatchController {
       if (uploadFormat) {
         if (!query.model) throw invalid('an upload names its model in the query: ?model=NAME');
         const path = join(dir, basename(query.name ?? `upload.${uploadFormat}`));
-        await pipeline(body as Readable, createWriteStream(path));
+        // Past the limit nothing is stored: the job is only planned, uploaded and written once the file is whole.
+        await saveBody(body as Readable, request.headers, path, {
+          limitBytes: this.door.config.AVIARY_BATCH_UPLOAD_LIMIT,
+          message: `the upload is larger than the limit set by AVIARY_BATCH_UPLOAD_LIMIT (${this.door.config.AVIARY_BATCH_UPLOAD_LIMIT} bytes)`,
+        });
         submit = {
           path,
           model: query.model,

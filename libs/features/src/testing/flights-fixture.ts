@@ -37,3 +37,33 @@ export const flightRows: Record<string, unknown>[] = [
   { date: '2001/01/05 21:30', distance: 500, origin: 'ORD', delay: 0 },
   { date: '2001/01/06 09:15', distance: 700, origin: 'DEN', destination: 'LAX', delay: 16 },
 ];
+
+/** Every input optional, so each transform's default for a missing value shows. */
+export const imputingDefinition: PipelineDefinition = {
+  inputs: [
+    { name: 'mass', type: 'number', required: false },
+    { name: 'sex', type: 'string', required: false },
+    { name: 'member', type: 'bool', required: false },
+    { name: 'seen', type: 'datetime', required: false },
+  ],
+  transforms: [
+    { kind: 'numeric', input: 'mass' },
+    { kind: 'categorical', input: 'sex', missing: 'mode' },
+    { kind: 'bool', input: 'member' },
+    {
+      kind: 'datetime',
+      input: 'seen',
+      parts: [
+        { part: 'month', encoding: 'oneHot' },
+        { part: 'hour', encoding: 'cyclical' },
+      ],
+    },
+  ],
+  prediction: flightsDefinition.prediction,
+};
+
+export const imputingRows: Record<string, unknown>[] = [
+  { mass: 2, sex: 'F', member: true, seen: '2001-03-01' },
+  { mass: 4, sex: 'F', member: true, seen: null },
+  { mass: 9, sex: 'M', member: false },
+];
