@@ -141,7 +141,16 @@ describe('batch jobs over REST', () => {
   });
 
   it('deletes a finished job past AVIARY_BATCH_RETENTION: its output, errors, upload and record, not a named input', async () => {
-    const { job } = await store.getJob(uploaded);
+    // The leading scheduler stamps the expiry on its next sweep after the job finished.
+    let job = (await store.getJob(uploaded)).job;
+    await waitFor(
+      `job ${uploaded} to be stamped with its expiry`,
+      async () => {
+        job = (await store.getJob(uploaded)).job;
+        return job.expiresAt !== undefined;
+      },
+      20_000,
+    );
     expect(job.expiresAt).toBe(new Date(Date.parse(job.finishedAt as string) + 20_000).toISOString());
     await waitFor(`job ${uploaded} to expire`, async () => !(await store.findJob(uploaded)), 40_000);
     expect((await getJson(`${jobs()}/${uploaded}`)).status).toBe(404);
