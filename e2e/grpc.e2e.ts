@@ -303,16 +303,21 @@ describe('gRPC gateway', () => {
     );
 
     const spans = () => receiver.trace(traceId);
-    await waitFor('the gRPC call spans', async () => spans().some((s) => s.service === 'inference'), 10_000);
-    const server = spans().find((s) => s.service === 'gateway' && s.kind === OTLP_SERVER);
-    expect(server).toMatchObject({
+    const server = () => spans().find((s) => s.service === 'gateway' && s.kind === OTLP_SERVER);
+    // Each service exports on its own schedule: wait for the gateway's SERVER span itself, not for inference's.
+    await waitFor(
+      'the gRPC call spans',
+      async () => !!server() && spans().some((s) => s.service === 'inference'),
+      10_000,
+    );
+    expect(server()).toMatchObject({
       name: 'grpc inference.GRPCInferenceService/ModelInfer',
       parentSpanId: 'b7ad6b7169203331',
     });
     const toInference = spans().find(
       (s) => s.service === 'gateway' && s.kind === OTLP_CLIENT && /infer\.flight-delay/.test(s.name),
     );
-    expect(toInference?.parentSpanId).toBe(server?.spanId);
+    expect(toInference?.parentSpanId).toBe(server()?.spanId);
   });
 
   it('counts gRPC calls in the gateway request metrics', async () => {

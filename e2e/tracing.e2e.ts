@@ -90,7 +90,12 @@ describe('tracing', () => {
       expect((await infer(traceId, 0.5)).status).toBe(200);
       const find = (service: string, kind: number) =>
         receiver.trace(traceId).find((s) => s.service === service && s.kind === kind);
-      await waitFor('the infer spans', async () => !!find('inference', CONSUMER), 10_000);
+      // Services export on their own schedules: wait for every span the checks read.
+      await waitFor(
+        'the infer spans',
+        async () => !!find('inference', CONSUMER) && !!find('gateway', SERVER) && !!find('gateway', CLIENT),
+        10_000,
+      );
       const root = find('gateway', SERVER) as ReceivedSpan;
       const toInference = find('gateway', CLIENT) as ReceivedSpan;
       expect(root.parentSpanId).toBe('00f067aa0ba902b7');
