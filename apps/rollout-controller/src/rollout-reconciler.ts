@@ -3,13 +3,12 @@
 // leader neither repeats nor skips a step), then makes the world match it: the serving pointer, then the rollout flags.
 import { ROLLOUT_FLAG_SET, ROLLOUT_LEASE_KEY, ShadowSummary, shadowSummarySchema, subjects } from '@aviary/contracts';
 import { FlagSetAdmin } from '@aviary/flags-engine';
-import { decodeJson, gatherReplies, NatsRpc } from '@aviary/messaging';
+import { decodeJson, gatherReplies, LeaderLease, NatsRpc } from '@aviary/messaging';
 import { ModelRegistry, ServingPointers, versionStates } from '@aviary/model-registry';
 import {
   advance,
   BuiltinMetricProvider,
   dueMeasurements,
-  LeaderLease,
   MeasurementInput,
   MetricProvider,
   MetricSnapshot,

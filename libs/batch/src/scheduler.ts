@@ -1,7 +1,7 @@
 // Batch schedules in KV aviary_batch_schedules, run by one scheduler at a time: every batch-worker replica ticks,
-// and only the holder of the `batch-scheduler` lease (a KV key that expires unless renewed) submits jobs.
+// and only the holder of the `batch-scheduler` lease (a LeaderLease in aviary_leases) submits jobs.
 import { BatchSchedule, batchScheduleSchema, buckets, notFound, parseOrThrow } from '@aviary/contracts';
-import { openKv } from '@aviary/messaging';
+import { LeaderLease, openKv } from '@aviary/messaging';
 import { ModelRegistry } from '@aviary/model-registry';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,9 +74,8 @@ export interface SchedulerOptions {
   store: BatchStore;
   registry: ModelRegistry;
   schedules: BatchSchedules;
-  leases: KV;
-  /** This replica's name, written into the lease. */
-  holder: string;
+  /** BatchScheduler.openLease: which replica leads the schedules. */
+  lease: LeaderLease;
   workDir: string;
   /** Finished jobs' expiry, enforced by whichever scheduler leads. */
   retention: BatchRetention;
@@ -84,17 +83,18 @@ export interface SchedulerOptions {
 }
 
 export class BatchScheduler {
-  private leaseRevision?: number;
-
   constructor(private readonly options: SchedulerOptions) {}
 
-  static async openLeases(store: BatchStore): Promise<KV> {
-    return openKv(store.connection.jetstream(), buckets.leases, { history: 1, ttl: SCHEDULER_LEASE_MS });
+  /** This replica's claim on the scheduler role (holder: its name, written into the lease). */
+  static async openLease(store: BatchStore, holder: string): Promise<LeaderLease> {
+    // The bucket's TTL is a second line: a lease left by a replica that died is gone after it, whoever looks.
+    const kv = await openKv(store.connection.jetstream(), buckets.leases, { history: 1, ttl: SCHEDULER_LEASE_MS });
+    return new LeaderLease(kv, LEASE_KEY, { holder, leaseMs: SCHEDULER_LEASE_MS });
   }
 
   /** One pass: renew or take the lease, expire finished jobs past their retention, then submit due schedules. */
   async tick(now = new Date()): Promise<void> {
-    if (!(await this.holdLease())) return;
+    if (!(await this.options.lease.beat())) return;
     await this.options.retention
       .sweepIfDue(now)
       .catch((e: Error) => this.options.onProblem(`expiring finished batch jobs failed: ${e.message}`));
@@ -114,29 +114,9 @@ export class BatchScheduler {
     }
   }
 
-  /** Lets the lease lapse at once, so another replica takes over without waiting for it to expire. */
+  /** Gives the lease up, so another replica takes over without waiting for it to go stale. */
   async release(): Promise<void> {
-    if (this.leaseRevision === undefined) return;
-    await this.options.leases.delete(LEASE_KEY, { previousSeq: this.leaseRevision }).catch(() => undefined);
-    this.leaseRevision = undefined;
-  }
-
-  private async holdLease(): Promise<boolean> {
-    const { leases, holder } = this.options;
-    if (this.leaseRevision !== undefined) {
-      try {
-        this.leaseRevision = await leases.update(LEASE_KEY, holder, this.leaseRevision);
-        return true;
-      } catch {
-        this.leaseRevision = undefined;
-      }
-    }
-    try {
-      this.leaseRevision = await leases.create(LEASE_KEY, holder);
-      return true;
-    } catch {
-      return false;
-    }
+    await this.options.lease.release();
   }
 
   private async run(schedule: BatchSchedule): Promise<string> {

@@ -7,3 +7,4 @@ export * from './nats-readiness';
 export * from './kv-watch';
 export * from './gather';
 export * from './event-log';
+export * from './leader-lease';

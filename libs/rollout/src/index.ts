@@ -8,7 +8,6 @@ export * from './builtin-metrics';
 export * from './rollout-machine';
 export * from './traffic-flag';
 export * from './rollout-store';
-export * from './leader-lease';
 export * from './metric-provider';
 export * from './rollout-view';
 export * from './serve-version';

@@ -1,6 +1,6 @@
-import { connectNats, openKv } from '@aviary/messaging';
 import { NatsServer, startNatsServer } from '@aviary/testing';
 import { KV, NatsConnection } from 'nats';
+import { connectNats, openKv } from './connection';
 import { LeaderLease } from './leader-lease';
 
 describe('LeaderLease against a real nats-server', () => {

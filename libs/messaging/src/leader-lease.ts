@@ -1,8 +1,8 @@
-// One leader among rollout-controller replicas, by a lease in KV (nats-server 2.9 has no per-message TTL): the
+// One leader among a service's replicas (rollout controllers, batch schedulers), by a lease in KV (nats-server 2.9 has no per-message TTL): the
 // lease holds {holder, renewedAt}; the holder renews it with compare-and-set every second; another replica takes it
 // over, again by compare-and-set, once it has seen the same revision for longer than the lease. Staleness is judged
 // on the observer's own clock (how long the revision stood still), so clock skew between hosts does not matter.
-import { decodeJson, encodeJson } from '@aviary/messaging';
+import { decodeJson, encodeJson } from './json';
 import { KV } from 'nats';
 
 export interface LeaseOptions {
@@ -47,7 +47,7 @@ export class LeaderLease {
       return this.attempt(() =>
         entry ? this.kv.update(this.key, value, entry.revision) : this.kv.create(this.key, value),
       );
-    const { holder } = decodeJson(entry.value, 'rollout leader lease') as { holder?: string };
+    const { holder } = decodeJson(entry.value, 'leader lease') as { holder?: string };
     if (this.seen?.revision !== entry.revision) this.seen = { revision: entry.revision, since: now };
     const stale = now - this.seen.since >= this.leaseMs;
     if (holder !== this.holder && !stale) {
@@ -61,7 +61,7 @@ export class LeaderLease {
   async release(): Promise<void> {
     const entry = await this.kv.get(this.key);
     if (!entry || entry.operation !== 'PUT' || !this.leading) return;
-    const { holder } = decodeJson(entry.value, 'rollout leader lease') as { holder?: string };
+    const { holder } = decodeJson(entry.value, 'leader lease') as { holder?: string };
     if (holder === this.holder) await this.kv.delete(this.key, { previousSeq: entry.revision }).catch(() => undefined);
     this.renewedAt = undefined;
   }
