@@ -2,6 +2,7 @@
 // batch-worker, writing the output to a local file, with no NATS. Prints one JSON line: rows, seconds, peak RSS.
 // Usage: node dist/bench/src/batch-baseline.js FILE MODEL_DIR
 import { loadVersionForBatch, formatOf, outputWriter, planInput, readChunk, scoreChunk } from '@aviary/batch';
+import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +23,10 @@ async function main(file: string, modelDir: string): Promise<void> {
   const out = createWriteStream(join(tmpdir(), `aviary-batch-baseline-${process.pid}.jsonl`));
   let rows = 0;
   for (const chunk of plan.chunks) {
-    const result = await scoreChunk(readChunk(source, chunk), version.scorer, writer);
+    const result = await scoreChunk(readChunk(source, chunk), version.scorer, writer, async (piece) => {
+      if (!out.write(piece)) await once(out, 'drain');
+    });
     rows += result.rowsScored + result.rowsFailed;
-    for (const piece of result.output)
-      if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
   const seconds = (performance.now() - started) / 1000;

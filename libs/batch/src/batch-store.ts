@@ -16,6 +16,7 @@ import {
   subjects,
 } from '@aviary/contracts';
 import { encodeJson, EventLog, openKv, openObjectStore } from '@aviary/messaging';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -38,13 +39,21 @@ const NANOS_PER_MS = 1_000_000;
 
 export const chunkKey = (job: string, index: number) => `${job}.chunk.${index}`;
 export const objectNames = {
-  /** gzip (putCompressed): the object store's put hashes every byte in JavaScript (SHA-256), so fewer bytes is faster. */
+  /** gzip (compressedWriter): the object store's put hashes every byte in JavaScript (SHA-256), so fewer bytes is faster. */
   chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out.gz`,
   chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err.gz`,
   upload: (job: string, file: string) => `inputs/${job}/${file}`,
 };
 
 export type StoredJob = { job: BatchJob; revision: number };
+
+export interface CompressedWriter {
+  write(piece: Uint8Array): Promise<void>;
+  /** Finishes the object: resolves once it is stored, rejects if storing it failed. */
+  end(): Promise<void>;
+  /** Gives the object up: nothing is stored under its name (an older object of that name stays). */
+  abort(reason: Error): Promise<void>;
+}
 
 export class BatchStore {
   private constructor(
@@ -196,12 +205,36 @@ export class BatchStore {
   }
 
   /**
-   * Stores the pieces gzipped as one object, streamed. Level 1: a chunk's JSON Lines shrink about fivefold for a
-   * fraction of the time hashing and sending the difference would take (zlib runs off the event loop).
+   * A gzipped object written piece by piece while the pieces are still being made, so compressing (off the event
+   * loop), sending and nats-server storing overlap the work that makes them. Level 1: a chunk's JSON Lines shrink
+   * about fivefold for a fraction of the time hashing and sending the difference would take. Nothing is stored
+   * under the name until `end` resolves; after `abort` the partial upload is purged (by the object store's put).
    */
+  compressedWriter(name: string): CompressedWriter {
+    const gzip = createGzip({ level: 1 });
+    const stored = this.objects.put({ name }, Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>);
+    // A failed put stops reading: fail the writes waiting for room instead of leaving them waiting forever.
+    stored.catch((e: Error) => gzip.destroy(e));
+    return {
+      write: async (piece) => {
+        if (!gzip.write(piece)) await once(gzip, 'drain');
+      },
+      end: async () => {
+        gzip.end();
+        await stored;
+      },
+      abort: async (reason) => {
+        gzip.destroy(reason);
+        await stored.catch(() => undefined);
+      },
+    };
+  }
+
+  /** Stores the pieces gzipped as one object (compressedWriter, all at once). */
   async putCompressed(name: string, pieces: readonly Uint8Array[]): Promise<void> {
-    const gzip = Readable.from(pieces).pipe(createGzip({ level: 1 }));
-    await this.objects.put({ name }, Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>);
+    const writer = this.compressedWriter(name);
+    for (const piece of pieces) await writer.write(piece);
+    await writer.end();
   }
 
   /** Compressed objects one after another, decompressed, as one stream: the header, then each part in order. */

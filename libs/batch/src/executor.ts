@@ -84,14 +84,21 @@ export class BatchExecutor {
         chunk,
       );
       const writer = outputWriter(job.output.format, job.output.keep, spec.prediction);
-      const result = await scoreChunk(rows, scorer, writer);
+      // Same names on every delivery: a redelivered chunk overwrites its output, never adds a second one.
+      const output = store.compressedWriter(objectNames.chunkOutput(job.id, chunk.index));
+      const result = await scoreChunk(rows, scorer, writer, output.write).catch(async (e: Error) => {
+        await output.abort(e);
+        throw e;
+      });
       // The plan counted these rows: any other count means the local copy is not the input, and nothing is recorded.
-      if (result.rowsScored + result.rowsFailed !== chunk.rows)
-        throw new Error(
+      if (result.rowsScored + result.rowsFailed !== chunk.rows) {
+        const e = new Error(
           `chunk ${chunk.index} of job ${job.id} read ${result.rowsScored + result.rowsFailed} rows, its plan has ${chunk.rows}`,
         );
-      // Same names on every delivery: a redelivered chunk overwrites its output, never adds a second one.
-      await store.putCompressed(objectNames.chunkOutput(job.id, chunk.index), result.output);
+        await output.abort(e);
+        throw e;
+      }
+      await output.end();
       await store.putCompressed(objectNames.chunkErrors(job.id, chunk.index), result.errors);
       await store.putChunkResult(job.id, {
         index: chunk.index,

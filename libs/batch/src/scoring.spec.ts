@@ -45,12 +45,14 @@ describe('batch scoring', () => {
   it('gives each row the prediction the online path gives it (feature spec, ONNX Runtime, predictions)', async () => {
     const records = [1, 2, 3, 4].map((i) => flight(i * 400 + 7));
     const batch = await columns(records.map((record, i) => ({ row: i + 1, record })));
+    const output: Buffer[] = [];
     const chunk = await scoreChunk(
       (async function* () {
         yield batch;
       })(),
       scorer,
       outputWriter('jsonl', [], spec.prediction),
+      (piece) => void output.push(piece),
     );
     const featureSpec: unknown = JSON.parse(readFileSync(join(FLIGHT_DELAY_DIR, 'feature-spec.json'), 'utf8'));
     const session = await ModelSession.load(readFileSync(join(FLIGHT_DELAY_DIR, 'model.onnx')));
@@ -58,7 +60,7 @@ describe('batch scoring', () => {
       const online = versionPipeline({ inputs: session.inputs, featureSpec });
       const projected = records.map(({ delay: _delay, ...r }) => r);
       const predictions = online.toPredictions(await session.run(online.toTensors(projected)));
-      expect(Buffer.concat(chunk.output).toString()).toBe(
+      expect(Buffer.concat(output).toString()).toBe(
         predictions.map((prediction, i) => `${JSON.stringify({ row: i + 1, prediction })}\n`).join(''),
       );
     } finally {
@@ -73,9 +75,15 @@ describe('batch scoring', () => {
         { row: 2, record: flight(null) },
       ]);
     }
-    const chunk = await scoreChunk(batches(), scorer, outputWriter('jsonl', ['delay'], spec.prediction));
+    const output: Buffer[] = [];
+    const chunk = await scoreChunk(
+      batches(),
+      scorer,
+      outputWriter('jsonl', ['delay'], spec.prediction),
+      (piece) => void output.push(piece),
+    );
     expect(chunk).toMatchObject({ rowsScored: 1, rowsFailed: 1 });
-    expect(JSON.parse(Buffer.concat(chunk.output).toString())).toMatchObject({ row: 1, delay: 3 });
+    expect(JSON.parse(Buffer.concat(output).toString())).toMatchObject({ row: 1, delay: 3 });
     expect(JSON.parse(Buffer.concat(chunk.errors).toString())).toEqual({
       row: 2,
       reason: 'input "distance" is required, got null',

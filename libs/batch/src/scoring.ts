@@ -45,33 +45,37 @@ export class BatchScorer {
   }
 }
 
+/** Where a chunk's output lines go, a piece per batch, in row order: awaited, so a slow store holds scoring back. */
+export type OutputSink = (piece: Buffer) => Promise<void> | void;
+
 export interface ChunkOutput {
-  /** Output lines (no header), in row order, a piece per batch (never joined: a chunk's output can be 40 MB). */
-  output: Buffer[];
-  /** Errors-file lines, in row order. */
+  /** Errors-file lines, in row order (few: kept until the chunk is done). */
   errors: Buffer[];
   rowsScored: number;
   rowsFailed: number;
 }
 
-/** Scores every batch of a chunk; `between` runs after each batch (heartbeats, cancellation checks). */
+/**
+ * Scores every batch of a chunk, handing each batch's output lines to `sink` as soon as they are written (never
+ * holding a chunk's output, which can be 40 MB); `between` runs after each batch (heartbeats, cancellation checks).
+ */
 export async function scoreChunk(
   batches: ColumnBatches,
   scorer: BatchScorer,
   writer: OutputWriter,
+  sink: OutputSink,
   between: () => Promise<void> | void = () => undefined,
 ): Promise<ChunkOutput> {
-  const output: Buffer[] = [];
   const errors: Buffer[] = [];
   let rowsScored = 0;
   let rowsFailed = 0;
   for await (const batch of batches) {
     const scored = await scorer.score(batch);
-    if (scored.predictions) output.push(Buffer.from(writer.lines(batch, scored.scored, scored.predictions)));
+    if (scored.predictions) await sink(Buffer.from(writer.lines(batch, scored.scored, scored.predictions)));
     if (scored.failed.length) errors.push(Buffer.from(scored.failed.map((f) => errorLine(f.row, f.reason)).join('')));
     rowsScored += scored.scored.length;
     rowsFailed += scored.failed.length;
     await between();
   }
-  return { output, errors, rowsScored, rowsFailed };
+  return { errors, rowsScored, rowsFailed };
 }
