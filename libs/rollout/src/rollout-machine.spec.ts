@@ -217,7 +217,8 @@ describe('commands', () => {
   it('undo after Healthy moves the serving pointer back to the previous stable', () => {
     const healthy = applyCommand(spec, paused(), 'promote-full', at(1)).status;
     const undone = applyCommand(spec, healthy, 'undo', at(2));
-    expect(undone.status).toMatchObject({ phase: 'Degraded', serving: '1' });
+    // The status says where traffic is: none of it on the candidate any more.
+    expect(undone.status).toMatchObject({ phase: 'Degraded', serving: '1', weight: 0 });
     expect(undone.actions).toMatchObject({ traffic: null, serving: '1' });
   });
 

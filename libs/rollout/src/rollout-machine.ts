@@ -261,8 +261,7 @@ export function applyCommand(
       if (status.phase === 'Healthy') {
         const why = undoRefusal(status, now, facts);
         if (why) refuse(why);
-        status.serving = status.stable;
-        setPhase(status, now, 'Degraded', `undone by an operator: version ${status.stable} serves again`);
+        abort(status, now, `undone by an operator: version ${status.stable} serves again`);
       } else abort(status, now, 'undone by an operator');
       break;
   }
