@@ -1,8 +1,17 @@
 // The leader's webhooks: each tick it hands every rollout's new history entries (applied, steps, measurements,
-// phases, commands — whoever wrote them) to a bounded WebhookQueue, which POSTs them off the reconcile loop.
-import { fetchWebhookPost, RolloutSpec, RolloutStatus, webhookEvents, WebhookQueue } from '@aviary/rollout';
+// phases, commands — whoever wrote them) to a bounded WebhookQueue, which POSTs them off the reconcile loop. What
+// each URL has settled is kept in KV (WebhookCursors), so the next leader resends what this one had not.
+import {
+  fetchWebhookPost,
+  RolloutSpec,
+  RolloutStatus,
+  RolloutStore,
+  WebhookCursors,
+  webhookEvents,
+  WebhookQueue,
+} from '@aviary/rollout';
 import { counter, createLogger } from '@aviary/telemetry';
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
 
 const deliveries = counter(
@@ -12,12 +21,13 @@ const deliveries = counter(
 );
 
 @Injectable()
-export class RolloutNotifier implements OnApplicationShutdown {
+export class RolloutNotifier {
   private readonly log = createLogger('rollout-controller');
   private readonly queue: WebhookQueue;
   /** model → the last seq handed to the queue, since this replica leads. */
   private readonly notified = new Map<string, number>();
   private leadingSince = 0;
+  private cursors = new WebhookCursors();
 
   constructor(@Inject(ROLLOUT_CONTROLLER_CONFIG) private readonly config: RolloutControllerConfig) {
     this.queue = new WebhookQueue({
@@ -26,32 +36,64 @@ export class RolloutNotifier implements OnApplicationShutdown {
       timeoutMs: config.AVIARY_WEBHOOK_TIMEOUT_MS,
       retries: config.AVIARY_WEBHOOK_RETRIES,
       backoffMs: 250,
-      onDelivered: () => deliveries.inc({ outcome: 'delivered' }),
+      onDelivered: ({ url, event }) => {
+        deliveries.inc({ outcome: 'delivered' });
+        this.cursors.settle(event.model, url, event.seq);
+      },
       onLoss: ({ url, event, reason, dropped }) => {
         deliveries.inc({ outcome: dropped ? 'dropped' : 'failed' });
         this.log.warn(`webhook ${url}: event ${event.model} #${event.seq} not delivered: ${reason}`);
+        // Given up after its retries: settled. Dropped (queue full): the next event on its lane settles past it.
+        if (!dropped) this.cursors.settle(event.model, url, event.seq);
       },
     });
   }
 
-  /** This replica just took the lead: entries written from now on are its to send (the previous leader sent older). */
-  leading(now: Date): void {
+  /**
+   * This replica just took the lead: for each URL it sends what the stored cursors say is not settled yet; a URL
+   * without a cursor for a rollout gets the entries written from now on (the previous leader sent older ones).
+   */
+  async leading(now: Date, store: RolloutStore): Promise<void> {
     this.notified.clear();
     this.leadingSince = now.getTime();
+    this.cursors = await store.webhookCursors().catch((e: Error) => {
+      this.log.warn(`reading the webhook cursors failed (webhooks start from now): ${e.message}`);
+      return new WebhookCursors();
+    });
   }
 
-  /** Queues the rollout's entries not yet handed over; never waits for a delivery. */
-  observe(spec: RolloutSpec, status: RolloutStatus): void {
+  /**
+   * Queues the rollout's entries not yet handed over; never waits for a delivery. A URL's first cursor for the
+   * rollout is stored before any of its events is sent, so a leader dying right after sending cannot lose them.
+   */
+  async observe(spec: RolloutSpec, status: RolloutStatus, store: RolloutStore): Promise<void> {
     const hooks = [...this.config.AVIARY_ROLLOUT_WEBHOOKS, ...spec.webhooks];
-    const after = this.notified.get(status.model);
-    const events = webhookEvents(status, after ?? 0).filter(
-      (e) => after !== undefined || Date.parse(e.at) >= this.leadingSince,
-    );
+    const handed = this.notified.get(status.model);
+    let begun = false;
+    const planned = hooks.map((hook) => {
+      const after = handed ?? this.cursors.after(status.model, hook.url, status.seq);
+      const events = webhookEvents(status, after ?? 0).filter(
+        (e) => after !== undefined || Date.parse(e.at) >= this.leadingSince,
+      );
+      if (after === undefined) {
+        this.cursors.begin(status.model, hook.url, events.length ? events[0].seq - 1 : status.seq);
+        begun = true;
+      }
+      return { hook, events };
+    });
+    if (begun) await this.flush(store);
     this.notified.set(status.model, status.seq);
-    if (hooks.length) for (const event of events) this.queue.enqueue(hooks, event);
+    for (const { hook, events } of planned) for (const event of events) this.queue.enqueue([hook], event);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stores the cursors if deliveries settled since the last call (each leading tick). */
+  async flush(store: RolloutStore): Promise<void> {
+    await this.cursors.flush((doc) => store.writeWebhookCursors(doc));
+  }
+
+  /** On shutdown: waits for the queued deliveries (each bounded by its retries), then stores where they ended. */
+  async close(store: RolloutStore | undefined, leading: boolean): Promise<void> {
     await this.queue.close();
+    if (store && leading) await this.flush(store);
   }
 }

@@ -74,6 +74,9 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.ticking;
+    await this.notifier
+      .close(this.store, this.lease?.leading ?? false)
+      .catch((e: Error) => this.log.warn(`storing the webhook cursors failed: ${e.message}`));
     await this.lease?.release().catch(() => undefined);
   }
 
@@ -83,7 +86,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
       const leading = await this.lease.beat();
       if (leading !== wasLeading) this.log.info(`${leading ? 'leading' : 'following'} as ${this.lease.holder}`);
       if (!leading) return;
-      if (!wasLeading) this.notifier.leading(new Date());
+      if (!wasLeading) await this.notifier.leading(new Date(), this.store);
       const traffic = new Map<string, RolloutTraffic>();
       const providers = {
         builtin: new BuiltinMetricProvider(memoized((model) => this.series(model))),
@@ -100,6 +103,10 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
         if (t) traffic.set(stored.status.model, t);
       }
       if (this.lease.leading) await this.writeTraffic(traffic);
+      if (this.lease.leading)
+        await this.notifier
+          .flush(this.store)
+          .catch((e: Error) => this.log.warn(`storing the webhook cursors failed: ${e.message}`));
     } catch (e) {
       this.log.error(`reconcile failed: ${(e as Error).message}`);
     }
@@ -127,7 +134,7 @@ export class RolloutReconciler implements OnApplicationBootstrap, OnApplicationS
       revision = written;
       await this.store.publish(status, actions.events);
     }
-    this.notifier.observe(spec, status);
+    await this.notifier.observe(spec, status, this.store);
     if (status.serving !== status.servingApplied) {
       await this.pointers.serve(model, status.serving, 'rollout-controller');
       this.log.info(`serving pointer of ${model} moved to version ${status.serving}`);

@@ -44,7 +44,7 @@ export const queueGroups = {
 
 /**
  * aviary_serving: one key per model naming the version that takes its unversioned traffic. aviary_rollouts: one key
- * per model (its rollout's document and status) and the controllers' leader lease under ROLLOUT_LEASE_KEY.
+ * per model (its rollout's document and status); the controllers' own keys start with `_`.
  */
 /** aviary_batch_jobs: one key per batch job (its document) and one per finished chunk (`<job>.chunk.<n>`). */
 export const buckets = {
@@ -59,6 +59,8 @@ export const buckets = {
 } as const;
 /** Model names start with a letter or digit, so this key never collides with a rollout's. */
 export const ROLLOUT_LEASE_KEY = '_leader';
+/** Beside it, the leader's webhook delivery cursors (WebhookCursors in @aviary/rollout). */
+export const ROLLOUT_WEBHOOKS_KEY = '_webhooks';
 export const objectStores = { models: 'aviary_models', batch: 'aviary_batch' } as const;
 export const streams = {
   /** The audit and lifecycle log; every change of flags and rollouts, and every batch job's end, is one event. */

@@ -13,3 +13,4 @@ export * from './rollout-view';
 export * from './serve-version';
 export * from './shadow-metrics';
 export * from './webhooks';
+export * from './webhook-cursors';

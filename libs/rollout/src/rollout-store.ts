@@ -7,7 +7,7 @@ import {
   eventSubjects,
   notFound,
   parseOrThrow,
-  ROLLOUT_LEASE_KEY,
+  ROLLOUT_WEBHOOKS_KEY,
   RolloutEvent,
   rolloutEventSchema,
 } from '@aviary/contracts';
@@ -24,6 +24,7 @@ import {
   RolloutSpec,
 } from './rollout-document';
 import { applyCommand, HistoryEntry, isActive, RolloutCommand, RolloutStatus, startRollout } from './rollout-machine';
+import { WebhookCursorDoc, WebhookCursors, webhookCursorsSchema } from './webhook-cursors';
 
 export interface StoredRollout {
   document: RolloutDocument;
@@ -55,9 +56,23 @@ export class RolloutStore {
 
   async list(): Promise<StoredRollout[]> {
     const keys: string[] = [];
-    for await (const key of await this.kv.keys()) if (key !== ROLLOUT_LEASE_KEY) keys.push(key);
+    // Model names start with a letter or digit: `_` keys are the controllers' own (lease, webhook cursors).
+    for await (const key of await this.kv.keys()) if (!key.startsWith('_')) keys.push(key);
     const rollouts = await Promise.all(keys.sort().map((key) => this.get(key)));
     return rollouts.filter((r): r is StoredRollout => r !== undefined);
+  }
+
+  /** The leader's webhook cursors (an unreadable document counts as none: webhooks then start from now). */
+  async webhookCursors(): Promise<WebhookCursors> {
+    const entry = await this.kv.get(ROLLOUT_WEBHOOKS_KEY);
+    if (!entry || entry.operation !== 'PUT') return new WebhookCursors();
+    const parsed = webhookCursorsSchema.safeParse(decodeJson(entry.value, 'webhook cursors'));
+    return new WebhookCursors(parsed.success ? parsed.data : {});
+  }
+
+  /** Only the leader writes them, so a plain put. */
+  async writeWebhookCursors(doc: WebhookCursorDoc): Promise<void> {
+    await this.kv.put(ROLLOUT_WEBHOOKS_KEY, encodeJson(doc));
   }
 
   /** Writes the status if the entry is still at `revision` (0: must not exist); false when someone else moved it. */
