@@ -18,6 +18,7 @@ import { routeModelThroughLayers, toggleRuns } from '@aviary/flags-engine';
 import { MicroBatcher } from '@aviary/inference-engine';
 import { compareVersions } from '@aviary/model-registry';
 import { ModelDoor, ModelMetadata } from '@aviary/rest-door';
+import { PredictionLog } from '@aviary/site-telemetry';
 import { currentTraceId } from '@aviary/telemetry';
 import { randomUUID } from 'node:crypto';
 import { EdgeVersions, explicitVersion, LoadedVersion, predictRecords } from './edge-versions';
@@ -43,6 +44,7 @@ export class EdgeDoor implements ModelDoor {
     private readonly source: ModelSource,
     private readonly versions: EdgeVersions,
     private readonly config: { AVIARY_MODEL_FLAG_SET: string; AVIARY_PREDICT_MAX_BATCH: number },
+    private readonly log: PredictionLog,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
       keyOf: (item) => versionKey(item.version.manifest.name, item.version.manifest.version),
@@ -55,7 +57,28 @@ export class EdgeDoor implements ModelDoor {
     else if (!this.knows(model)) throw notFound(`unknown model "${model}"`);
   }
 
-  async predict(
+  predict(
+    model: string,
+    instances: unknown[],
+    version: string | undefined,
+    context: RequestContext,
+  ): Promise<PredictResponse> {
+    return this.log.observe(
+      { model, version, inputs: instances },
+      () => this.predictRouted(model, instances, version, context),
+      (response) => response.predictions,
+    );
+  }
+
+  infer(command: InferCommand): Promise<InferResult> {
+    return this.log.observe(
+      { model: command.model, version: command.version, inputs: command.inputs },
+      () => this.inferRouted(command),
+      (result) => result.outputs,
+    );
+  }
+
+  private async predictRouted(
     model: string,
     instances: unknown[],
     version: string | undefined,
@@ -84,7 +107,7 @@ export class EdgeDoor implements ModelDoor {
     };
   }
 
-  async infer(command: InferCommand): Promise<InferResult> {
+  private async inferRouted(command: InferCommand): Promise<InferResult> {
     const routed = await this.route(command.model, command.version, command.context ?? {});
     const { manifest, session } = routed.version;
     const outputs = await this.observed(routed, session.run(command.inputs, command.outputs));

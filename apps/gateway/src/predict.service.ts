@@ -10,6 +10,8 @@ import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { ShadowTraffic } from './shadow-traffic';
 import { observeArm } from './variant-metrics';
+import { PREDICTION_LOG } from './prediction-log';
+import { PredictionLog } from '@aviary/site-telemetry';
 
 const batchRequests = batchSizeCounter(
   'aviary_predict_batched_requests_total',
@@ -35,6 +37,7 @@ export class PredictService {
     private readonly services: ModelServices,
     private readonly shadow: ShadowTraffic,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(PREDICTION_LOG) private readonly log: PredictionLog,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
       keyOf: (item) => versionKey(item.manifest.name, item.manifest.version),
@@ -42,7 +45,20 @@ export class PredictService {
     });
   }
 
-  async predict(
+  predict(
+    model: string,
+    instances: unknown[],
+    version: string | undefined,
+    flagContext: RequestContext,
+  ): Promise<PredictResponse> {
+    return this.log.observe(
+      { model, version, inputs: instances },
+      () => this.routed(model, instances, version, flagContext),
+      (response) => response.predictions,
+    );
+  }
+
+  private async routed(
     model: string,
     instances: unknown[],
     version: string | undefined,

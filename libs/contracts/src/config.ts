@@ -91,9 +91,8 @@ export const siteTelemetryEnv = {
   AVIARY_TELEMETRY_BUFFER: positiveInt(20_000),
 };
 
-/** The site's name in its telemetry subjects; `fallback` undefined: optional (empty counts as unset). */
-export const siteEnv = (fallback?: string) =>
-  fallback === undefined ? optional(siteName) : siteName.default(fallback);
+/** The leaf site a service runs at, named as in its telemetry subjects; empty counts as unset. */
+export const optionalSite = optional(siteName);
 
 export class ConfigError extends Error {}
 
