@@ -18,7 +18,7 @@ import { routeModelThroughLayers, toggleRuns } from '@aviary/flags-engine';
 import { MicroBatcher } from '@aviary/inference-engine';
 import { compareVersions } from '@aviary/model-registry';
 import { ModelDoor, ModelMetadata } from '@aviary/rest-door';
-import { PredictionLog } from '@aviary/site-telemetry';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 import { currentTraceId } from '@aviary/telemetry';
 import { randomUUID } from 'node:crypto';
 import { EdgeVersions, explicitVersion, LoadedVersion, predictRecords } from './edge-versions';
@@ -65,7 +65,7 @@ export class EdgeDoor implements ModelDoor {
   ): Promise<PredictResponse> {
     return this.log.observe(
       { model, version, inputs: instances },
-      () => this.predictRouted(model, instances, version, context),
+      (picked) => this.predictRouted(model, instances, version, context, picked),
       (response) => response.predictions,
     );
   }
@@ -73,7 +73,7 @@ export class EdgeDoor implements ModelDoor {
   infer(command: InferCommand): Promise<InferResult> {
     return this.log.observe(
       { model: command.model, version: command.version, inputs: command.inputs },
-      () => this.inferRouted(command),
+      (picked) => this.inferRouted(command, picked),
       (result) => result.outputs,
     );
   }
@@ -83,8 +83,10 @@ export class EdgeDoor implements ModelDoor {
     instances: unknown[],
     version: string | undefined,
     context: RequestContext,
+    picked: Picked,
   ): Promise<PredictResponse> {
     const routed = await this.route(model, version, context);
+    picked(servedBy(routed));
     const { manifest, pipeline } = routed.version;
     const runs = pipeline.toggles.length
       ? toggleRuns({
@@ -107,8 +109,9 @@ export class EdgeDoor implements ModelDoor {
     };
   }
 
-  private async inferRouted(command: InferCommand): Promise<InferResult> {
+  private async inferRouted(command: InferCommand, picked: Picked): Promise<InferResult> {
     const routed = await this.route(command.model, command.version, command.context ?? {});
+    picked(servedBy(routed));
     const { manifest, session } = routed.version;
     const outputs = await this.observed(routed, session.run(command.inputs, command.outputs));
     return {
@@ -221,3 +224,9 @@ export class EdgeDoor implements ModelDoor {
     return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
   }
 }
+
+const servedBy = ({ version: { manifest }, variant }: Routed) => ({
+  model: manifest.name,
+  version: manifest.version,
+  variant,
+});

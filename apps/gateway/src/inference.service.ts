@@ -22,7 +22,7 @@ import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { observeArm } from './variant-metrics';
 import { PREDICTION_LOG } from './prediction-log';
-import { PredictionLog } from '@aviary/site-telemetry';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 
 const batchedRequests = batchSizeCounter(
   'aviary_infer_batched_requests_total',
@@ -111,17 +111,18 @@ export class InferenceService {
   infer(command: InferCommand): Promise<InferResult> {
     return this.log.observe(
       { model: command.model, version: command.version, inputs: command.inputs },
-      () => this.routed(command),
+      (picked) => this.routed(command, picked),
       (result) => result.outputs,
     );
   }
 
-  private async routed(command: InferCommand): Promise<InferResult> {
+  private async routed(command: InferCommand, picked: Picked): Promise<InferResult> {
     const { manifest, variant } = this.router.route(
       command.model,
       command.version,
       command.header ? this.router.contextOf(command.context ?? {}, command.header) : (command.context ?? {}),
     );
+    picked({ model: manifest.name, version: manifest.version, variant });
     const result = (outputs: Tensor[]): InferResult => ({
       model: manifest.name,
       version: manifest.version,

@@ -11,7 +11,7 @@ import { ModelServices } from './model-services';
 import { ShadowTraffic } from './shadow-traffic';
 import { observeArm } from './variant-metrics';
 import { PREDICTION_LOG } from './prediction-log';
-import { PredictionLog } from '@aviary/site-telemetry';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 
 const batchRequests = batchSizeCounter(
   'aviary_predict_batched_requests_total',
@@ -53,7 +53,7 @@ export class PredictService {
   ): Promise<PredictResponse> {
     return this.log.observe(
       { model, version, inputs: instances },
-      () => this.routed(model, instances, version, flagContext),
+      (picked) => this.routed(model, instances, version, flagContext, picked),
       (response) => response.predictions,
     );
   }
@@ -63,8 +63,10 @@ export class PredictService {
     instances: unknown[],
     version: string | undefined,
     flagContext: RequestContext,
+    picked: Picked,
   ): Promise<PredictResponse> {
     const { manifest, variant } = this.router.route(model, version, flagContext);
+    picked({ model: manifest.name, version: manifest.version, variant });
     const item = { manifest, records: instances, flagContext, context: context.active() };
     const predictions = variant === undefined ? await this.batcher.submit(item) : await this.armed(item, variant);
     if (version === undefined) this.mirror(item, predictions);

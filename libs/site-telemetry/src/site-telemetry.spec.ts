@@ -55,6 +55,20 @@ describe('SiteTelemetry', () => {
     expect(records()[0]).not.toHaveProperty('inputs');
   });
 
+  it('logs a failure after the version was picked under that version and its variant', async () => {
+    const { telemetry, records } = telemetryUnderTest();
+    await expect(
+      telemetry.observe({ model: 'm' }, async (picked) => {
+        picked({ model: 'm', version: '5', variant: 'canary' });
+        throw new Error('onnx run failed');
+      }),
+    ).rejects.toThrow('onnx run failed');
+    await telemetry.close();
+    expect(records()).toEqual([
+      expect.objectContaining({ version: '5', variant: 'canary', status: 'error', code: 'INTERNAL' }),
+    ]);
+  });
+
   it('logs inputs and outputs only with payloads on', async () => {
     const { telemetry, records } = telemetryUnderTest({ payloads: true });
     await telemetry.observe(

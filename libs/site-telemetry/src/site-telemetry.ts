@@ -32,20 +32,28 @@ export interface PredictionRequest {
   inputs?: unknown;
 }
 
+/** Called by a request's work with the version that serves it, once known. */
+export type Picked = (served: Served) => void;
+
 /** Records a door's prediction requests. */
 export interface PredictionLog {
-  /** Runs `work` and records its outcome; its result or error passes through unchanged. */
+  /**
+   * Runs `work` and records its outcome; its result or error passes through unchanged. `work` calls `picked` once it
+   * knows the version that serves, so a failure past that point is logged under that version.
+   */
   observe<T extends Served>(
     request: PredictionRequest,
-    work: () => Promise<T>,
+    work: (picked: Picked) => Promise<T>,
     outputsOf?: (answer: T) => unknown,
   ): Promise<T>;
   close(): Promise<void>;
 }
 
 /** Without a site: the work runs, nothing is recorded. */
+const ignore: Picked = () => undefined;
+
 export const NO_PREDICTION_LOG: PredictionLog = {
-  observe: (_request, work) => work(),
+  observe: (_request, work) => work(ignore),
   close: async () => undefined,
 };
 
@@ -108,16 +116,17 @@ export class SiteTelemetry implements PredictionLog {
 
   async observe<T extends Served>(
     request: PredictionRequest,
-    work: () => Promise<T>,
+    work: (picked: Picked) => Promise<T>,
     outputsOf?: (answer: T) => unknown,
   ): Promise<T> {
     const started = performance.now();
+    let served: Served | undefined;
     try {
-      const answer = await work();
-      this.record(request, started, { answer, outputs: outputsOf && (() => outputsOf(answer)) });
+      const answer = await work((s) => (served = s));
+      this.record(request, started, { served: answer, outputs: outputsOf && (() => outputsOf(answer)) });
       return answer;
     } catch (error) {
-      this.record(request, started, { error });
+      this.record(request, started, { served, error });
       throw error;
     }
   }
@@ -137,18 +146,18 @@ export class SiteTelemetry implements PredictionLog {
   private record(
     request: PredictionRequest,
     started: number,
-    outcome: { answer?: Served; outputs?: () => unknown; error?: unknown },
+    outcome: { served?: Served; outputs?: () => unknown; error?: unknown },
   ): void {
     const latencyMs = performance.now() - started;
-    const { answer, error } = outcome;
-    const version = answer?.version ?? request.version ?? '';
+    const { served, error } = outcome;
+    const version = served?.version ?? request.version ?? '';
     this.summaries.observe(request.model, version, latencyMs, error !== undefined);
     if (this.options.sample < 1 && this.random() >= this.options.sample) return;
     const record: PredictionLogRecord = {
       time: new Date(this.now()).toISOString(),
       model: request.model,
       version,
-      ...(answer?.variant !== undefined && { variant: answer.variant }),
+      ...(served?.variant !== undefined && { variant: served.variant }),
       status: error === undefined ? 'ok' : 'error',
       ...(error !== undefined && { code: error instanceof AviaryError ? error.code : 'INTERNAL' }),
       latencyMs,
