@@ -27,7 +27,7 @@ describe('TelemetryOutbox', () => {
     box.seal();
     const first = box.head();
     expect(first).toMatchObject({ kind: 'predictions', id: 'site.p.1', records: 3 });
-    expect(decodePredictionLog(first!.data)).toEqual([record(1), record(2), record(3)]);
+    expect(decodePredictionLog(first?.data ?? '')).toEqual([record(1), record(2), record(3)]);
     box.shift();
     expect(box.head()).toMatchObject({ id: 'site.p.2', records: 1 });
     expect(box.size).toBe(1);
