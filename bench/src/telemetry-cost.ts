@@ -1,13 +1,13 @@
 // What site telemetry costs the gateway: peak REST predict throughput of a gateway with AVIARY_SITE set (every
 // request logged, sample 1, summaries on) against one without, both on the same NATS and services, measured back to
 // back in each round (order swapped every round), printed as the per-round ratio, its median and range.
-// Usage: npm run build && node dist/bench/src/telemetry-cost.js [--rounds 5] [--duration 10] [--concurrency 32]
+// Usage: npm run build && node dist/bench/src/telemetry-cost.js [--rounds 3] [--duration 10] [--concurrency 32]
 import { streams, subjects } from '@aviary/contracts';
 import { freePort, startStack, waitFor } from '@aviary/testing';
 import { connect } from 'nats';
-import { parseArgs } from 'node:util';
 import { jsonPost } from './http-client';
 import { ClosedLoopResult, runClosedLoop } from './load';
+import { readLoadOptions } from './load-options';
 import { perRoundRatios, spread } from './rounds';
 import { runBench } from './run-bench';
 
@@ -18,18 +18,7 @@ const SITE = 'bench';
 const progress = (message: string) => process.stderr.write(`[telemetry-cost] ${message}\n`);
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '5' },
-      duration: { type: 'string', default: '10' },
-      concurrency: { type: 'string', default: '32' },
-    },
-  });
-  const rounds = Number(values.rounds);
-  const durationMs = Number(values.duration) * 1000;
-  const concurrency = Number(values.concurrency);
-  if (![rounds, concurrency].every((n) => Number.isInteger(n) && n > 0) || !(durationMs > 0))
-    throw new Error('--rounds and --concurrency must be positive integers, --duration a positive number of seconds');
+  const { rounds, durationMs, concurrency } = readLoadOptions();
 
   progress('starting nats-server and every service (npm run build must have run)');
   const stack = await startStack({ env: { LOG_LEVEL: 'error' } });
