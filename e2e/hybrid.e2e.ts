@@ -259,6 +259,12 @@ describe('hybrid hub and leaf site', () => {
     const ids = caughtUp.predictions.map((r) => r.traceId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(sorted(ids)).toEqual(sorted(answered));
+    // The site's NATS took every record: stored, none dropped.
+    const metrics = await (await fetch(`${site.gateway.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^aviary_site_telemetry_dropped_total(\{[^}]*\})? 0$/m);
+    expect(metrics).toMatch(
+      new RegExp(`^aviary_site_telemetry_published_total\\{[^}]*kind="predictions"[^}]*\\} ${answered.length}$`, 'm'),
+    );
     expect((await predict()).status).toBe(200);
   });
 

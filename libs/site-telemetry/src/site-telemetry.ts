@@ -60,11 +60,12 @@ export const NO_PREDICTION_LOG: PredictionLog = {
 /** Publishes one message, stored by the site's stream; `msgId` (Nats-Msg-Id) dedupes a retry. */
 export type TelemetryPublish = (subject: string, data: string, msgId: string) => Promise<void>;
 
-export const jetStreamPublish =
-  (nc: NatsConnection): TelemetryPublish =>
-  async (subject, data, msgID) => {
-    await nc.jetstream().publish(subject, data, { msgID });
+export function jetStreamPublish(nc: NatsConnection): TelemetryPublish {
+  const js = nc.jetstream();
+  return async (subject, data, msgID) => {
+    await js.publish(subject, data, { msgID });
   };
+}
 
 export interface SiteTelemetryOptions {
   site: string;
