@@ -2,7 +2,7 @@
 // answers predict and OIP infer as the gateway's full path does, and refuses a tampered bundle. From a (leaf) site's
 // buckets it moves to a new serving version only after warm-up and smoke check, refuses one that fails its smoke
 // check, and switches back by itself from one that fails in probation, reporting every switch.
-import { subjects } from '@aviary/contracts';
+import { decodePredictionLog, PredictionLogRecord, streams, subjects } from '@aviary/contracts';
 import { connectNats } from '@aviary/messaging';
 import {
   appEntry,
@@ -188,8 +188,26 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
   const status = async () => (await getJson(`${edge?.url}/v1/edge/status`)).body;
   const flightDelay = async () => (await status()).models.find((m: { model: string }) => m.model === 'flight-delay');
   const servingVersion = async () => (await flightDelay())?.version;
-  const predict = (distance: number) =>
-    postJson(`${edge?.url}/v1/models/flight-delay/predict`, { instances: [{ ...FLIGHT, distance }] });
+  /** The status of every predict the agent answered, in order: each one record in the site's prediction log. */
+  const answered: number[] = [];
+  const predict = async (distance: number) => {
+    const response = await postJson(`${edge?.url}/v1/models/flight-delay/predict`, {
+      instances: [{ ...FLIGHT, distance }],
+    });
+    answered.push(response.status);
+    return response;
+  };
+  const predictionLog = async () => {
+    const jsm = await nc.jetstreamManager();
+    const { state } = await jsm.streams.info(streams.siteTelemetry);
+    const records: PredictionLogRecord[] = [];
+    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+      const message = await jsm.streams.getMessage(streams.siteTelemetry, { seq });
+      if (message.subject === subjects.telemetry(SITE, 'predictions'))
+        records.push(...decodePredictionLog(new TextDecoder().decode(message.data)));
+    }
+    return records;
+  };
 
   beforeAll(async () => {
     nats = await startNatsServer({ storeDir: join(dir, 'js') });
@@ -199,6 +217,13 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
     const smoke = holdout.filter((r) => r.distance >= 750 && r.distance <= 1100).slice(0, 20);
     writeFileSync(join(smokeDir, 'flight-delay.jsonl'), smoke.map((r) => JSON.stringify(r)).join('\n'));
     nc = await connectNats(nats.url, 'edge-e2e');
+    // The site's telemetry stream, as deploy/nats/edge-mirrors.js creates it on a leaf.
+    await (
+      await nc.jetstreamManager()
+    ).streams.add({
+      name: streams.siteTelemetry,
+      subjects: [subjects.siteTelemetry(SITE)],
+    });
     nc.subscribe(subjects.telemetry(SITE, 'events'), {
       callback: (_e, message) => reported.push(message.json()),
     });
@@ -287,5 +312,18 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
       'switched 5',
       'rolled-back 3',
     ]);
+  });
+
+  it("logs every predict it answered on the site's telemetry stream, failures with their code", async () => {
+    await waitFor(
+      'every prediction record to be stored',
+      async () => (await predictionLog()).length >= answered.length,
+      10_000,
+    );
+    const records = await predictionLog();
+    expect(records.map((r) => (r.status === 'ok' ? 200 : 500))).toEqual(answered);
+    const failed = records.filter((r) => r.status === 'error').map(({ version, code }) => ({ version, code }));
+    expect(failed).toEqual(Array(5).fill({ version: '5', code: 'INTERNAL' }));
+    expect(records.every((r) => r.model === 'flight-delay' && /^[0-9a-f]{32}$/.test(r.traceId))).toBe(true);
   });
 });

@@ -1,8 +1,17 @@
 // Hybrid on NATS: a hub and a leaf site (its own JetStream domain) from deploy/nats's configs, the services on
 // the leaf. Models and flags written at the hub reach the leaf through mirrors; the leaf serves on with the hub
-// stopped, stores its telemetry, and the hub receives every message once when it returns.
+// stopped, its gateway's prediction logs and summaries stored at the site, and the hub receives every record once
+// when it returns.
 import { connectNats } from '@aviary/messaging';
-import { buckets, objectStores, streams, subjects } from '@aviary/contracts';
+import {
+  buckets,
+  decodePredictionLog,
+  MetricSummary,
+  metricSummarySchema,
+  objectStores,
+  PredictionLogRecord,
+  streams,
+} from '@aviary/contracts';
 import {
   appEntry,
   freePort,
@@ -73,7 +82,13 @@ describe('hybrid hub and leaf site', () => {
     const leafz = (await (await fetch(`http://127.0.0.1:${leafHttp}/leafz`)).json()) as { leafnodes: number };
     return leafz.leafnodes > 0;
   };
-  const predict = () => postJson(`${site.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+  /** Trace ids of every prediction the site's gateway answered: each one request, one prediction-log record. */
+  const answered: string[] = [];
+  const predict = async () => {
+    const response = await postJson(`${site.gateway.httpUrl}/v1/models/flight-delay/predict`, { instances: [FLIGHT] });
+    if (response.status === 200) answered.push(response.body.traceId);
+    return response;
+  };
   const evaluateFlag = async () =>
     (await postJson(`${site.gateway.httpUrl}/ofrep/v1/evaluate/flags/site-banner`, { context: {} })).body?.value;
   const putFlag = (value: string) => {
@@ -82,37 +97,38 @@ describe('hybrid hub and leaf site', () => {
     writeFileSync(file, JSON.stringify({ flags: { 'site-banner': flag } }));
     return cli(hubUrl(), ['flags', 'apply', '-f', file]);
   };
-  /** Publishes telemetry at the site, as its services would; each message is stored by the site's stream. */
-  const publishTelemetry = async (from: number, count: number) => {
-    const nc = await connectNats(leaf.url, 'hybrid-e2e-site');
-    const js = nc.jetstream();
-    for (let i = from; i < from + count; i++) {
-      const ack = await js.publish(subjects.telemetry(SITE, 'predictions'), JSON.stringify({ n: i }));
-      expect(ack.stream).toBe(streams.siteTelemetry);
-    }
-    await nc.drain();
-  };
-  /** What the hub's telemetry stream holds: the n of every message, in order. */
-  const hubTelemetry = async (): Promise<number[]> => {
-    const nc = await connectNats(hubUrl(), 'hybrid-e2e-hub');
+  /** The prediction records and summaries a telemetry stream holds (the hub's, or the site's own). */
+  const telemetryIn = async (natsUrl: string, stream: string) => {
+    const nc = await connectNats(natsUrl, 'hybrid-e2e-telemetry');
     try {
       const jsm = await nc.jetstreamManager();
-      const { state } = await jsm.streams.info(streams.telemetry);
-      const seen: number[] = [];
+      const { state } = await jsm.streams.info(stream);
+      const predictions: PredictionLogRecord[] = [];
+      const metrics: MetricSummary[] = [];
       for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-        seen.push(
-          (
-            JSON.parse(new TextDecoder().decode((await jsm.streams.getMessage(streams.telemetry, { seq })).data)) as {
-              n: number;
-            }
-          ).n,
-        );
+        const message = await jsm.streams.getMessage(stream, { seq });
+        const text = new TextDecoder().decode(message.data);
+        if (message.subject === `aviary.v1.telemetry.${SITE}.predictions`)
+          predictions.push(...decodePredictionLog(text));
+        else if (message.subject === `aviary.v1.telemetry.${SITE}.metrics`)
+          metrics.push(metricSummarySchema.parse(JSON.parse(text)));
       }
-      return seen;
+      return { predictions, metrics, requests: metrics.reduce((sum, m) => sum + m.requests, 0) };
     } finally {
       await nc.drain();
     }
   };
+  const hubTelemetry = () => telemetryIn(hubUrl(), streams.telemetry);
+  const siteTelemetry = () => telemetryIn(leaf.url, streams.siteTelemetry);
+  /** Waits until `read` holds a record and a summarised request for every answered prediction, and no more. */
+  const allArrived = async (read: typeof hubTelemetry) => {
+    const { predictions, requests } = await read();
+    if (predictions.length > answered.length || requests > answered.length) {
+      throw new Error(`${predictions.length} records and ${requests} summarised for ${answered.length} predictions`);
+    }
+    return predictions.length === answered.length && requests === answered.length;
+  };
+  const sorted = (ids: string[]) => [...ids].sort();
 
   beforeAll(async () => {
     hubPort = await freePort();
@@ -164,7 +180,12 @@ describe('hybrid hub and leaf site', () => {
       if (run === 1) expect(mirrors.stdout).not.toMatch(/^created/m);
     }
 
-    site = await startStack({ natsUrl: leaf.url, seed: false });
+    // The site's services as a site runs them: AVIARY_SITE names it; summaries every second, for a short test.
+    site = await startStack({
+      natsUrl: leaf.url,
+      seed: false,
+      env: { AVIARY_SITE: SITE, AVIARY_TELEMETRY_SUMMARY_INTERVAL: '1s' },
+    });
     await site.waitForModel('flight-delay');
   }, 180_000);
 
@@ -206,27 +227,62 @@ describe('hybrid hub and leaf site', () => {
       await expect(flags.put('default', '{}')).rejects.toThrow(/permission|timeout/i);
       const jsm = await nc.jetstreamManager();
       await expect(jsm.streams.delete(`KV_${buckets.flags}`)).rejects.toThrow(/permission|timeout/i);
+      // Every site's telemetry, at the hub: a site sends its own, it reads none.
+      await expect(jsm.streams.getMessage(streams.telemetry, { seq: 1 })).rejects.toThrow(/permission|timeout/i);
     } finally {
       await nc.close();
     }
     expect(await evaluateFlag()).toBe('green');
   });
 
-  it('keeps serving with the hub down, stores its telemetry, and the hub receives all of it once', async () => {
-    await publishTelemetry(0, 20);
-    await waitFor('linked telemetry to reach the hub', async () => (await hubTelemetry()).length === 20, 15_000);
+  it("keeps serving with the hub down, stores the gateway's telemetry, and the hub receives all of it once", async () => {
+    for (let i = 0; i < 20; i++) expect((await predict()).status).toBe(200);
+    await waitFor('every prediction record and summary to reach the hub', () => allArrived(hubTelemetry), 20_000);
+    const linked = await hubTelemetry();
+    expect(sorted(linked.predictions.map((r) => r.traceId))).toEqual(sorted(answered));
+    expect(linked.predictions.every((r) => r.model === 'flight-delay' && r.status === 'ok')).toBe(true);
+    expect(linked.metrics[0]).toMatchObject({ site: SITE, model: 'flight-delay', errors: 0 });
 
     await runningHub().stop();
     hub = undefined;
     await waitFor('the leaf to notice the hub is gone', async () => !(await leafLinked()), 15_000);
-    expect((await predict()).status).toBe(200);
+    const before = answered.length;
+    for (let i = 0; i < 30; i++) expect((await predict()).status).toBe(200);
+    expect(answered.length).toBe(before + 30);
     expect(await evaluateFlag()).toBe('green');
-    await publishTelemetry(20, 30);
+    await waitFor('the site to store the offline telemetry', () => allArrived(siteTelemetry), 20_000);
 
     await startHub();
     await waitFor('the leaf to link again', leafLinked, 30_000);
-    await waitFor('the buffered telemetry to reach the hub', async () => (await hubTelemetry()).length >= 50, 30_000);
-    expect(await hubTelemetry()).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    await waitFor('the buffered telemetry to reach the hub', () => allArrived(hubTelemetry), 30_000);
+    const caughtUp = await hubTelemetry();
+    const ids = caughtUp.predictions.map((r) => r.traceId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(sorted(ids)).toEqual(sorted(answered));
+    // The site's NATS took every record: stored, none dropped.
+    const metrics = await (await fetch(`${site.gateway.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^aviary_site_telemetry_dropped_total(\{[^}]*\})? 0$/m);
+    expect(metrics).toMatch(
+      new RegExp(`^aviary_site_telemetry_published_total\\{[^}]*kind="predictions"[^}]*\\} ${answered.length}$`, 'm'),
+    );
     expect((await predict()).status).toBe(200);
+  });
+
+  it('lists the sites and tails their records with the CLI, at the hub', async () => {
+    const sites = cli(hubUrl(), ['telemetry', 'sites']);
+    expect(sites).toMatchObject({ code: 0 });
+    expect(sites.output).toMatch(new RegExp(`^${SITE}\\s+\\d+\\s+\\d+\\s+\\d+\\s+0\\s+\\d{4}-`, 'm'));
+    const tail = cli(hubUrl(), ['telemetry', 'tail', '--site', SITE, '--kind', 'predictions', '-n', '5']);
+    expect(tail).toMatchObject({ code: 0 });
+    const records = tail.output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records).toHaveLength(5);
+    for (const record of records) {
+      expect(record).toMatchObject({ site: SITE, kind: 'predictions', model: 'flight-delay' });
+      expect(answered).toContain(record.traceId);
+    }
+    expect(cli(hubUrl(), ['telemetry', 'tail', '--kind', 'logs'])).toMatchObject({ code: 1 });
   });
 });

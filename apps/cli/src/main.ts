@@ -31,6 +31,7 @@ import { variantRows } from './commands/flags-ab';
 import { formatVariantReport } from '@aviary/rollout';
 import { ConfigError, DEFAULT_FLAG_SET } from '@aviary/contracts';
 import { loadCliConfig } from './config';
+import { formatSites, TELEMETRY_KINDS, TelemetryKindName, telemetrySites, telemetryTail } from './commands/telemetry';
 
 const config = loadOrExit();
 
@@ -408,6 +409,42 @@ edge
     );
     for (const line of lines) console.log(line);
   });
+
+const telemetry = program
+  .command('telemetry')
+  .description("leaf sites' telemetry as the hub holds it (AVIARY_TELEMETRY): prediction logs, summaries, events");
+
+telemetry
+  .command('sites')
+  .description('per site: messages the hub holds, by kind, and when the newest was stored at the site')
+  .action(async () => {
+    console.log(formatSites(await withNats(nats(), telemetrySites)));
+  });
+
+telemetry
+  .command('tail')
+  .description('the newest records, one JSON object a line, oldest first')
+  .option('--site <name>', 'one site only')
+  .option('--kind <kind>', 'predictions, metrics or events', telemetryKind)
+  .option('-n <count>', 'how many records', positiveCount, 20)
+  .action(async (options: { site?: string; kind?: TelemetryKindName; n: number }) => {
+    const lines = await withNats(nats(), (nc) =>
+      telemetryTail(nc, { site: options.site, kind: options.kind, count: options.n }),
+    );
+    for (const line of lines) console.log(line);
+  });
+
+function telemetryKind(value: string): TelemetryKindName {
+  if (!(TELEMETRY_KINDS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${TELEMETRY_KINDS.join(', ')}, got "${value}"`);
+  return value as TelemetryKindName;
+}
+
+function positiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
+  return n;
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

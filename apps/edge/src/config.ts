@@ -1,5 +1,14 @@
 // Edge agent configuration, from the environment.
-import { commonEnv, loadConfig, modelFlagSetEnv, port, positiveInt, restLimitsEnv } from '@aviary/contracts';
+import {
+  commonEnv,
+  loadConfig,
+  modelFlagSetEnv,
+  port,
+  positiveInt,
+  restLimitsEnv,
+  siteName,
+  siteTelemetryEnv,
+} from '@aviary/contracts';
 import { z } from 'zod';
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -26,10 +35,9 @@ const schema = z.object({
   /** Serve fully offline from this bundle directory (`aviary edge bundle`); unset: from the local NATS's buckets. */
   AVIARY_EDGE_BUNDLE: z.preprocess(emptyAsUnset, z.string().optional()),
   /** This site's name in its telemetry subjects (subjects.telemetry): the site's JetStream domain, by default. */
-  AVIARY_SITE: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'a NATS subject token: A-Z, a-z, 0-9, "-", "_"')
-    .default('edge'),
+  AVIARY_SITE: siteName.default('edge'),
+  /** Prediction logs and summaries of the site (on a leaf only; a bundle has no NATS to publish them on). */
+  ...siteTelemetryEnv,
   /** Folder of `<model>.jsonl` smoke records (a "label" field is the expected class) a new version must pass. */
   AVIARY_EDGE_SMOKE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   /** Share of a model's labelled smoke records a new version must predict right to be switched to. */

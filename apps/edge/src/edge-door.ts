@@ -18,6 +18,7 @@ import { routeModelThroughLayers, toggleRuns } from '@aviary/flags-engine';
 import { MicroBatcher } from '@aviary/inference-engine';
 import { compareVersions } from '@aviary/model-registry';
 import { ModelDoor, ModelMetadata } from '@aviary/rest-door';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 import { currentTraceId } from '@aviary/telemetry';
 import { randomUUID } from 'node:crypto';
 import { EdgeVersions, explicitVersion, LoadedVersion, predictRecords } from './edge-versions';
@@ -43,6 +44,7 @@ export class EdgeDoor implements ModelDoor {
     private readonly source: ModelSource,
     private readonly versions: EdgeVersions,
     private readonly config: { AVIARY_MODEL_FLAG_SET: string; AVIARY_PREDICT_MAX_BATCH: number },
+    private readonly log: PredictionLog,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
       keyOf: (item) => versionKey(item.version.manifest.name, item.version.manifest.version),
@@ -55,13 +57,36 @@ export class EdgeDoor implements ModelDoor {
     else if (!this.knows(model)) throw notFound(`unknown model "${model}"`);
   }
 
-  async predict(
+  predict(
     model: string,
     instances: unknown[],
     version: string | undefined,
     context: RequestContext,
   ): Promise<PredictResponse> {
+    return this.log.observe(
+      { model, version, inputs: instances },
+      (picked) => this.predictRouted(model, instances, version, context, picked),
+      (response) => response.predictions,
+    );
+  }
+
+  infer(command: InferCommand): Promise<InferResult> {
+    return this.log.observe(
+      { model: command.model, version: command.version, inputs: command.inputs },
+      (picked) => this.inferRouted(command, picked),
+      (result) => result.outputs,
+    );
+  }
+
+  private async predictRouted(
+    model: string,
+    instances: unknown[],
+    version: string | undefined,
+    context: RequestContext,
+    picked: Picked,
+  ): Promise<PredictResponse> {
     const routed = await this.route(model, version, context);
+    picked(servedBy(routed));
     const { manifest, pipeline } = routed.version;
     const runs = pipeline.toggles.length
       ? toggleRuns({
@@ -84,8 +109,9 @@ export class EdgeDoor implements ModelDoor {
     };
   }
 
-  async infer(command: InferCommand): Promise<InferResult> {
+  private async inferRouted(command: InferCommand, picked: Picked): Promise<InferResult> {
     const routed = await this.route(command.model, command.version, command.context ?? {});
+    picked(servedBy(routed));
     const { manifest, session } = routed.version;
     const outputs = await this.observed(routed, session.run(command.inputs, command.outputs));
     return {
@@ -198,3 +224,9 @@ export class EdgeDoor implements ModelDoor {
     return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
   }
 }
+
+const servedBy = ({ version: { manifest }, variant }: Routed) => ({
+  model: manifest.name,
+  version: manifest.version,
+  variant,
+});

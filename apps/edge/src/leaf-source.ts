@@ -5,6 +5,7 @@ import { ModelManifest, subjects } from '@aviary/contracts';
 import { FlagSetStore } from '@aviary/flags-engine';
 import { BucketWatch, connectNats, encodeJson } from '@aviary/messaging';
 import { ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
+import { jetStreamPublish } from '@aviary/site-telemetry';
 import { Logger } from '@aviary/telemetry';
 import { ModelSource } from './model-source';
 
@@ -36,6 +37,7 @@ export async function openLeaf(options: { natsUrl: string; site: string; log: Lo
     flagSets,
     onChange: (listener) => listeners.push(listener),
     report: (kind, value) => nc.publish(subjects.telemetry(options.site, kind), encodeJson(value)),
+    telemetry: jetStreamPublish(nc),
     close: async () => {
       manifests.stop();
       pointerWatch.stop();

@@ -2,6 +2,7 @@
 // API, from a bundle directory (offline) or the local leaf nats-server's mirrored buckets, with health-gated
 // updates. No Nest: the agent has no module graph worth its start-up cost (see README, "Edge agent").
 import { AviaryError, ConfigError } from '@aviary/contracts';
+import { NO_PREDICTION_LOG, SiteTelemetry } from '@aviary/site-telemetry';
 import { createLogger, initMetrics, setLogLevel, startTracing } from '@aviary/telemetry';
 import { openBundle } from './bundle-source';
 import { loadEdgeConfig } from './config';
@@ -32,7 +33,18 @@ async function main(): Promise<void> {
     minAccuracy: config.AVIARY_EDGE_SMOKE_MIN_ACCURACY,
     smokeRecords: smokeRecordsIn(config.AVIARY_EDGE_SMOKE_DIR),
   });
-  const door = new EdgeDoor(source, versions, config);
+  const predictionLog = source.telemetry
+    ? new SiteTelemetry({
+        site: config.AVIARY_SITE,
+        publish: source.telemetry,
+        log,
+        sample: config.AVIARY_PREDICTION_LOG_SAMPLE,
+        payloads: config.AVIARY_PREDICTION_LOG_PAYLOADS,
+        summaryIntervalMs: config.AVIARY_TELEMETRY_SUMMARY_INTERVAL,
+        capacity: config.AVIARY_TELEMETRY_BUFFER,
+      })
+    : NO_PREDICTION_LOG;
+  const door = new EdgeDoor(source, versions, config, predictionLog);
   const server = edgeServer({ door, versions, config, log });
   // Listening first: /health/live answers while the versions load, /health/ready once they have.
   await new Promise<void>((resolve) => server.listen(config.AVIARY_HTTP_PORT, config.AVIARY_HOST, resolve));
@@ -50,6 +62,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
+    await predictionLog.close();
     await source.close();
     await versions.close();
     await tracing.shutdown().catch(() => undefined);

@@ -2,6 +2,7 @@
 // nats-server's mirrored buckets (live). The agent only reads through this seam.
 import { ModelManifest } from '@aviary/contracts';
 import { FlagSetStore } from '@aviary/flags-engine';
+import type { TelemetryPublish } from '@aviary/site-telemetry';
 
 export interface ModelSource {
   manifest(model: string, version: string): ModelManifest | undefined;
@@ -16,5 +17,7 @@ export interface ModelSource {
   onChange(listener: () => void): void;
   /** Publishes one of the agent's reports to the hub, when the source has a link to one. */
   report(kind: 'events', value: unknown): void;
+  /** Where the site's prediction logs go (its NATS, with JetStream); none offline. */
+  readonly telemetry?: TelemetryPublish;
   close(): Promise<void>;
 }

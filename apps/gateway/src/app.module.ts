@@ -21,6 +21,7 @@ import { flagSetAdminProvider } from './flag-set-admin';
 import { rolloutAdminProviders } from './rollout-admin';
 import { RolloutsController, ServingController, YamlBodies } from './rest/rollouts.controller';
 import { BatchController, BatchDoor } from './rest/batch.controller';
+import { predictionLogProviders } from './prediction-log';
 
 @Module({})
 export class AppModule {
@@ -39,6 +40,7 @@ export class AppModule {
         ShadowTraffic,
         flagSetAdminProvider,
         ...rolloutAdminProviders,
+        ...predictionLogProviders,
         InferenceService,
         PredictService,
         Ofrep,

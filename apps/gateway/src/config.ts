@@ -1,5 +1,14 @@
 // Gateway configuration, from the environment.
-import { commonEnv, loadConfig, modelFlagSetEnv, port, positiveInt, restLimitsEnv } from '@aviary/contracts';
+import {
+  commonEnv,
+  loadConfig,
+  modelFlagSetEnv,
+  port,
+  positiveInt,
+  restLimitsEnv,
+  optionalSite,
+  siteTelemetryEnv,
+} from '@aviary/contracts';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -21,6 +30,9 @@ const schema = z.object({
   ...restLimitsEnv,
   /** OFREP requests a second per client address (bursts of as many); past it 429 with Retry-After. 0: no limit. */
   AVIARY_OFREP_RATE_LIMIT: z.coerce.number().min(0).default(0),
+  /** The leaf site this gateway serves (its telemetry subjects); unset: no site telemetry. */
+  AVIARY_SITE: optionalSite,
+  ...siteTelemetryEnv,
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

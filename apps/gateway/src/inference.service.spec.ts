@@ -1,3 +1,4 @@
+import { NO_PREDICTION_LOG } from '@aviary/site-telemetry';
 import 'reflect-metadata';
 import { InferCommand, invalid, ModelManifest, Tensor, TensorMetadata } from '@aviary/contracts';
 import { checkInferRequest } from '@aviary/inference-engine';
@@ -60,7 +61,7 @@ function subject(options: { signature?: typeof ROW_WISE; maxBatch?: number; maxM
     maxMessageBytes: () => options.maxMessageBytes ?? 1024 * 1024,
   } as unknown as ModelServices;
   const config = { AVIARY_INFER_MAX_BATCH: options.maxBatch ?? 64 } as GatewayConfig;
-  return { service: new InferenceService(catalog, router, services, config), calls: replica.calls };
+  return { service: new InferenceService(catalog, router, services, config, NO_PREDICTION_LOG), calls: replica.calls };
 }
 
 /** A request of `rows` rows, row r being [first + r, 10 * (first + r)]. */

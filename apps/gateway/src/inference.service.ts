@@ -21,6 +21,8 @@ import { ModelCatalog } from './model-catalog';
 import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { observeArm } from './variant-metrics';
+import { PREDICTION_LOG } from './prediction-log';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 
 const batchedRequests = batchSizeCounter(
   'aviary_infer_batched_requests_total',
@@ -47,6 +49,7 @@ export class InferenceService {
     private readonly router: ModelRouter,
     private readonly services: ModelServices,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(PREDICTION_LOG) private readonly log: PredictionLog,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
       keyOf: (item) => `${versionOf(item.manifest)}|${batchKey(item.inputs, item.outputs)}`,
@@ -105,12 +108,21 @@ export class InferenceService {
     this.router.check(model, version);
   }
 
-  async infer(command: InferCommand): Promise<InferResult> {
+  infer(command: InferCommand): Promise<InferResult> {
+    return this.log.observe(
+      { model: command.model, version: command.version, inputs: command.inputs },
+      (picked) => this.routed(command, picked),
+      (result) => result.outputs,
+    );
+  }
+
+  private async routed(command: InferCommand, picked: Picked): Promise<InferResult> {
     const { manifest, variant } = this.router.route(
       command.model,
       command.version,
       command.header ? this.router.contextOf(command.context ?? {}, command.header) : (command.context ?? {}),
     );
+    picked({ model: manifest.name, version: manifest.version, variant });
     const result = (outputs: Tensor[]): InferResult => ({
       model: manifest.name,
       version: manifest.version,

@@ -10,6 +10,8 @@ import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
 import { ShadowTraffic } from './shadow-traffic';
 import { observeArm } from './variant-metrics';
+import { PREDICTION_LOG } from './prediction-log';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 
 const batchRequests = batchSizeCounter(
   'aviary_predict_batched_requests_total',
@@ -35,6 +37,7 @@ export class PredictService {
     private readonly services: ModelServices,
     private readonly shadow: ShadowTraffic,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(PREDICTION_LOG) private readonly log: PredictionLog,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
       keyOf: (item) => versionKey(item.manifest.name, item.manifest.version),
@@ -42,13 +45,28 @@ export class PredictService {
     });
   }
 
-  async predict(
+  predict(
     model: string,
     instances: unknown[],
     version: string | undefined,
     flagContext: RequestContext,
   ): Promise<PredictResponse> {
+    return this.log.observe(
+      { model, version, inputs: instances },
+      (picked) => this.routed(model, instances, version, flagContext, picked),
+      (response) => response.predictions,
+    );
+  }
+
+  private async routed(
+    model: string,
+    instances: unknown[],
+    version: string | undefined,
+    flagContext: RequestContext,
+    picked: Picked,
+  ): Promise<PredictResponse> {
     const { manifest, variant } = this.router.route(model, version, flagContext);
+    picked({ model: manifest.name, version: manifest.version, variant });
     const item = { manifest, records: instances, flagContext, context: context.active() };
     const predictions = variant === undefined ? await this.batcher.submit(item) : await this.armed(item, variant);
     if (version === undefined) this.mirror(item, predictions);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, ConfigError, loadConfig, port, positiveInt } from './config';
+import { commonEnv, ConfigError, loadConfig, optionalSite, port, positiveInt, siteTelemetryEnv } from './config';
 
 const schema = z.object({ ...commonEnv, AVIARY_HTTP_PORT: port(8080), AVIARY_BATCH: positiveInt(16) });
 
@@ -93,5 +93,39 @@ describe('loadConfig', () => {
 
   it('refuses a log level pino does not have', () => {
     expect(configError({ LOG_LEVEL: 'verbose' })).toMatch(/^ {2}LOG_LEVEL: /m);
+  });
+});
+
+describe('site telemetry variables', () => {
+  const site = z.object({ AVIARY_SITE: optionalSite, ...siteTelemetryEnv });
+
+  it('defaults to no site, every request logged without payloads, summaries every 10 s', () => {
+    expect(loadConfig(site, { AVIARY_SITE: '' })).toEqual({
+      AVIARY_SITE: undefined,
+      AVIARY_PREDICTION_LOG_SAMPLE: 1,
+      AVIARY_PREDICTION_LOG_PAYLOADS: false,
+      AVIARY_TELEMETRY_SUMMARY_INTERVAL: 10_000,
+      AVIARY_TELEMETRY_BUFFER: 20_000,
+    });
+  });
+
+  it('refuses a bad site name, sample, payload switch and interval, listing each', () => {
+    expect(() =>
+      loadConfig(site, {
+        AVIARY_SITE: 'edge.1',
+        AVIARY_PREDICTION_LOG_SAMPLE: '1.5',
+        AVIARY_PREDICTION_LOG_PAYLOADS: 'yes',
+        AVIARY_TELEMETRY_SUMMARY_INTERVAL: '10',
+      }),
+    ).toThrow(
+      new RegExp(
+        [
+          'AVIARY_SITE: a NATS subject token',
+          'AVIARY_PREDICTION_LOG_SAMPLE: .*1',
+          'AVIARY_PREDICTION_LOG_PAYLOADS: expected "true" or "false"',
+          'AVIARY_TELEMETRY_SUMMARY_INTERVAL: expected a duration',
+        ].join('[^]*'),
+      ),
+    );
   });
 });

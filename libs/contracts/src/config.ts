@@ -1,5 +1,6 @@
 // Environment configuration: each app declares a zod schema; start-up fails once, listing every bad variable.
 import { z } from 'zod';
+import { siteName } from './site-telemetry';
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -67,6 +68,31 @@ export const restLimitsEnv = {
   // Above NATS's default max_payload (1 MiB), which bounds a whole request unless raised.
   AVIARY_MAX_STRING_BYTES: positiveInt(4 * 1024 * 1024),
 };
+
+/** "true" or "false" (unset: `fallback`); anything else is an error rather than a silent false. */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { message: 'expected "true" or "false"' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
+/**
+ * Site telemetry (libs/site-telemetry): prediction logs and metric summaries a leaf site's services publish on
+ * subjects.telemetry(AVIARY_SITE, kind). The gateway records nothing without AVIARY_SITE.
+ */
+export const siteTelemetryEnv = {
+  /** Share of prediction requests logged, 0..1. */
+  AVIARY_PREDICTION_LOG_SAMPLE: z.coerce.number().min(0).max(1).default(1),
+  /** Log each request's inputs and outputs too (bigger messages; the site's data leaves the site). */
+  AVIARY_PREDICTION_LOG_PAYLOADS: flag(false),
+  /** How often each model version's summary (requests, errors, latency quantiles) is published. */
+  AVIARY_TELEMETRY_SUMMARY_INTERVAL: duration('10s').refine((ms) => ms >= 100, 'expected at least 100ms'),
+  /** Records held while the site's own NATS does not take them; past it the oldest are dropped and counted. */
+  AVIARY_TELEMETRY_BUFFER: positiveInt(20_000),
+};
+
+/** The leaf site a service runs at, named as in its telemetry subjects; empty counts as unset. */
+export const optionalSite = optional(siteName);
 
 export class ConfigError extends Error {}
 

@@ -20,3 +20,4 @@ export * from './rate-limit';
 export * from './shadow';
 export * from './rollouts';
 export * from './batch';
+export * from './site-telemetry';

@@ -21,6 +21,8 @@ export const subjects = {
    * edge agent's update decisions (a version switched to, refused, rolled back).
    */
   telemetry: (site: string, kind: 'predictions' | 'metrics' | 'events') => `${PREFIX}.telemetry.${site}.${kind}`,
+  /** Everything one site publishes: what its AVIARY_SITE_TELEMETRY stream stores. */
+  siteTelemetry: (site: string) => `${PREFIX}.telemetry.${site}.>`,
   /** Every gateway replica answers (no queue group): its shadow comparisons of one model (shadowSummarySchema). */
   shadowMetrics: (model: string) => `${PREFIX}.shadow.${model}`,
 

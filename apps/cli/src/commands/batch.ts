@@ -17,6 +17,7 @@ import {
 import { ModelRegistry } from '@aviary/model-registry';
 import { NatsConnection } from 'nats';
 import { basename } from 'node:path';
+import { formatColumns } from './table';
 
 export interface SubmitOptions {
   model: string;
@@ -121,15 +122,7 @@ export function formatJobs(jobs: readonly BatchJob[]): string {
     j.expiresAt ?? '-',
   ]);
   const header = ['JOB', 'STATE', 'MODEL', 'ROWS', 'SUBMITTED', 'EXPIRES'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatColumns(header, rows);
 }
 
 export interface ScheduleOptions {

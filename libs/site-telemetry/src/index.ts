@@ -1,0 +1,3 @@
+export * from './outbox';
+export * from './version-summaries';
+export * from './site-telemetry';
