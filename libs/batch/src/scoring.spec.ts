@@ -54,6 +54,7 @@ describe('batch scoring', () => {
       outputWriter('jsonl', [], spec.prediction),
       (piece) => void output.push(piece),
     );
+    expect(chunk).toMatchObject({ rowsScored: 4, rowsFailed: 0, errors: [] });
     const featureSpec: unknown = JSON.parse(readFileSync(join(FLIGHT_DELAY_DIR, 'feature-spec.json'), 'utf8'));
     const session = await ModelSession.load(readFileSync(join(FLIGHT_DELAY_DIR, 'model.onnx')));
     try {
