@@ -51,9 +51,12 @@ const VERSION_FLAGS = {
 };
 
 /** The agent as a process, ready once its /health/ready answers. */
-async function startEdge(env: NodeJS.ProcessEnv): Promise<{ url: string; process: ManagedProcess }> {
+async function startEdge(
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<{ url: string; process: ManagedProcess }> {
   const port = await freePort();
-  const edge = spawnManaged('edge', process.execPath, [appEntry('edge')], {
+  const edge = spawnManaged('edge', process.execPath, [...nodeArgs, appEntry('edge')], {
     env: { ...process.env, AVIARY_HOST: '127.0.0.1', AVIARY_HTTP_PORT: String(port), ...env },
     cwd: root,
   });
@@ -136,6 +139,26 @@ describe('edge agent from a bundle, offline', () => {
       { model: 'flight-delay', version: '2' },
       { model: 'penguin-species', version: '1' },
     ]);
+  });
+
+  it('serves a bundle without loading Nest, the NATS client or the OpenFeature SDK (they cost its cold start)', async () => {
+    const preload = join(dir, 'loaded-packages.js');
+    writeFileSync(
+      preload,
+      `process.once('exit', () => {
+        const names = Object.keys(require.cache).map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(f)?.[1]);
+        process.stdout.write('loaded packages: ' + JSON.stringify([...new Set(names.filter(Boolean))]) + '\\n');
+      });`,
+    );
+    const agent = await startEdge({ AVIARY_EDGE_BUNDLE: bundle }, ['--require', preload]);
+    expect(await postJson(`${agent.url}/v1/models/flight-delay/predict`, { instances: [FLIGHT] })).toMatchObject({
+      status: 200,
+    });
+    await agent.process.stop();
+    const loaded = JSON.parse(/^loaded packages: (.*)$/m.exec(agent.process.output())?.[1] ?? '[]') as string[];
+    expect(loaded).toContain('onnxruntime-node');
+    const heavy = ['@nestjs/common', '@nestjs/core', 'rxjs', 'nats', '@openfeature/server-sdk'];
+    expect(loaded.filter((name) => heavy.includes(name))).toEqual([]);
   });
 
   it('refuses a tampered bundle with a message naming the file, and exits 1', async () => {

@@ -1,7 +1,8 @@
 // `npm run build && npm run bench:edge`: the edge agent from a bundle of the demo models, over several rounds, against
 // the issue's targets: cold start (spawn -> first 200 on predict), resident memory, single-record predict p50 on
 // loopback, and peak predict throughput over the gateway's full path (gateway -> preprocessor -> inference on NATS)
-// measured in the same round.
+// measured in the same round. Beside the cold start, the CPU time the agent spent on it: on a machine other work
+// loads, wall time mostly says how long the agent waited for a core.
 // Usage: node dist/bench/src/edge.js [--rounds N] [--duration S] [--concurrency N] [--json]
 import { appEntry, freePort, spawnManaged, startStack, workspaceRoot } from '@aviary/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { runClosedLoop } from './load';
 import { figureOf, figuresTable, thisMachine } from './report';
 import { perRoundRatios } from './rounds';
 import { runBench } from './run-bench';
-import { processRssKiB } from './usage';
+import { processCpuMs, processRssKiB } from './usage';
 
 const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
 const TIMEOUT_MS = 5000;
@@ -21,6 +22,7 @@ const TARGETS = { coldStartMs: 2000, rssMiB: 150, p50Ms: 0.5, overGateway: 1.5 }
 
 interface Round {
   coldStartMs: number;
+  coldStartCpuMs?: number;
   rssMiB?: number;
   p50Ms: number;
   edgePeak: number;
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
       });
       try {
         const coldStartMs = await firstPrediction(`${edgeUrl}${predictPath}`, body, started);
+        const coldStartCpuMs = edge.child.pid === undefined ? undefined : processCpuMs(edge.child.pid);
         const edgeTarget = jsonPost({ url: loopbackUrl(`${edgeUrl}${predictPath}`), body, timeoutMs: TIMEOUT_MS });
         const gatewayTarget = jsonPost({
           url: loopbackUrl(`${stack.gateway.httpUrl}${predictPath}`),
@@ -91,6 +94,7 @@ async function main(): Promise<number> {
           if (r.errors > 0) throw new Error(`${name}: ${r.errors} errors, e.g. ${r.errorSamples[0]?.message}`);
         results.push({
           coldStartMs,
+          coldStartCpuMs,
           rssMiB: rssKiB === undefined ? undefined : rssKiB / 1024,
           p50Ms: single.latency.p50,
           edgePeak: edgePeak.throughput,
@@ -105,6 +109,11 @@ async function main(): Promise<number> {
         'cold start to first prediction',
         'ms',
         results.map((r) => r.coldStartMs),
+      ),
+      figureOf(
+        'agent CPU time to first prediction',
+        'ms',
+        results.map((r) => r.coldStartCpuMs),
       ),
       figureOf(
         'resident memory (demo models)',
@@ -138,9 +147,9 @@ async function main(): Promise<number> {
     const median = (i: number) => figures[i].spread?.median ?? NaN;
     const checks = [
       ['cold start', median(0) <= TARGETS.coldStartMs, `<= ${TARGETS.coldStartMs} ms`],
-      ['resident memory', median(1) <= TARGETS.rssMiB, `<= ${TARGETS.rssMiB} MiB`],
-      ['predict p50', median(2) <= TARGETS.p50Ms, `<= ${TARGETS.p50Ms} ms`],
-      ['peak over gateway', median(5) >= TARGETS.overGateway, `>= ${TARGETS.overGateway} x`],
+      ['resident memory', median(2) <= TARGETS.rssMiB, `<= ${TARGETS.rssMiB} MiB`],
+      ['predict p50', median(3) <= TARGETS.p50Ms, `<= ${TARGETS.p50Ms} ms`],
+      ['peak over gateway', median(6) >= TARGETS.overGateway, `>= ${TARGETS.overGateway} x`],
     ] as const;
     if (values.json) console.log(JSON.stringify({ machine: thisMachine(), rounds: results, figures }, null, 2));
     else {

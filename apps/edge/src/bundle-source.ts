@@ -2,8 +2,8 @@
 // checksums before anything loads: a tampered or half-copied bundle is refused, naming every file that differs.
 import { ModelManifest, modelManifestSchema, versionKey } from '@aviary/contracts';
 import { BUNDLE_INDEX, bundlePaths, sha256, verifyBundle } from '@aviary/edge';
-import { FlagSetStore } from '@aviary/flags-engine';
-import { Logger } from '@aviary/telemetry';
+import { FlagSetStore } from '@aviary/flags-engine/core';
+import { Logger } from '@aviary/telemetry/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelSource } from './model-source';

@@ -14,12 +14,12 @@ import {
   versionKey,
 } from '@aviary/contracts';
 import { RecordPrediction, ToggleRun } from '@aviary/features';
-import { routeModelThroughLayers, toggleRuns } from '@aviary/flags-engine';
+import { routeModelThroughLayers, toggleRuns } from '@aviary/flags-engine/core';
 import { MicroBatcher } from '@aviary/inference-engine';
-import { compareVersions } from '@aviary/model-registry';
+import { compareVersions } from '@aviary/model-registry/core';
 import { ModelDoor, ModelMetadata } from '@aviary/rest-door';
 import { Picked, PredictionLog } from '@aviary/site-telemetry';
-import { currentTraceId } from '@aviary/telemetry';
+import { currentTraceId } from '@aviary/telemetry/core';
 import { randomUUID } from 'node:crypto';
 import { EdgeVersions, explicitVersion, LoadedVersion, predictRecords } from './edge-versions';
 import { ModelSource } from './model-source';

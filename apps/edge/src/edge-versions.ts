@@ -3,11 +3,11 @@
 // in its probation it is switched back by itself if it fails too often. Every decision is an EdgeSwitchEvent: in the
 // log, at GET /v1/edge/status and reported to the hub. The rules themselves are @aviary/edge's (pure, unit-tested).
 import { AviaryError, ModelManifest, rejectionReason, versionKey } from '@aviary/contracts';
-import { knownVersion, servableVersion } from '@aviary/model-registry';
+import { knownVersion, servableVersion } from '@aviary/model-registry/core';
 import { EdgeSwitchEvent, GateVerdict, Probation, ProbationPolicy, SmokeOutcome, smokeVerdict } from '@aviary/edge';
 import { isClassPrediction, versionPipeline, VersionPipeline } from '@aviary/features';
 import { ModelSession } from '@aviary/inference-engine';
-import { Logger } from '@aviary/telemetry';
+import { Logger } from '@aviary/telemetry/core';
 import { ModelSource } from './model-source';
 
 export interface LoadedVersion {

@@ -2,11 +2,11 @@
 // serving pointers and the flag sets, mirrored from the hub (deploy/nats/edge-mirrors.js) and followed live. Reports
 // go out on subjects.telemetry(site, kind), which the site's telemetry stream stores and forwards to the hub.
 import { ModelManifest, subjects } from '@aviary/contracts';
-import { FlagSetStore } from '@aviary/flags-engine';
-import { BucketWatch, connectNats, encodeJson } from '@aviary/messaging';
+import { FlagSetStore } from '@aviary/flags-engine/core';
+import { BucketWatch, connectNats, encodeJson } from '@aviary/messaging/core';
 import { ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { jetStreamPublish } from '@aviary/site-telemetry';
-import { Logger } from '@aviary/telemetry';
+import { Logger } from '@aviary/telemetry/core';
 import { ModelSource } from './model-source';
 
 export async function openLeaf(options: { natsUrl: string; site: string; log: Logger }): Promise<ModelSource> {

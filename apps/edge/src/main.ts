@@ -3,12 +3,11 @@
 // updates. No Nest: the agent has no module graph worth its start-up cost (see README, "Edge agent").
 import { AviaryError, ConfigError } from '@aviary/contracts';
 import { NO_PREDICTION_LOG, SiteTelemetry } from '@aviary/site-telemetry';
-import { createLogger, initMetrics, setLogLevel, startTracing } from '@aviary/telemetry';
+import { createLogger, initMetrics, setLogLevel, startTracing } from '@aviary/telemetry/core';
 import { openBundle } from './bundle-source';
 import { loadEdgeConfig } from './config';
 import { EdgeDoor } from './edge-door';
 import { EdgeVersions } from './edge-versions';
-import { openLeaf } from './leaf-source';
 import { edgeServer } from './server';
 import { smokeRecordsIn } from './smoke-records';
 
@@ -19,9 +18,10 @@ async function main(): Promise<void> {
   setLogLevel(config.LOG_LEVEL);
   const tracing = startTracing('edge', config);
   initMetrics('edge');
+  // The NATS client loads only for a site that has one: a bundle's cold start skips it.
   const source = config.AVIARY_EDGE_BUNDLE
     ? openBundle(config.AVIARY_EDGE_BUNDLE, log)
-    : await openLeaf({ natsUrl: config.NATS_URL, site: config.AVIARY_SITE, log });
+    : await (await import('./leaf-source')).openLeaf({ natsUrl: config.NATS_URL, site: config.AVIARY_SITE, log });
   const versions = new EdgeVersions({
     source,
     log,

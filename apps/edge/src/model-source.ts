@@ -1,7 +1,7 @@
 // Where the edge agent's models and flags come from: a bundle directory (offline, fixed) or the local leaf
 // nats-server's mirrored buckets (live). The agent only reads through this seam.
 import { ModelManifest } from '@aviary/contracts';
-import { FlagSetStore } from '@aviary/flags-engine';
+import { FlagSetStore } from '@aviary/flags-engine/core';
 import type { TelemetryPublish } from '@aviary/site-telemetry';
 
 export interface ModelSource {

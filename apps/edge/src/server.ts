@@ -1,7 +1,7 @@
 // The edge agent's HTTP server: the shared model routes (OIP and predict, as the gateway answers them), the agent's
 // update status, and health and metrics. Plain Node HTTP, no framework: the agent's whole request path is in-process.
 import { restFailureOf, ModelRoutes, pathOf, sendJson } from '@aviary/rest-door';
-import { Logger, metricsRegistry } from '@aviary/telemetry';
+import { Logger, metricsRegistry } from '@aviary/telemetry/core';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { EdgeConfig } from './config';
 import { EdgeDoor } from './edge-door';

@@ -2,8 +2,8 @@
 // that evaluates flags itself. Each revision is parsed whole; an invalid one is logged and ignored, so the last good
 // set keeps answering; a deleted set is dropped. Listeners hear what changed and whether the copy is current.
 import { buckets } from '@aviary/contracts';
-import { BucketWatch, followBucket, openKv } from '@aviary/messaging';
-import { KvEntry, NatsConnection } from 'nats';
+import type { BucketWatch } from '@aviary/messaging/core';
+import type { KvEntry, NatsConnection } from 'nats';
 import { FlagSet } from './flag-set';
 
 export interface StoredFlagSet {
@@ -56,6 +56,8 @@ export class FlagSetStore {
 
   /** Loads every set's latest revision (resolving once it has) and keeps following the bucket until `stop`. */
   async follow(connection: NatsConnection): Promise<void> {
+    // Loaded here, not with the store: a store filled from a bundle (the edge agent, offline) never loads NATS.
+    const { followBucket, openKv } = await import('@aviary/messaging/core');
     const kv = await openKv(connection.jetstream(), buckets.flags);
     this.watch = await followBucket(
       kv,

@@ -1,6 +1,6 @@
 // Request/reply over NATS with tracing, deadlines and typed errors: the one seam every service call goes through.
 import { AviaryError, ERROR_HEADER, OP_HEADER, toAviaryError } from '@aviary/contracts';
-import { createLogger } from '@aviary/telemetry';
+import { createLogger } from '@aviary/telemetry/core';
 import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { extractContext, startSendSpan } from './headers';

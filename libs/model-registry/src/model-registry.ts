@@ -11,7 +11,7 @@ import {
   objectStores,
   parseOrThrow,
 } from '@aviary/contracts';
-import { BucketWatch, followBucket, openKv, openObjectStore } from '@aviary/messaging';
+import { BucketWatch, followBucket, openKv, openObjectStore } from '@aviary/messaging/core';
 import { createHash } from 'node:crypto';
 import { KV, KvEntry, NatsConnection, ObjectStore } from 'nats';
 

@@ -9,7 +9,7 @@ import {
   ServingPointer,
   servingPointerSchema,
 } from '@aviary/contracts';
-import { BucketWatch, followBucket, openKv } from '@aviary/messaging';
+import { BucketWatch, followBucket, openKv } from '@aviary/messaging/core';
 import { KV, KvEntry } from 'nats';
 import { ModelRegistry } from './model-registry';
 

@@ -10,7 +10,7 @@ import {
   subjects,
   VersionState,
 } from '@aviary/contracts';
-import { decodeJson, gatherReplies } from '@aviary/messaging';
+import { decodeJson, gatherReplies } from '@aviary/messaging/core';
 import { NatsConnection } from 'nats';
 import { ModelRegistry } from './model-registry';
 import { ServingPointers } from './serving-pointers';

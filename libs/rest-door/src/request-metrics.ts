@@ -1,6 +1,6 @@
 // Request metrics of the public doors (the gateway's REST and gRPC, the edge agent's REST), so one dashboard sees
 // all traffic.
-import { counter, latencyHistogram } from '@aviary/telemetry';
+import { counter, latencyHistogram } from '@aviary/telemetry/core';
 
 /**
  * `code` is the protocol's own status: the HTTP status for REST, the gRPC status name (OK, NOT_FOUND, ...) for gRPC.

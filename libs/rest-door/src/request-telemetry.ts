@@ -1,7 +1,7 @@
 // One SERVER span per REST request (continuing the caller's W3C trace when it sends one), request metrics by route
 // and model, and a log line for each failed request under its trace id. The request's work runs inside the span's
 // context, so every NATS call becomes its child.
-import type { Logger } from '@aviary/telemetry';
+import type { Logger } from '@aviary/telemetry/core';
 import { Context, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';

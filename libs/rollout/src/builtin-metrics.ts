@@ -1,7 +1,8 @@
 // The built-in analysis metrics, read from the gateway replicas' per-variant series (subjects.variantMetrics) with no
 // Prometheus: each replica's counters are cumulative since it started, so a measurement is the difference between
 // the totals at the start of its interval and at its end, per version.
-import { latencyQuantilesMs, MetricSnapshot } from './variant-report';
+import { latencyQuantilesMs } from '@aviary/telemetry/core';
+import { MetricSnapshot } from './variant-report';
 import type { BuiltinMetricName, ShadowMetricName } from './rollout-document';
 
 /**

@@ -2,7 +2,7 @@
 // mean absolute difference of scores, PSI of the two score distributions, candidate latency and errors. A gateway
 // replica keeps one ShadowTally per (stable, candidate); shadowReport sums the replicas' summaries and reads them.
 import { ShadowPairSummary } from '@aviary/contracts';
-import { latencyQuantilesMs } from './variant-report';
+import { latencyQuantilesMs } from '@aviary/telemetry/core';
 
 export type ScoreKind = NonNullable<ShadowPairSummary['scoreKind']>;
 

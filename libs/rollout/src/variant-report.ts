@@ -1,6 +1,7 @@
 // The arms of an A/B test side by side: each gateway replica's per-variant series (prom-client's shape, as
 // subjects.variantMetrics answers them) summed over replicas, then read as requests, errors, latency quantiles
 // and the prediction distribution of each variant.
+import { LatencyQuantiles, latencyQuantilesMs } from '@aviary/telemetry/core';
 
 /** One metric as prom-client's `get()` returns it: histograms carry _bucket (with `le`), _sum and _count values. */
 export interface MetricSnapshot {
@@ -15,7 +16,7 @@ export interface VariantRow {
   clientErrors: number;
   serverErrors: number;
   /** Milliseconds, interpolated within the histogram's buckets as PromQL's histogram_quantile does. */
-  latencyMs: { p50: number; p95: number; p99: number } | null;
+  latencyMs: LatencyQuantiles | null;
   /** Predicted label → share of the variant's predictions. */
   labels: Record<string, number>;
   predictions: number;
@@ -124,27 +125,3 @@ function add<K>(map: Map<K, number>, key: K, value: number): void {
 }
 
 const percent = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '0%');
-
-/** p50/p95/p99 in ms of a latency histogram given as cumulative counts per upper bound in seconds. */
-export function latencyQuantilesMs(cumulative: ReadonlyMap<number, number>): VariantRow['latencyMs'] {
-  const buckets = [...cumulative].sort(([a], [b]) => a - b);
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total === 0) return null;
-  const at = (q: number) => 1000 * histogramQuantile(buckets, q * total);
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-/** The value below which `rank` observations fall; the +Inf bucket answers its lower bound, as PromQL does. */
-export function histogramQuantile(buckets: [number, number][], rank: number): number {
-  let lower = 0;
-  let below = 0;
-  for (const [le, count] of buckets) {
-    if (count >= rank) {
-      if (!Number.isFinite(le)) return lower;
-      return count === below ? le : lower + ((le - lower) * (rank - below)) / (count - below);
-    }
-    lower = le;
-    below = count;
-  }
-  return lower;
-}

@@ -2,7 +2,7 @@
 // site's stream (AVIARY_SITE_TELEMETRY) stores them and the hub sources them, so they survive a link outage.
 // Off the request path: observe() only appends to the outbox; timers seal batches, publish and summarise.
 import { AviaryError, PredictionLogRecord, subjects } from '@aviary/contracts';
-import { counter, currentTraceId, Logger } from '@aviary/telemetry';
+import { counter, currentTraceId, Logger } from '@aviary/telemetry/core';
 import type { NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { TelemetryOutbox } from './outbox';

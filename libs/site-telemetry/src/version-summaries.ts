@@ -1,8 +1,7 @@
 // Per model version figures of one interval — requests, errors, latency quantiles — from a latency histogram with
-// the services' own buckets, read as Prometheus and rollout analysis read them (libs/rollout latencyQuantilesMs).
+// the services' own buckets, read as Prometheus and rollout analysis read them (latencyQuantilesMs).
 import type { MetricSummary } from '@aviary/contracts';
-import { latencyQuantilesMs } from '@aviary/rollout';
-import { LATENCY_BUCKETS } from '@aviary/telemetry';
+import { LATENCY_BUCKETS, latencyQuantilesMs } from '@aviary/telemetry/core';
 
 interface VersionFigures {
   model: string;

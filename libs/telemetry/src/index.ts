@@ -1,6 +1,3 @@
-export * from './tracing';
-export * from './batch-span';
-export * from './logger';
-export * from './metrics';
+export * from './core';
 export * from './health';
 export * from './bootstrap';
