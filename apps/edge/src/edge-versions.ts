@@ -286,6 +286,5 @@ export async function predictRecords(
 /** The manifest of an explicit version, with the gateway's errors. */
 export function explicitVersion(source: ModelSource, model: string, version: string): ModelManifest {
   const versions = () => source.versionsOf(model).map((m) => m.version);
-  const found = source.manifest(model, version);
-  return servableVersion(knownVersion(found, { model, version, versions: found ? [] : versions() }));
+  return servableVersion(knownVersion(source.manifest(model, version), { model, version, versions }));
 }

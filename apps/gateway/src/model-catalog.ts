@@ -100,7 +100,8 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** The manifest of an explicit version, rejected or not; an unknown model or version is NOT_FOUND. */
   manifest(model: string, version: string): ModelManifest {
-    return knownVersion(this.manifests.get(model, version), { model, version, versions: this.versions(model) });
+    const versions = () => this.manifests.versionsOf(model).map((m) => m.version);
+    return knownVersion(this.manifests.get(model, version), { model, version, versions });
   }
 
   has(model: string): boolean {

@@ -1,4 +1,5 @@
-// The gateway's seam to the services behind it: preprocessor and inference replicas, over NATS.
+// The gateway's seam to the services behind it: preprocessor and inference replicas, over NATS. Predict calls for
+// several versions of one model made together (a rollout's arms, batched apart) share one preprocessor message.
 import {
   AviaryError,
   decodeTensors,
@@ -6,11 +7,16 @@ import {
   parseOrThrow,
   PredictRecords,
   predictRecordsReplySchema,
+  PredictVersions,
+  predictVersionsReplySchema,
   subjects,
   Tensor,
 } from '@aviary/contracts';
+import { MicroBatcher } from '@aviary/inference-engine';
 import { decodeJson, encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
+import { runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
+import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 
 /** Probes are short: a replica that is up answers in microseconds. */
@@ -18,12 +24,32 @@ const PROBE_TIMEOUT_MS = 1000;
 /** The NATS server's default max_payload, for when the connection has not said its own. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
+interface PredictCall {
+  model: string;
+  version: string;
+  request: PredictRecords;
+  /** The caller's trace context: a lone call runs in it, a shared message's span links it. */
+  context: Context;
+}
+
+/** One call's answer out of a shared message: its version's error stays its own. */
+type Settled = { predictions: unknown[] } | { error: AviaryError };
+
 @Injectable()
 export class ModelServices {
+  /** Keyed by model; closes once the caller's task is done, so it gathers what one batcher flush sends, no more. */
+  private readonly predictCalls: MicroBatcher<PredictCall, Settled>;
+
   constructor(
     private readonly rpc: NatsRpc,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.predictCalls = new MicroBatcher((calls) => this.sendPredictCalls(calls), {
+      keyOf: (call) => call.model,
+      limits: [{ max: config.AVIARY_PREDICT_MAX_BATCH, weigh: (call) => call.request.records.length }],
+      closeAfter: 'task',
+    });
+  }
 
   /** One prediction per record, from the preprocessor (which calls inference itself). */
   async predict(
@@ -33,20 +59,35 @@ export class ModelServices {
     contexts?: PredictRecords['contexts'],
   ): Promise<unknown[]> {
     const request: PredictRecords = contexts ? { records, contexts } : { records };
-    const reply = await this.rpc.request(subjects.predict(model, version), encodeJson(request), {
-      timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
-    });
-    const { predictions } = parseOrThrow(
-      predictRecordsReplySchema,
-      decodeJson(reply, 'predict reply'),
-      'predict reply',
-    );
-    if (predictions.length !== records.length)
+    const settled = await this.predictCalls.submit({ model, version, request, context: context.active() });
+    if ('error' in settled) throw settled.error;
+    if (settled.predictions.length !== records.length)
       throw new AviaryError(
-        `the preprocessor answered ${predictions.length} predictions for ${records.length} records`,
+        `the preprocessor answered ${settled.predictions.length} predictions for ${records.length} records`,
         'INTERNAL',
       );
-    return predictions;
+    return settled.predictions;
+  }
+
+  private async sendPredictCalls(calls: PredictCall[]): Promise<Settled[]> {
+    const [{ model, version, request }] = calls;
+    const timeoutMs = this.config.AVIARY_REQUEST_TIMEOUT_MS;
+    if (calls.length === 1) {
+      const reply = await context.with(calls[0].context, () =>
+        this.rpc.request(subjects.predict(model, version), encodeJson(request), { timeoutMs }),
+      );
+      return [parseOrThrow(predictRecordsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply')];
+    }
+    const body: PredictVersions = { versions: calls.map((c) => ({ version: c.version, request: c.request })) };
+    const reply = await runForRequests(
+      `predict ${model} versions ${calls.map((c) => c.version).join(',')}`,
+      calls.map((c) => c.context),
+      () => this.rpc.request(subjects.predictVersions(model), encodeJson(body), { timeoutMs }),
+    );
+    const { versions } = parseOrThrow(predictVersionsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
+    if (versions.length !== calls.length)
+      throw new AviaryError(`the preprocessor answered ${versions.length} versions for ${calls.length}`, 'INTERNAL');
+    return versions.map((v) => ('error' in v ? { error: new AviaryError(v.error.message, v.error.code) } : v));
   }
 
   async infer(model: string, version: string, inputs: readonly Tensor[], outputs?: string[]): Promise<Tensor[]> {

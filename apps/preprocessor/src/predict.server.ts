@@ -4,22 +4,27 @@
 import {
   AviaryError,
   decodeTensors,
+  toAviaryError,
   encodeTensors,
   parseOrThrow,
+  PredictRecords,
   predictRecordsSchema,
   PredictRecordsReply,
+  predictVersionsSchema,
+  PredictVersionsReply,
   queueGroups,
   subjects,
 } from '@aviary/contracts';
 import { isClassPrediction, RecordPrediction } from '@aviary/features';
 import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';
-import { counter, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
+import { counter, createLogger, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
 import { FeatureToggles } from './feature-toggles';
 import { VersionPipelines } from './version-pipelines';
 
+const log = createLogger('preprocessor');
 const records = counter('aviary_preprocessed_records_total', 'Records turned into tensors, by model and version', [
   'model',
   'version',
@@ -43,7 +48,7 @@ const predictionScore = scoreHistogram(
 
 @Injectable()
 export class PredictServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription?: Subscription;
+  private readonly subscriptions: Subscription[] = [];
 
   constructor(
     private readonly rpc: NatsRpc,
@@ -55,22 +60,50 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     await this.pipelines.start();
     await this.toggles.start();
-    this.subscription = await this.rpc.serve(subjects.predict('*', '*'), queueGroups.preprocessor, (request, span) => {
-      const [model, version] = subjects.modelAndVersion(request.subject);
-      span.setAttributes({ 'aviary.model': model, 'aviary.version': version });
-      return this.predict(model, version, request.data);
-    });
+    this.subscriptions.push(
+      await this.rpc.serve(subjects.predict('*', '*'), queueGroups.preprocessor, async (request, span) => {
+        const [model, version] = subjects.modelAndVersion(request.subject);
+        span.setAttributes({ 'aviary.model': model, 'aviary.version': version });
+        const records = parseOrThrow(
+          predictRecordsSchema,
+          decodeJson(request.data, 'predict request'),
+          'predict request',
+        );
+        return encodeJson(await this.predict(model, version, records));
+      }),
+      await this.rpc.serve(subjects.predictVersions('*'), queueGroups.preprocessor, (request, span) => {
+        const model = request.subject.split('.').pop() as string;
+        span.setAttributes({ 'aviary.model': model });
+        return this.predictVersions(model, request.data, span.spanContext().traceId);
+      }),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.subscription) await this.rpc.unserve(this.subscription);
+    await Promise.all(this.subscriptions.map((s) => this.rpc.unserve(s)));
     this.pipelines.stop();
     this.toggles.stop();
   }
 
-  private async predict(model: string, version: string, body: Uint8Array): Promise<Uint8Array> {
+  /** Every version at once, each answered on its own: one version's failure is its requests' alone. */
+  private async predictVersions(model: string, body: Uint8Array, traceId: string): Promise<Uint8Array> {
+    const { versions } = parseOrThrow(predictVersionsSchema, decodeJson(body, 'predict request'), 'predict request');
+    const answers = await Promise.all(
+      versions.map(({ version, request }) =>
+        this.predict(model, version, request).catch((failure: unknown) => {
+          if (!(failure instanceof AviaryError))
+            log.error({ err: failure, model, version }, 'unexpected predict failure');
+          const { code, message } = toAviaryError(failure, { log: 'the preprocessor log', traceId });
+          return { error: { code, message } };
+        }),
+      ),
+    );
+    const reply: PredictVersionsReply = { versions: answers };
+    return encodeJson(reply);
+  }
+
+  private async predict(model: string, version: string, request: PredictRecords): Promise<PredictRecordsReply> {
     const labels = { model, version };
-    const request = parseOrThrow(predictRecordsSchema, decodeJson(body, 'predict request'), 'predict request');
     const pipeline = await this.pipelines.of(model, version);
     const stopTimer = featureLatency.startTimer(labels);
     let inputs;
@@ -104,8 +137,7 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
       });
     const predictions = pipeline.toPredictions(decodeTensors(reply).tensors);
     observe(labels, predictions);
-    const answer: PredictRecordsReply = { predictions };
-    return encodeJson(answer);
+    return { predictions };
   }
 }
 

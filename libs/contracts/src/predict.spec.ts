@@ -1,5 +1,5 @@
 import { AviaryError } from './errors';
-import { predictRecordsSchema } from './predict';
+import { predictRecordsSchema, predictVersionsReplySchema, predictVersionsSchema } from './predict';
 import { parseOrThrow } from './validation';
 
 const parse = (body: unknown) => parseOrThrow(predictRecordsSchema, body, 'predict request');
@@ -27,5 +27,40 @@ describe('predictRecordsSchema', () => {
     expect(error?.message).toBe(
       'predict request: contexts: must cover every record in order: they cover 3, there are 2',
     );
+  });
+});
+
+describe('predictVersionsSchema', () => {
+  const parseVersions = (body: unknown) => parseOrThrow(predictVersionsSchema, body, 'predict request');
+
+  it("takes each version's records, checked as a one-version request is", () => {
+    const body = {
+      versions: [
+        { version: '1', request: { records: [{}] } },
+        { version: '2', request: { records: [{}] } },
+      ],
+    };
+    expect(parseVersions(body)).toEqual(body);
+    expect(() =>
+      parseVersions({
+        versions: [{ version: '1', request: { records: [{}], contexts: [{ context: {}, records: 2 }] } }],
+      }),
+    ).toThrow(
+      'predict request: versions.0.request.contexts: must cover every record in order: they cover 2, there are 1',
+    );
+  });
+
+  it('refuses a message without versions', () => {
+    expect(() => parseVersions({ versions: [] })).toThrow('at least one version is needed');
+  });
+});
+
+describe('predictVersionsReplySchema', () => {
+  it('takes predictions or an error per version, and refuses an error without a known code', () => {
+    const reply = { versions: [{ predictions: [1] }, { error: { code: 'UNAVAILABLE', message: 'no replica' } }] };
+    expect(parseOrThrow(predictVersionsReplySchema, reply, 'reply')).toEqual(reply);
+    expect(() =>
+      parseOrThrow(predictVersionsReplySchema, { versions: [{ error: { code: 'OOPS', message: '' } }] }, 'reply'),
+    ).toThrow(AviaryError);
   });
 });

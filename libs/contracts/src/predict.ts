@@ -1,5 +1,6 @@
 // The higher-level predict API: raw records in, one prediction per record out.
 import { z } from 'zod';
+import { ERROR_CODES } from './errors';
 import { evaluationContextSchema } from './flags';
 
 export const predictRequestSchema = z.object({
@@ -43,3 +44,25 @@ export type PredictRecords = z.infer<typeof predictRecordsSchema>;
 /** The preprocessor's answer: one prediction per record, in order. */
 export const predictRecordsReplySchema = z.object({ predictions: z.array(z.unknown()) });
 export type PredictRecordsReply = z.infer<typeof predictRecordsReplySchema>;
+
+/**
+ * What the preprocessor is asked on subjects.predictVersions(model): several versions' records in one message, so a
+ * rollout that splits a model's traffic does not split its calls too. Each version is answered on its own.
+ */
+export const predictVersionsSchema = z.object({
+  versions: z
+    .array(z.object({ version: z.string().min(1), request: predictRecordsSchema }))
+    .min(1, 'at least one version is needed'),
+});
+export type PredictVersions = z.infer<typeof predictVersionsSchema>;
+
+/** One answer per version asked, in order: its predictions, or the error that version alone met. */
+export const predictVersionsReplySchema = z.object({
+  versions: z.array(
+    z.union([
+      predictRecordsReplySchema,
+      z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) }),
+    ]),
+  ),
+});
+export type PredictVersionsReply = z.infer<typeof predictVersionsReplySchema>;

@@ -7,6 +7,8 @@ export const subjects = {
   infer: (model: string, version: string) => `${PREFIX}.infer.${model}.${version}`,
   /** Served by the preprocessor: raw records in, predictions out (it calls inference itself). */
   predict: (model: string, version: string) => `${PREFIX}.predict.${model}.${version}`,
+  /** Served by the preprocessor: several versions' records of one model in one message (predictVersionsSchema). */
+  predictVersions: (model: string) => `${PREFIX}.predict-versions.${model}`,
   /** Every inference replica answers (no queue group): which versions it holds and in what state. */
   inferenceStatus: `${PREFIX}.inference.status`,
   flagsEvaluate: `${PREFIX}.flags.evaluate`,

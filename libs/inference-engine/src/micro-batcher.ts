@@ -14,6 +14,12 @@ export interface MicroBatcherOptions<I> {
   limits: readonly BatchLimit<I>[];
   /** Items with different keys never share a batch (e.g. tensors that cannot be concatenated); one key by default. */
   keyOf?(item: I): string;
+  /**
+   * When open batches close: at the end of this event-loop turn (the default), gathering the requests that arrive in
+   * it; or once the current task's synchronous work is done (a microtask), for items that are submitted together,
+   * e.g. the batches another batcher has just closed, which should not wait a turn more.
+   */
+  closeAfter?: 'turn' | 'task';
 }
 
 /** Thrown by a batch's run when its items cannot be served together after all: the batcher then runs each alone. */
@@ -37,7 +43,7 @@ interface OpenBatch<I, O> {
 
 export class MicroBatcher<I, O> {
   private readonly open = new Map<string, OpenBatch<I, O>>();
-  private scheduled?: NodeJS.Immediate;
+  private flushScheduled = false;
 
   /** `run` answers one output per item, in order. */
   constructor(
@@ -56,7 +62,11 @@ export class MicroBatcher<I, O> {
       batch.pending.push({ item, resolve, reject });
       weights.forEach((w, i) => (batch.weights[i] += w));
       if (batch.weights.some((w, i) => w >= limits[i].max)) this.close(key, batch);
-      else this.scheduled ??= setImmediate(() => this.flush());
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        if (this.options.closeAfter === 'task') queueMicrotask(() => this.flush());
+        else setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -67,7 +77,7 @@ export class MicroBatcher<I, O> {
   }
 
   private flush(): void {
-    this.scheduled = undefined;
+    this.flushScheduled = false;
     for (const [key, batch] of this.open) this.close(key, batch);
   }
 

@@ -2,15 +2,18 @@
 import { AviaryError, ModelManifest, notFound, rejectionReason } from '@aviary/contracts';
 import { compareVersions } from './serving-version';
 
-/** The manifest of an explicit version, rejected or not; an unknown model or version is NOT_FOUND naming the rest. */
+/**
+ * The manifest of an explicit version, rejected or not; an unknown model or version is NOT_FOUND naming the rest.
+ * `versions` lists the model's versions only for that error: routed requests pass here, and sorting is not free.
+ */
 export function knownVersion(
   found: ModelManifest | undefined,
-  request: { model: string; version: string; versions: readonly string[] },
+  request: { model: string; version: string; versions: () => readonly string[] },
 ): ModelManifest {
   if (found) return found;
   const { model, version } = request;
-  if (request.versions.length === 0) throw notFound(`unknown model "${model}"`);
-  const versions = [...request.versions].sort(compareVersions);
+  const versions = [...request.versions()].sort(compareVersions);
+  if (versions.length === 0) throw notFound(`unknown model "${model}"`);
   throw notFound(`model "${model}" has no version "${version}"; it has ${versions.join(', ')}`);
 }
 
