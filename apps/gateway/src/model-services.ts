@@ -13,7 +13,7 @@ import {
   Tensor,
 } from '@aviary/contracts';
 import { MicroBatcher } from '@aviary/inference-engine';
-import { decodeJson, encodeJson, EMPTY_BODY, NatsRpc } from '@aviary/messaging';
+import { decodeJson, encodeJson, EMPTY_BODY, NatsRpc, NoResponders } from '@aviary/messaging';
 import { runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
@@ -70,24 +70,36 @@ export class ModelServices {
   }
 
   private async sendPredictCalls(calls: PredictCall[]): Promise<Settled[]> {
-    const [{ model, version, request }] = calls;
-    const timeoutMs = this.config.AVIARY_REQUEST_TIMEOUT_MS;
-    if (calls.length === 1) {
-      const reply = await context.with(calls[0].context, () =>
-        this.rpc.request(subjects.predict(model, version), encodeJson(request), { timeoutMs }),
-      );
-      return [parseOrThrow(predictRecordsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply')];
-    }
+    if (calls.length === 1) return [await this.sendPredictCall(calls[0])];
+    const { model } = calls[0];
     const body: PredictVersions = { versions: calls.map((c) => ({ version: c.version, request: c.request })) };
     const reply = await runForRequests(
       `predict ${model} versions ${calls.map((c) => c.version).join(',')}`,
       calls.map((c) => c.context),
-      () => this.rpc.request(subjects.predictVersions(model), encodeJson(body), { timeoutMs }),
-    );
+      () =>
+        this.rpc.request(subjects.predictVersions(model), encodeJson(body), {
+          timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+        }),
+    ).catch((e: Error) => {
+      // Preprocessors from before the shared message (a rolling upgrade): one call per version, as they serve.
+      if (e instanceof NoResponders) return undefined;
+      throw e;
+    });
+    if (!reply)
+      return Promise.all(calls.map((c) => this.sendPredictCall(c).catch((error: AviaryError) => ({ error }))));
     const { versions } = parseOrThrow(predictVersionsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
     if (versions.length !== calls.length)
       throw new AviaryError(`the preprocessor answered ${versions.length} versions for ${calls.length}`, 'INTERNAL');
     return versions.map((v) => ('error' in v ? { error: new AviaryError(v.error.message, v.error.code) } : v));
+  }
+
+  private async sendPredictCall({ model, version, request, context: caller }: PredictCall): Promise<Settled> {
+    const reply = await context.with(caller, () =>
+      this.rpc.request(subjects.predict(model, version), encodeJson(request), {
+        timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+      }),
+    );
+    return parseOrThrow(predictRecordsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
   }
 
   async infer(model: string, version: string, inputs: readonly Tensor[], outputs?: string[]): Promise<Tensor[]> {

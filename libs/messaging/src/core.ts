@@ -2,6 +2,7 @@
 // it never loads @nestjs/common (the edge agent, and the libraries it uses). The package index re-exports it whole.
 export * from './headers';
 export * from './rpc';
+export { NoResponders } from './reply-inbox';
 export * from './json';
 export * from './connection';
 export * from './kv-watch';

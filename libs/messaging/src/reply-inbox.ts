@@ -17,6 +17,13 @@ interface Pending {
 /** NATS answers a request nobody subscribes to with an empty 503 status message (no-responders). */
 const NO_RESPONDERS = 503;
 
+/** Nobody serves the subject: UNAVAILABLE, and a type of its own for callers that can ask differently. */
+export class NoResponders extends AviaryError {
+  constructor(readonly subject: string) {
+    super(`no replica serves ${subject}`, 'UNAVAILABLE');
+  }
+}
+
 export class ReplyInbox {
   private readonly prefix = `${createInbox()}.`;
   private readonly pending = new Map<string, Pending>();
@@ -66,7 +73,7 @@ export class ReplyInbox {
         this.pending.delete(token);
         clearTimeout(waiting.timer);
         if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS)
-          waiting.reject(new AviaryError(`no replica serves ${waiting.subject}`, 'UNAVAILABLE'));
+          waiting.reject(new NoResponders(waiting.subject));
         else waiting.resolve(msg);
       },
     });

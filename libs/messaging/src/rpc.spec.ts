@@ -7,6 +7,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { headers as natsHeaders, NatsConnection } from 'nats';
 import { connectNats } from './connection';
 import { NatsReadiness } from './nats-readiness';
+import { NoResponders } from './reply-inbox';
 import { IncomingRequest, NatsRpc } from './rpc';
 import { rejection } from '@aviary/testing';
 
@@ -113,6 +114,7 @@ describe('NatsRpc against a real nats-server', () => {
     const error = await rejection(client.request(s, new Uint8Array(0), { timeoutMs: 10_000 }));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe(`no replica serves ${s}`);
+    expect(error).toBeInstanceOf(NoResponders);
     // Answered by the server's no-responders status, far sooner than the 10 s deadline.
     expect(Date.now() - started).toBeLessThan(5_000);
   });
