@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compose smoke test (CI runs it): build the image, start the whole stack (docker-compose up -d), wait until
 # the gateway is ready, then one REST prediction and one gRPC ModelInfer through the ports published on
-# 127.0.0.1, `run --rm cli models list`, check every container is healthy, and always `down -v` at the end.
+# 127.0.0.1, `run --rm cli models list`, the edge profile (its agent predicting as the gateway does), check every
+# container is healthy, and always `down -v` at the end.
 #
 #   bash deploy/docker/smoke-test.sh
 #
@@ -11,6 +12,8 @@
 #   SMOKE_LOCAL_DOCKER=0      do not run ../shared/tools/local-docker (use the Docker you have)
 #   SMOKE_HTTP_PORT=18080     host port for the gateway's REST port (not 8080: a dev stack may be running)
 #   SMOKE_GRPC_PORT=18081     host port for the gateway's gRPC port
+#   SMOKE_EDGE_PORT=18090     host port for the edge agent (profile "edge")
+#   SMOKE_EDGE=0              skip the edge profile (a leaf nats-server, its mirrors, the edge agent)
 #   SMOKE_TIMEOUT=300         seconds to wait for /v2/health/ready
 #   SMOKE_SCALE="--scale inference=2 --scale preprocessor=2"   replicas to start (stateless services)
 #   SMOKE_KEEP=1              leave the stack running at the end (no `down -v`), to debug
@@ -41,6 +44,7 @@ fi
 export AVIARY_BIND=127.0.0.1
 export AVIARY_HTTP_PORT="${SMOKE_HTTP_PORT:-18080}"
 export AVIARY_GRPC_PORT="${SMOKE_GRPC_PORT:-18081}"
+export AVIARY_EDGE_PORT="${SMOKE_EDGE_PORT:-18090}"
 export AVIARY_IMAGE="${AVIARY_IMAGE:-aviary:smoke}"
 export OTEL_EXPORTER_OTLP_ENDPOINT=
 unset COMPOSE_PROFILES
@@ -119,6 +123,26 @@ listed=$(compose run --rm cli models list 2>&1) || fail "compose run --rm cli mo
 printf '%s\n' "$listed" | grep -Eq '^flight-delay +2 +serving' \
   || fail "cli models list does not show flight-delay 2 serving: $listed"
 pass "compose run --rm cli models list ($(( $(date +%s) - t ))s): $(printf '%s\n' "$listed" | grep -E '^flight-delay +2' | tr -s ' ')"
+
+# ---- the edge profile: a leaf nats-server linked to the hub, its bucket mirrors, and the edge agent serving from
+# them; its prediction must be the gateway's for the same record ----
+if [ "${SMOKE_EDGE:-1}" != 0 ]; then
+  t=$(date +%s)
+  compose --profile edge up -d --no-recreate edge || fail "compose --profile edge up -d edge"
+  edge_url="http://127.0.0.1:$AVIARY_EDGE_PORT"
+  deadline=$(( $(date +%s) + timeout_s ))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$edge_url/health/ready" 2>/dev/null)" = 200 ]; do
+    [ "$(date +%s)" -ge "$deadline" ] && fail "edge agent $edge_url/health/ready not 200 within ${timeout_s}s"
+    sleep 2
+  done
+  edge_out=$(curl -fsS -X POST "$edge_url/v1/models/flight-delay/predict" -H 'content-type: application/json' \
+    -d "$body" 2>&1) || fail "edge predict: $edge_out"
+  GATEWAY="$out" EDGE="$edge_out" node -e '
+    const pick = (s) => { const j = JSON.parse(s); return JSON.stringify([j.version, j.predictions]); };
+    process.exit(pick(process.env.GATEWAY) === pick(process.env.EDGE) ? 0 : 1);' \
+    || fail "the edge agent's prediction differs from the gateway's: edge $edge_out, gateway $out"
+  pass "edge profile up, agent ready and predicting as the gateway does ($(( $(date +%s) - t ))s): ${edge_out:0:200}"
+fi
 
 # ---- every container healthy (the scaled ones included; the gateway started last, so its Docker health
 # check may still be in its first interval) ----
