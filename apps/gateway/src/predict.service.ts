@@ -2,16 +2,16 @@
 // answers one prediction per record. Requests for the same version that arrive together share one call.
 import { ModelManifest, PredictResponse, RequestContext, versionKey } from '@aviary/contracts';
 import { MicroBatcher } from '@aviary/inference-engine';
+import { Picked, PredictionLog } from '@aviary/site-telemetry';
 import { batchSizeCounter, currentTraceId, runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelRouter } from './model-router';
 import { ModelServices } from './model-services';
+import { PREDICTION_LOG } from './prediction-log';
 import { ShadowTraffic } from './shadow-traffic';
 import { observeArm } from './variant-metrics';
-import { PREDICTION_LOG } from './prediction-log';
-import { Picked, PredictionLog } from '@aviary/site-telemetry';
 
 const batchRequests = batchSizeCounter(
   'aviary_predict_batched_requests_total',

@@ -4,7 +4,6 @@
 import {
   AviaryError,
   decodeTensors,
-  toAviaryError,
   encodeTensors,
   parseOrThrow,
   PredictRecords,
@@ -14,6 +13,7 @@ import {
   PredictVersionsReply,
   queueGroups,
   subjects,
+  toAviaryError,
 } from '@aviary/contracts';
 import { isClassPrediction, RecordPrediction } from '@aviary/features';
 import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';

@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchStore, objectNames } from './batch-store';
 import { readChunk } from './input-plan';
-import { BatchScorer, scoreChunk } from './scoring';
+import { BatchScorer, ChunkOutput, scoreChunk } from './scoring';
 import { outputWriter } from './writers';
 
 export interface LoadedVersion {
@@ -86,16 +86,15 @@ export class BatchExecutor {
       const writer = outputWriter(job.output.format, job.output.keep, spec.prediction);
       // Same names on every delivery: a redelivered chunk overwrites its output, never adds a second one.
       const output = store.compressedWriter(objectNames.chunkOutput(job.id, chunk.index));
-      const result = await scoreChunk(rows, scorer, writer, output.write).catch(async (e: Error) => {
-        await output.abort(e);
-        throw e;
-      });
-      // The plan counted these rows: any other count means the local copy is not the input, and nothing is recorded.
-      if (result.rowsScored + result.rowsFailed !== chunk.rows) {
-        const e = new Error(
-          `chunk ${chunk.index} of job ${job.id} read ${result.rowsScored + result.rowsFailed} rows, its plan has ${chunk.rows}`,
-        );
-        await output.abort(e);
+      let result: ChunkOutput;
+      try {
+        result = await scoreChunk(rows, scorer, writer, output.write);
+        // The plan counted these rows: any other count means the local copy is not the input; nothing is recorded.
+        const read = result.rowsScored + result.rowsFailed;
+        if (read !== chunk.rows)
+          throw new Error(`chunk ${chunk.index} of job ${job.id} read ${read} rows, its plan has ${chunk.rows}`);
+      } catch (e) {
+        await output.abort(e as Error);
         throw e;
       }
       await output.end();

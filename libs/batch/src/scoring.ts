@@ -57,14 +57,13 @@ export interface ChunkOutput {
 
 /**
  * Scores every batch of a chunk, handing each batch's output lines to `sink` as soon as they are written (never
- * holding a chunk's output, which can be 40 MB); `between` runs after each batch (heartbeats, cancellation checks).
+ * holding a chunk's output, which can be 40 MB).
  */
 export async function scoreChunk(
   batches: ColumnBatches,
   scorer: BatchScorer,
   writer: OutputWriter,
   sink: OutputSink,
-  between: () => Promise<void> | void = () => undefined,
 ): Promise<ChunkOutput> {
   const errors: Buffer[] = [];
   let rowsScored = 0;
@@ -75,7 +74,6 @@ export async function scoreChunk(
     if (scored.failed.length) errors.push(Buffer.from(scored.failed.map((f) => errorLine(f.row, f.reason)).join('')));
     rowsScored += scored.scored.length;
     rowsFailed += scored.failed.length;
-    await between();
   }
   return { errors, rowsScored, rowsFailed };
 }
