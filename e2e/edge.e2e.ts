@@ -17,7 +17,7 @@ import {
   workspaceRoot,
   writeFaultyFlightDelay,
 } from '@aviary/testing';
-import { NatsConnection } from 'nats';
+import { NatsConnection, StoredMsg } from 'nats';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -220,17 +220,19 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
     answered.push(response.status);
     return response;
   };
-  const predictionLog = async () => {
+  /** What the site's telemetry stream holds of one kind. */
+  const stored = async (kind: 'predictions' | 'events') => {
     const jsm = await nc.jetstreamManager();
     const { state } = await jsm.streams.info(streams.siteTelemetry);
-    const records: PredictionLogRecord[] = [];
+    const messages: StoredMsg[] = [];
     for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
       const message = await jsm.streams.getMessage(streams.siteTelemetry, { seq });
-      if (message.subject === subjects.telemetry(SITE, 'predictions'))
-        records.push(...decodePredictionLog(new TextDecoder().decode(message.data)));
+      if (message.subject === subjects.telemetry(SITE, kind)) messages.push(message);
     }
-    return records;
+    return messages;
   };
+  const predictionLog = async (): Promise<PredictionLogRecord[]> =>
+    (await stored('predictions')).flatMap((m) => decodePredictionLog(new TextDecoder().decode(m.data)));
 
   beforeAll(async () => {
     nats = await startNatsServer({ storeDir: join(dir, 'js') });
@@ -328,13 +330,15 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
       reason: '5 of 10 requests failed (50.0%), above AVIARY_EDGE_ROLLBACK_ERROR_RATE 0.2',
     });
     await waitFor('the rollback to reach the hub', async () => reported.some((e) => e.kind === 'rolled-back'), 5_000);
-    expect(reported.filter((e) => e.model === 'flight-delay').map((e) => `${e.kind} ${e.version}`)).toEqual([
-      'switched 2',
-      'switched 3',
-      'refused 4',
-      'switched 5',
-      'rolled-back 3',
-    ]);
+    const switches = ['switched 2', 'switched 3', 'refused 4', 'switched 5', 'rolled-back 3'];
+    const ofFlightDelay = (events: typeof reported) =>
+      events.filter((e) => e.model === 'flight-delay').map((e) => `${e.kind} ${e.version}`);
+    expect(ofFlightDelay(reported)).toEqual(switches);
+    // Stored by the site's stream, each under its own message id, so a retried publish is stored once.
+    const events = await stored('events');
+    expect(ofFlightDelay(events.map((m) => m.json()))).toEqual(switches);
+    expect(new Set(events.map((m) => m.header?.get('Nats-Msg-Id'))).size).toBe(events.length);
+    expect(events.every((m) => m.header?.get('Nats-Msg-Id'))).toBe(true);
   });
 
   it("logs every predict it answered on the site's telemetry stream, failures with their code", async () => {

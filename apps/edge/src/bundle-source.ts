@@ -48,7 +48,6 @@ export function openBundle(dir: string, log: Logger): ModelSource {
     },
     flagSets,
     onChange: () => undefined,
-    report: () => undefined,
     close: async () => undefined,
   };
 }

@@ -35,6 +35,8 @@ export interface EdgeVersionsOptions {
   policy: ProbationPolicy;
   minAccuracy: number;
   smokeRecords(model: string): SmokeRecord[];
+  /** Sends a switch event to the hub, when the agent has a link to one (the site's telemetry). */
+  report?: (event: EdgeSwitchEvent) => void;
 }
 
 const MAX_EVENTS = 100;
@@ -237,7 +239,7 @@ export class EdgeVersions {
       { ...full },
       `model version ${event.kind}`,
     );
-    this.options.source.report('events', full);
+    this.options.report?.(full);
   }
 
   private unload(version: LoadedVersion): void {

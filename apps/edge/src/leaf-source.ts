@@ -1,9 +1,10 @@
 // Models and flags from the local (leaf) nats-server's buckets: the registry's manifests and object store, the
-// serving pointers and the flag sets, mirrored from the hub (deploy/nats/edge-mirrors.js) and followed live. Reports
-// go out on subjects.telemetry(site, kind), which the site's telemetry stream stores and forwards to the hub.
-import { ModelManifest, subjects } from '@aviary/contracts';
+// serving pointers and the flag sets, mirrored from the hub (deploy/nats/edge-mirrors.js) and followed live. The
+// agent's telemetry (prediction log, summaries, switch events) goes to the site's telemetry stream through JetStream,
+// which stores it and forwards it to the hub.
+import { ModelManifest } from '@aviary/contracts';
 import { FlagSetStore } from '@aviary/flags-engine/core';
-import { BucketWatch, connectNats, encodeJson } from '@aviary/messaging/core';
+import { BucketWatch, connectNats } from '@aviary/messaging/core';
 import { ManifestCache, ModelRegistry, ServingPointers } from '@aviary/model-registry';
 import { jetStreamPublish } from '@aviary/site-telemetry';
 import { Logger } from '@aviary/telemetry/core';
@@ -36,7 +37,6 @@ export async function openLeaf(options: { natsUrl: string; site: string; log: Lo
     onnx: (manifest: ModelManifest) => registry.fetchModel(manifest),
     flagSets,
     onChange: (listener) => listeners.push(listener),
-    report: (kind, value) => nc.publish(subjects.telemetry(options.site, kind), encodeJson(value)),
     telemetry: jetStreamPublish(nc),
     close: async () => {
       manifests.stop();

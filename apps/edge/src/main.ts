@@ -22,6 +22,17 @@ async function main(): Promise<void> {
   const source = config.AVIARY_EDGE_BUNDLE
     ? openBundle(config.AVIARY_EDGE_BUNDLE, log)
     : await (await import('./leaf-source')).openLeaf({ natsUrl: config.NATS_URL, site: config.AVIARY_SITE, log });
+  const siteTelemetry = source.telemetry
+    ? new SiteTelemetry({
+        site: config.AVIARY_SITE,
+        publish: source.telemetry,
+        log,
+        sample: config.AVIARY_PREDICTION_LOG_SAMPLE,
+        payloads: config.AVIARY_PREDICTION_LOG_PAYLOADS,
+        summaryIntervalMs: config.AVIARY_TELEMETRY_SUMMARY_INTERVAL,
+        capacity: config.AVIARY_TELEMETRY_BUFFER,
+      })
+    : undefined;
   const versions = new EdgeVersions({
     source,
     log,
@@ -32,19 +43,9 @@ async function main(): Promise<void> {
     },
     minAccuracy: config.AVIARY_EDGE_SMOKE_MIN_ACCURACY,
     smokeRecords: smokeRecordsIn(config.AVIARY_EDGE_SMOKE_DIR),
+    report: siteTelemetry ? (event) => siteTelemetry.report(event) : undefined,
   });
-  const predictionLog = source.telemetry
-    ? new SiteTelemetry({
-        site: config.AVIARY_SITE,
-        publish: source.telemetry,
-        log,
-        sample: config.AVIARY_PREDICTION_LOG_SAMPLE,
-        payloads: config.AVIARY_PREDICTION_LOG_PAYLOADS,
-        summaryIntervalMs: config.AVIARY_TELEMETRY_SUMMARY_INTERVAL,
-        capacity: config.AVIARY_TELEMETRY_BUFFER,
-      })
-    : NO_PREDICTION_LOG;
-  const door = new EdgeDoor(source, versions, config, predictionLog);
+  const door = new EdgeDoor(source, versions, config, siteTelemetry ?? NO_PREDICTION_LOG);
   const server = edgeServer({ door, versions, config, log });
   // Listening first: /health/live answers while the versions load, /health/ready once they have.
   await new Promise<void>((resolve) => server.listen(config.AVIARY_HTTP_PORT, config.AVIARY_HOST, resolve));
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
-    await predictionLog.close();
+    await siteTelemetry?.close();
     await source.close();
     await versions.close();
     await tracing.shutdown().catch(() => undefined);

@@ -15,9 +15,7 @@ export interface ModelSource {
   readonly flagSets: FlagSetStore;
   /** Called after any manifest or serving pointer changed. */
   onChange(listener: () => void): void;
-  /** Publishes one of the agent's reports to the hub, when the source has a link to one. */
-  report(kind: 'events', value: unknown): void;
-  /** Where the site's prediction logs go (its NATS, with JetStream); none offline. */
+  /** Where the site's telemetry goes (its NATS, with JetStream): prediction logs, summaries, switch events; none offline. */
   readonly telemetry?: TelemetryPublish;
   close(): Promise<void>;
 }

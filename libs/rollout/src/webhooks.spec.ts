@@ -120,7 +120,7 @@ describe('webhooks on rollout events', () => {
     };
     const queue = new WebhookQueue({ post, capacity: 2, timeoutMs: 100, retries: 0, backoffMs: 1 });
     const hook = { url: 'http://a' };
-    const events = [1, 2, 3, 4, 5].map(event);
+    const events = [1, 2, 3, 4, 5].map((seq) => event(seq));
     let handed = handEvents(queue, hook, events, 0);
     expect(handed).toBe(2);
     // Still full: nothing more is handed, the URL stays at 2.

@@ -3,14 +3,14 @@
 // counted, so a site without its NATS keeps serving in bounded memory.
 import type { PredictionLogRecord } from '@aviary/contracts';
 
-export type TelemetryKind = 'predictions' | 'metrics';
+export type TelemetryKind = 'predictions' | 'metrics' | 'events';
 
 export interface OutgoingMessage {
   kind: TelemetryKind;
   data: string;
   /** Nats-Msg-Id: a retried message is stored once by the site's stream. */
   id: string;
-  /** Records it holds: prediction records, or 1 for a summary. */
+  /** Records it holds: prediction records, or 1 for a summary or an event. */
   records: number;
 }
 

@@ -94,6 +94,20 @@ describe('SiteTelemetry', () => {
     ]);
   });
 
+  it('publishes the events it is given on the site events subject, each with its id, retried until taken', async () => {
+    const { telemetry, sent, nats } = telemetryUnderTest();
+    nats.down = true;
+    telemetry.report({ kind: 'switched', model: 'm', version: '3' });
+    telemetry.report({ kind: 'rolled-back', model: 'm', version: '3' });
+    await settle();
+    expect(sent).toEqual([]);
+    nats.down = false;
+    await telemetry.close();
+    const events = sent.filter((s) => s.subject === 'aviary.v1.telemetry.edge.events');
+    expect(events.map((s) => JSON.parse(s.data).kind)).toEqual(['switched', 'rolled-back']);
+    expect(new Set(events.map((s) => s.id)).size).toBe(2);
+  });
+
   it('retries a message its NATS did not take under the same message id, and loses nothing', async () => {
     const { telemetry, attempts, sent, nats, records } = telemetryUnderTest({ batchRecords: 2 });
     nats.down = true;

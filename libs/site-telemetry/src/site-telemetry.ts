@@ -132,6 +132,16 @@ export class SiteTelemetry implements PredictionLog {
     }
   }
 
+  /**
+   * One of the site's own events (an edge agent's version switch) for the hub: stored by the site's stream with a
+   * message id and retried like the prediction log, so a switch made while the site's NATS is away is not lost.
+   */
+  report(event: unknown): void {
+    this.outbox.enqueue('events', JSON.stringify(event));
+    this.countDrops();
+    this.schedulePump();
+  }
+
   /** Publishes what is held (bounded wait) and stops the timers. */
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
