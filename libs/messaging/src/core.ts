@@ -3,6 +3,7 @@
 export * from './headers';
 export * from './rpc';
 export { NoResponders } from './reply-inbox';
+export { isMissingMessage } from './nats-failure';
 export * from './json';
 export * from './connection';
 export * from './kv-watch';

@@ -23,3 +23,10 @@ export function natsFailure(error: unknown, what: string): AviaryError | undefin
   }
   return undefined;
 }
+
+/** JetStream's "no message found" (err_code 10037): a sequence deleted, purged or aged out of its stream. */
+export function isMissingMessage(error: unknown): boolean {
+  return error instanceof NatsError && error.jsError()?.err_code === NO_MESSAGE_FOUND;
+}
+
+const NO_MESSAGE_FOUND = 10037;

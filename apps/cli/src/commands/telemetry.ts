@@ -1,6 +1,7 @@
 // `aviary telemetry sites|tail`: the leaf sites' telemetry as the hub's AVIARY_TELEMETRY stream holds it (sourced
 // from each site's AVIARY_SITE_TELEMETRY, deploy/nats/edge-mirrors.js).
 import { decodePredictionLog, streams, subjects } from '@aviary/contracts';
+import { isMissingMessage } from '@aviary/messaging';
 import { NatsConnection, StoredMsg } from 'nats';
 import { formatColumns } from './table';
 
@@ -84,8 +85,9 @@ export async function telemetryTail(nc: NatsConnection, options: TailOptions): P
     let message: StoredMsg;
     try {
       message = await jsm.streams.getMessage(streams.telemetry, { seq });
-    } catch {
-      continue; // deleted or aged out
+    } catch (error) {
+      if (isMissingMessage(error)) continue; // deleted or aged out
+      throw error;
     }
     if (!pattern.test(message.subject)) continue;
     const newestFirst = recordsOf(message).reverse();
