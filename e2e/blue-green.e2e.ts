@@ -166,8 +166,14 @@ describe('blue/green rollouts run by the controller', () => {
     writeFileSync(file, FAULTY_V3);
     expect(stack.cli(['rollout', 'apply', '-f', file])).toMatchObject({ code: 0 });
     expect(stack.cli(['rollout', 'promote', 'flight-delay']).stdout).toMatch(/is Progressing .*canary weight 100%/);
-    // Bounded traffic until the controller decides; about half of v3's answers fail.
-    for (let round = 0; round < 100 && (await rollout()).status.phase === 'Progressing'; round++)
+    // Bounded traffic (in rounds and in time: the analysis takes seconds however fast requests go) until the
+    // controller decides; about half of v3's answers fail.
+    const deadline = Date.now() + 30_000;
+    for (
+      let round = 0;
+      round < 2000 && Date.now() < deadline && (await rollout()).status.phase === 'Progressing';
+      round++
+    )
       await count(10, {}, `f${round}`);
     const { status } = await rollout();
     expect(status).toMatchObject({ phase: 'Degraded', weight: 0, serving: '1' });

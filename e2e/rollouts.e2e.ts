@@ -51,19 +51,26 @@ describe('canary rollouts run by the controller', () => {
     });
   const rollout = async () => (await getJson(`${url}/v1/admin/rollouts/flight-delay`)).body;
 
-  /** Sends predicts with distinct keys, a few at a time, until `done` holds or `max` requests went out. */
+  /**
+   * Sends predicts with distinct keys, a few at a time, until `done` holds, `max` requests went out or `ms` passed.
+   * Bounded by time too: the controller's steps take seconds (1 s analysis intervals) however fast requests go.
+   */
   async function load(
     done: () => Promise<boolean>,
     send: (key: string) => ReturnType<typeof predict> = predict,
-    max = 3000,
+    max = 20_000,
+    ms = 30_000,
   ): Promise<Map<string, number>> {
     const versions = new Map<string, number>();
-    for (let sent = 0; sent < max; sent += 8) {
+    const deadline = Date.now() + ms;
+    for (let sent = 0; sent < max && Date.now() < deadline; sent += 8) {
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => send(`key-${sent + i}`)));
       for (const a of answers) versions.set(a.body.version, (versions.get(a.body.version) ?? 0) + 1);
       if (await done()) return versions;
     }
-    throw new Error(`the rollout did not finish within ${max} requests: ${JSON.stringify(await rollout())}`);
+    throw new Error(
+      `the rollout did not finish within ${max} requests or ${ms / 1000} s: ${JSON.stringify(await rollout())}`,
+    );
   }
 
   beforeAll(async () => {
