@@ -1,6 +1,7 @@
 // High availability of the rollout controller: two replicas, one leads by the KV lease; the leader is killed
 // mid-rollout and the other carries the rollout on from the same step, neither repeating nor skipping one, and
-// resends the webhook events the dead leader had not delivered.
+// resends the webhook events the dead leader had not delivered. The webhook queue holds one delivery, so every event
+// after the first waits for room (handed again each tick) rather than being dropped.
 import { ServiceProcess, startStack, Stack, waitFor } from '@aviary/testing';
 import { createServer, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -42,6 +43,7 @@ describe('rollout controller replicas', () => {
         AVIARY_ROLLOUT_WEBHOOKS: JSON.stringify([{ url: hookUrl }]),
         AVIARY_WEBHOOK_TIMEOUT_MS: '60000',
         AVIARY_WEBHOOK_RETRIES: '0',
+        AVIARY_WEBHOOK_QUEUE: '1',
       },
     });
     await stack.waitForModel('flight-delay', '1');

@@ -3,6 +3,7 @@
 // each URL has settled is kept in KV (WebhookCursors), so the next leader resends what this one had not.
 import {
   fetchWebhookPost,
+  handEvents,
   RolloutSpec,
   RolloutStatus,
   RolloutStore,
@@ -16,7 +17,7 @@ import { ROLLOUT_CONTROLLER_CONFIG, RolloutControllerConfig } from './config';
 
 const deliveries = counter(
   'aviary_rollout_webhook_deliveries_total',
-  'Rollout events POSTed to webhooks by outcome: delivered, failed (retries spent or refused), dropped (queue full)',
+  'Rollout webhook deliveries by outcome: delivered, failed (retries spent or refused), deferred (queue full: a URL waits a tick)',
   ['outcome'],
 );
 
@@ -24,8 +25,8 @@ const deliveries = counter(
 export class RolloutNotifier {
   private readonly log = createLogger('rollout-controller');
   private readonly queue: WebhookQueue;
-  /** model → the last seq handed to the queue, since this replica leads. */
-  private readonly notified = new Map<string, number>();
+  /** model → webhook URL → the last seq handed to the queue, since this replica leads. */
+  private readonly handed = new Map<string, Map<string, number>>();
   private leadingSince = 0;
   private cursors = new WebhookCursors();
 
@@ -40,11 +41,10 @@ export class RolloutNotifier {
         deliveries.inc({ outcome: 'delivered' });
         this.cursors.settle(event.model, url, event.seq);
       },
-      onLoss: ({ url, event, reason, dropped }) => {
-        deliveries.inc({ outcome: dropped ? 'dropped' : 'failed' });
+      onLoss: ({ url, event, reason }) => {
+        deliveries.inc({ outcome: 'failed' });
         this.log.warn(`webhook ${url}: event ${event.model} #${event.seq} not delivered: ${reason}`);
-        // Given up after its retries: settled. Dropped (queue full): the next event on its lane settles past it.
-        if (!dropped) this.cursors.settle(event.model, url, event.seq);
+        this.cursors.settle(event.model, url, event.seq);
       },
     });
   }
@@ -54,7 +54,7 @@ export class RolloutNotifier {
    * without a cursor for a rollout gets the entries written from now on (the previous leader sent older ones).
    */
   async leading(now: Date, store: RolloutStore): Promise<void> {
-    this.notified.clear();
+    this.handed.clear();
     this.leadingSince = now.getTime();
     this.cursors = await store.webhookCursors().catch((e: Error) => {
       this.log.warn(`reading the webhook cursors failed (webhooks start from now): ${e.message}`);
@@ -64,14 +64,16 @@ export class RolloutNotifier {
 
   /**
    * Queues the rollout's entries not yet handed over; never waits for a delivery. A URL's first cursor for the
-   * rollout is stored before any of its events is sent, so a leader dying right after sending cannot lose them.
+   * rollout is stored before any of its events is sent, so a leader dying right after sending cannot lose them. A
+   * full queue leaves the rest of a URL's events for the next tick: none is skipped, so none settles past them.
    */
   async observe(spec: RolloutSpec, status: RolloutStatus, store: RolloutStore): Promise<void> {
     const hooks = [...this.config.AVIARY_ROLLOUT_WEBHOOKS, ...spec.webhooks];
-    const handed = this.notified.get(status.model);
+    let handedByUrl = this.handed.get(status.model);
+    if (!handedByUrl) this.handed.set(status.model, (handedByUrl = new Map()));
     let begun = false;
     const planned = hooks.map((hook) => {
-      const after = handed ?? this.cursors.after(status.model, hook.url, status.seq);
+      const after = handedByUrl.get(hook.url) ?? this.cursors.after(status.model, hook.url, status.seq);
       const events = webhookEvents(status, after ?? 0).filter(
         (e) => after !== undefined || Date.parse(e.at) >= this.leadingSince,
       );
@@ -82,8 +84,18 @@ export class RolloutNotifier {
       return { hook, events };
     });
     if (begun) await this.flush(store);
-    this.notified.set(status.model, status.seq);
-    for (const { hook, events } of planned) for (const event of events) this.queue.enqueue([hook], event);
+    for (const { hook, events } of planned) {
+      if (!events.length) {
+        handedByUrl.set(hook.url, status.seq);
+        continue;
+      }
+      const upTo = handEvents(this.queue, hook, events, events[0].seq - 1);
+      handedByUrl.set(hook.url, upTo);
+      if (upTo < events[events.length - 1].seq) {
+        deliveries.inc({ outcome: 'deferred' });
+        this.log.warn(`webhook ${hook.url}: the queue is full; ${status.model} events after #${upTo} wait`);
+      }
+    }
   }
 
   /** Stores the cursors if deliveries settled since the last call (each leading tick). */

@@ -1,7 +1,8 @@
 // Webhooks on rollout events: the leader POSTs each history entry, as JSON, to the webhooks that want it. Deliveries
 // wait in a bounded queue, one ordered lane per URL (a dead endpoint delays only its own events), each POST bounded
-// by a timeout and retried a bounded number of times with exponential backoff; a full queue drops and counts. The
-// event's seq is in the Idempotency-Key header, since a retry after a lost answer delivers the same event twice.
+// by a timeout and retried a bounded number of times with exponential backoff; a full queue refuses the event, and the
+// caller hands it again later. The event's seq is in the Idempotency-Key header, since a retry after a lost answer
+// delivers the same event twice.
 import type { HistoryEntry, RolloutPhase, RolloutStatus } from './rollout-machine';
 import type { Webhook } from './rollout-document';
 
@@ -55,8 +56,8 @@ export interface WebhookQueueOptions {
   backoffMs: number;
   sleep?: (ms: number) => Promise<void>;
   onDelivered?: (delivery: { url: string; event: WebhookEvent }) => void;
-  /** A delivery that was dropped (queue full) or given up (retries spent, or refused with a 4xx). */
-  onLoss?: (loss: { url: string; event: WebhookEvent; reason: string; dropped: boolean }) => void;
+  /** A delivery given up: retries spent, or refused with a 4xx. */
+  onLoss?: (loss: { url: string; event: WebhookEvent; reason: string }) => void;
 }
 
 interface Delivery {
@@ -65,7 +66,7 @@ interface Delivery {
 }
 
 export class WebhookQueue {
-  readonly counts = { delivered: 0, dropped: 0, failed: 0 };
+  readonly counts = { delivered: 0, refused: 0, failed: 0 };
   private readonly lanes = new Map<string, Delivery[]>();
   private readonly workers = new Set<Promise<void>>();
   private size = 0;
@@ -73,26 +74,26 @@ export class WebhookQueue {
 
   constructor(private readonly options: WebhookQueueOptions) {}
 
-  /** Queues the event for every webhook that wants it; never waits. */
-  enqueue(hooks: readonly Webhook[], event: WebhookEvent): void {
-    for (const hook of hooks) {
-      if (!webhookWants(hook, event)) continue;
-      if (this.closed || this.size >= this.options.capacity) {
-        this.counts.dropped++;
-        const reason = `the queue is full (${this.options.capacity})`;
-        this.options.onLoss?.({ url: hook.url, event, reason, dropped: true });
-        continue;
-      }
-      this.size++;
-      const lane = this.lanes.get(hook.url);
-      if (lane) {
-        lane.push({ hook, event });
-        continue;
-      }
-      this.lanes.set(hook.url, [{ hook, event }]);
-      const worker = this.drain(hook.url).finally(() => this.workers.delete(worker));
-      this.workers.add(worker);
+  /**
+   * Queues the event when the webhook wants it; never waits. False when the queue is full or closed: nothing was
+   * queued, and the caller hands the event again later (after it, nothing else for that URL, to keep its order).
+   */
+  enqueue(hook: Webhook, event: WebhookEvent): boolean {
+    if (!webhookWants(hook, event)) return true;
+    if (this.closed || this.size >= this.options.capacity) {
+      this.counts.refused++;
+      return false;
     }
+    this.size++;
+    const lane = this.lanes.get(hook.url);
+    if (lane) {
+      lane.push({ hook, event });
+      return true;
+    }
+    this.lanes.set(hook.url, [{ hook, event }]);
+    const worker = this.drain(hook.url).finally(() => this.workers.delete(worker));
+    this.workers.add(worker);
+    return true;
   }
 
   /** Deliveries waiting or in flight. */
@@ -142,8 +143,25 @@ export class WebhookQueue {
       }
     }
     this.counts.failed++;
-    this.options.onLoss?.({ url: hook.url, event, reason, dropped: false });
+    this.options.onLoss?.({ url: hook.url, event, reason });
   }
+}
+
+/**
+ * Hands a URL's events (in seq order, all after `handed`) to the queue until it refuses one; answers the seq up to
+ * which the URL is now handed, so the next call starts at the refused event and nothing after it is lost or reordered.
+ */
+export function handEvents(
+  queue: WebhookQueue,
+  hook: Webhook,
+  events: readonly WebhookEvent[],
+  handed: number,
+): number {
+  for (const event of events) {
+    if (!queue.enqueue(hook, event)) return handed;
+    handed = event.seq;
+  }
+  return handed;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
