@@ -26,7 +26,7 @@ const schema = z.object({
   AVIARY_WEBHOOK_TIMEOUT_MS: positiveInt(2000),
   /** Retries of a failed POST (backoff from 250 ms, doubling), after which the delivery is given up and logged. */
   AVIARY_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  /** Most webhook deliveries queued on the leader; past it an event is dropped, counted and logged. */
+  /** Most webhook deliveries queued on the leader; past it a URL's next events wait a tick (counted, logged). */
   AVIARY_WEBHOOK_QUEUE: positiveInt(1000),
 });
 
