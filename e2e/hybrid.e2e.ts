@@ -3,6 +3,7 @@
 // stopped, its gateway's prediction logs and summaries stored at the site, and the hub receives every record once
 // when it returns.
 import { connectNats } from '@aviary/messaging';
+import { AckPolicy, nanos } from 'nats';
 import {
   buckets,
   decodePredictionLog,
@@ -181,9 +182,12 @@ describe('hybrid hub and leaf site', () => {
     }
 
     // The site's services as a site runs them: AVIARY_SITE names it; summaries every second, for a short test.
+    // The serving services only: rollouts are driven at the hub, whose controller writes the version flags
+    // that reach the site through its mirror (a site's link may not write the hub's buckets).
     site = await startStack({
       natsUrl: leaf.url,
       seed: false,
+      services: ['inference', 'preprocessor', 'flags', 'gateway'],
       env: { AVIARY_SITE: SITE, AVIARY_TELEMETRY_SUMMARY_INTERVAL: '1s' },
     });
     await site.waitForModel('flight-delay');
@@ -221,16 +225,39 @@ describe('hybrid hub and leaf site', () => {
   });
 
   it("limits the site's credentials to what a site needs", async () => {
-    const nc = await connectNats(withUser(runningHub().url, 'site', SITE_PASSWORD), 'hybrid-e2e-as-site');
+    // They open a leaf link, not a client connection to the hub.
+    await expect(
+      connectNats(withUser(runningHub().url, 'site', SITE_PASSWORD), 'hybrid-e2e-as-site', 1000),
+    ).rejects.toThrow(/authorization/i);
+    // Through the link: a client of the site's server asking the hub's domain. The hub does not announce across
+    // the link what it may not carry (the site's server answers 503, no responders) and drops what still comes,
+    // (a timeout); the allowed consumer shows that the path itself works.
+    const refused = /^503$|timeout/i;
+    const operator = await connectNats(hubUrl(), 'hybrid-e2e-operator');
+    const nc = await connectNats(leaf.url, 'hybrid-e2e-through-link');
     try {
-      const flags = await nc.jetstream().views.kv(buckets.flags, { bindOnly: true });
-      await expect(flags.put('default', '{}')).rejects.toThrow(/permission|timeout/i);
-      const jsm = await nc.jetstreamManager();
-      await expect(jsm.streams.delete(`KV_${buckets.flags}`)).rejects.toThrow(/permission|timeout/i);
+      const jsm = await nc.jetstreamManager({ domain: 'hub', checkAPI: false, timeout: 2000 });
+      const pull = { ack_policy: AckPolicy.None, inactive_threshold: nanos(5000) };
+      // What its mirrors do: a consumer on a mirrored bucket's stream.
+      await expect(jsm.consumers.add(`KV_${buckets.flags}`, pull)).resolves.toMatchObject({
+        stream_name: `KV_${buckets.flags}`,
+      });
+      // A stream a site has no business reading, which the hub holds.
+      await operator.jetstreamManager().then((hub) => hub.streams.info(streams.events));
+      await expect(jsm.consumers.add(streams.events, pull)).rejects.toThrow(refused);
+      await expect(jsm.streams.getMessage(streams.events, { seq: 1 })).rejects.toThrow(refused);
       // Every site's telemetry, at the hub: a site sends its own, it reads none.
-      await expect(jsm.streams.getMessage(streams.telemetry, { seq: 1 })).rejects.toThrow(/permission|timeout/i);
+      await expect(jsm.consumers.add(streams.telemetry, pull)).rejects.toThrow(refused);
+      await expect(jsm.streams.getMessage(streams.telemetry, { seq: 1 })).rejects.toThrow(refused);
+      // No writes to the hub's buckets: a put on the site's mirror is sent on to the hub by the KV client.
+      const siteFlags = await nc.jetstream().views.kv(buckets.flags, { bindOnly: true });
+      await expect(siteFlags.put('probe', '{}')).rejects.toThrow(refused);
+      await expect(jsm.streams.delete(`KV_${buckets.flags}`)).rejects.toThrow(refused);
+      const hubFlags = await operator.jetstream().views.kv(buckets.flags, { bindOnly: true });
+      expect(await hubFlags.get('probe')).toBeNull();
     } finally {
-      await nc.close();
+      await nc.drain();
+      await operator.drain();
     }
     expect(await evaluateFlag()).toBe('green');
   });
