@@ -1,0 +1,109 @@
+// `npm run build:edge-sea`: the edge agent as one executable (a Node single-executable application). esbuild bundles
+// the compiled agent into one CommonJS file; Node turns it into a SEA blob that postject injects into a copy of this
+// node binary. ONNX Runtime stays outside: its JS loads a native addon and shared library from its package directory,
+// so the host platform's part of the package ships beside the executable, under node_modules/.
+// Usage: node dist/tools/edge-sea/src/main.js [--out DIR]   (after `npm run build`; default DIR dist/edge-sea)
+import { appEntry, workspaceRoot } from '@aviary/supervisor';
+import { build, Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const EXECUTABLE = 'aviary-edge';
+// The fuse Node's SEA support looks for (nodejs.org/api/single-executable-applications.html).
+const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/**
+ * A SEA's own `require` loads built-in modules only: onnxruntime-node is required from the node_modules directory
+ * beside the executable instead.
+ */
+const onnxRuntimeBesideExecutable: Plugin = {
+  name: 'onnxruntime-beside-executable',
+  setup(b) {
+    b.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: 'onnxruntime-node', namespace: 'beside' }));
+    b.onLoad({ filter: /.*/, namespace: 'beside' }, () => ({
+      contents: "module.exports = require('node:module').createRequire(process.execPath)('onnxruntime-node');",
+      loader: 'js',
+    }));
+  },
+};
+
+/** Of an installed package, what loading it needs: its manifest, the JS under `jsDirs`, and `wholeDirs` as they are. */
+function shipPackage(
+  root: string,
+  out: string,
+  { name, jsDirs, wholeDirs = [] }: { name: string; jsDirs: string[]; wholeDirs?: string[] },
+): void {
+  const from = join(root, 'node_modules', name);
+  const to = join(out, 'node_modules', name);
+  mkdirSync(to, { recursive: true });
+  copyFileSync(join(from, 'package.json'), join(to, 'package.json'));
+  const jsOnly = (path: string) => statSync(path).isDirectory() || path.endsWith('.js');
+  for (const dir of jsDirs) cpSync(join(from, dir), join(to, dir), { recursive: true, filter: jsOnly });
+  for (const dir of wholeDirs) cpSync(join(from, dir), join(to, dir), { recursive: true });
+}
+
+const RUNTIME_PACKAGES = [
+  // The native addon and libonnxruntime of this platform only: not the other platforms' binaries.
+  { name: 'onnxruntime-node', jsDirs: ['dist'], wholeDirs: [`bin/napi-v6/${process.platform}/${process.arch}`] },
+  { name: 'onnxruntime-common', jsDirs: ['dist/cjs'] },
+];
+
+function run(command: string, args: string[]): void {
+  // Quiet when it works: postject warns about ELF note sections Node's binary carries, harmlessly.
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${result.stdout}${result.stderr}`);
+}
+
+async function main(): Promise<number> {
+  const root = workspaceRoot();
+  const { values } = parseArgs({ options: { out: { type: 'string', default: join(root, 'dist/edge-sea') } } });
+  const out = resolve(values.out as string);
+  const entry = appEntry('edge');
+  rmSync(out, { recursive: true, force: true });
+  const work = join(out, '.build');
+  mkdirSync(work, { recursive: true });
+
+  const bundle = join(work, 'edge.cjs');
+  await build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    plugins: [onnxRuntimeBesideExecutable],
+    logLevel: 'warning',
+  });
+
+  const blob = join(work, 'edge.blob');
+  const seaConfig = join(work, 'sea-config.json');
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false }),
+  );
+  run(process.execPath, ['--experimental-sea-config', seaConfig]);
+
+  const executable = join(out, EXECUTABLE);
+  copyFileSync(process.execPath, executable);
+  chmodSync(executable, 0o755);
+  const postject = join(dirname(require.resolve('postject/package.json')), 'dist/cli.js');
+  run(process.execPath, [postject, executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SENTINEL_FUSE]);
+
+  for (const pkg of RUNTIME_PACKAGES) shipPackage(root, out, pkg);
+  rmSync(work, { recursive: true, force: true });
+  console.log(
+    `${relative(process.cwd(), executable)}: run it beside its node_modules/ (${process.platform}-${process.arch}, Node ${process.version})`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: Error) => {
+    console.error(`edge-sea: ${e.message}`);
+    process.exitCode = 1;
+  },
+);
