@@ -7,7 +7,7 @@ import { appEntry, workspaceRoot } from '@aviary/supervisor';
 import { build, Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const EXECUTABLE = 'aviary-edge';
@@ -29,7 +29,10 @@ const onnxRuntimeBesideExecutable: Plugin = {
   },
 };
 
-/** Of an installed package, what loading it needs: its manifest, the JS under `jsDirs`, and `wholeDirs` as they are. */
+/**
+ * Of an installed package, what loading it needs: its manifest, the JS under `jsDirs` with the nested package.json
+ * files that tell Node its module type, and `wholeDirs` as they are.
+ */
 function shipPackage(
   root: string,
   out: string,
@@ -39,7 +42,8 @@ function shipPackage(
   const to = join(out, 'node_modules', name);
   mkdirSync(to, { recursive: true });
   copyFileSync(join(from, 'package.json'), join(to, 'package.json'));
-  const jsOnly = (path: string) => statSync(path).isDirectory() || path.endsWith('.js');
+  const jsOnly = (path: string) =>
+    statSync(path).isDirectory() || path.endsWith('.js') || basename(path) === 'package.json';
   for (const dir of jsDirs) cpSync(join(from, dir), join(to, dir), { recursive: true, filter: jsOnly });
   for (const dir of wholeDirs) cpSync(join(from, dir), join(to, dir), { recursive: true });
 }
