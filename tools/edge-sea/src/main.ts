@@ -1,12 +1,23 @@
 // `npm run build:edge-sea`: the edge agent as one executable (a Node single-executable application). esbuild bundles
-// the compiled agent into one CommonJS file; Node turns it into a SEA blob that postject injects into a copy of this
-// node binary. ONNX Runtime stays outside: its JS loads a native addon and shared library from its package directory,
-// so the host platform's part of the package ships beside the executable, under node_modules/.
+// the compiled agent, with all it loads (the lazily imported NATS client too), into one CommonJS file; Node turns it
+// into a SEA blob that postject injects into a copy of this node binary. ONNX Runtime stays outside: its JS loads a
+// native addon and shared library from its package directory, so the host platform's part of the package ships
+// beside the executable, under node_modules/.
 // Usage: node dist/tools/edge-sea/src/main.js [--out DIR]   (after `npm run build`; DIR defaults to dist/edge-sea)
 import { appEntry, workspaceRoot } from '@aviary/supervisor';
 import { build, Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -77,6 +88,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { out: { type: 'string', default: join(root, 'dist/edge-sea') } } });
   const out = resolve(values.out);
   const entry = appEntry('edge');
+  // Replaces an earlier build, never a directory that holds something else (`--out .` would be the workspace).
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, EXECUTABLE)))
+    throw new Error(
+      `${out} holds files but no ${EXECUTABLE}: give --out a new or empty directory, or an earlier build`,
+    );
   rmSync(out, { recursive: true, force: true });
   const work = join(out, '.build');
   mkdirSync(work, { recursive: true });
