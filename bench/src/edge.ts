@@ -2,31 +2,48 @@
 // the issue's targets: cold start (spawn -> first 200 on predict), resident memory, single-record predict p50 on
 // loopback, and peak predict throughput over the gateway's full path (gateway -> preprocessor -> inference on NATS)
 // measured in the same round. Beside the cold start, the CPU time the agent spent on it: on a machine other work
-// loads, wall time mostly says how long the agent waited for a core.
-// Usage: node dist/bench/src/edge.js [--rounds N] [--duration S] [--concurrency N] [--json]
+// loads, wall time mostly says how long the agent waited for a core. With --sea, each round measures the single
+// executable (`npm run build:edge-sea`) the same way, right after the node-run agent.
+// Usage: node dist/bench/src/edge.js [--rounds N] [--duration S] [--concurrency N] [--sea EXECUTABLE] [--json]
 import { appEntry, freePort, spawnManaged, startStack, workspaceRoot } from '@aviary/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fetchJson, jsonPost, loopbackUrl } from './http-client';
 import { runClosedLoop } from './load';
-import { figureOf, figuresTable, thisMachine } from './report';
+import { Figure, figureOf, figuresTable, thisMachine } from './report';
 import { perRoundRatios } from './rounds';
 import { runBench } from './run-bench';
 import { processCpuMs, processRssKiB } from './usage';
 
-const RECORD = { date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' };
+const BODY = { instances: [{ date: '2001/01/14 17:05', distance: 1009, origin: 'SEA', destination: 'SFO' }] };
+const PREDICT_PATH = '/v1/models/flight-delay/predict';
 const TIMEOUT_MS = 5000;
 const TARGETS = { coldStartMs: 2000, rssMiB: 150, p50Ms: 0.5, overGateway: 1.5 };
 
-interface Round {
+/** One agent's figures in a round. */
+interface AgentRound {
   coldStartMs: number;
   coldStartCpuMs?: number;
   rssMiB?: number;
   p50Ms: number;
-  edgePeak: number;
+  peak: number;
+}
+
+interface Round {
+  edge: AgentRound;
+  sea?: AgentRound;
   gatewayPeak: number;
+}
+
+interface AgentRun {
+  name: string;
+  command: string;
+  args: string[];
+  bundle: string;
+  concurrency: number;
+  durationMs: number;
 }
 
 async function main(): Promise<number> {
@@ -35,6 +52,7 @@ async function main(): Promise<number> {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '5' },
       concurrency: { type: 'string', default: '32' },
+      sea: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -57,100 +75,99 @@ async function main(): Promise<number> {
       bundle,
     ]);
     if (made.code !== 0) throw new Error(`aviary edge bundle failed: ${made.stderr}`);
-    const body = { instances: [RECORD] };
-    const predictPath = '/v1/models/flight-delay/predict';
+    const run = { bundle, concurrency, durationMs };
     const results: Round[] = [];
     for (let round = 0; round < rounds; round++) {
-      const port = await freePort();
-      const edgeUrl = `http://127.0.0.1:${port}`;
-      const started = performance.now();
-      const edge = spawnManaged('edge', process.execPath, [appEntry('edge')], {
-        env: { ...process.env, AVIARY_EDGE_BUNDLE: bundle, AVIARY_HTTP_PORT: String(port), AVIARY_HOST: '127.0.0.1' },
-        cwd: workspaceRoot(),
+      const edge = await measureAgent({ ...run, name: 'edge', command: process.execPath, args: [appEntry('edge')] });
+      const sea = values.sea
+        ? await measureAgent({ ...run, name: 'edge (sea)', command: resolve(values.sea), args: [] })
+        : undefined;
+      const gatewayTarget = jsonPost({
+        url: loopbackUrl(`${stack.gateway.httpUrl}${PREDICT_PATH}`),
+        body: BODY,
+        timeoutMs: TIMEOUT_MS,
       });
-      try {
-        const coldStartMs = await firstPrediction(`${edgeUrl}${predictPath}`, body, started);
-        const coldStartCpuMs = edge.child.pid === undefined ? undefined : processCpuMs(edge.child.pid);
-        const edgeTarget = jsonPost({ url: loopbackUrl(`${edgeUrl}${predictPath}`), body, timeoutMs: TIMEOUT_MS });
-        const gatewayTarget = jsonPost({
-          url: loopbackUrl(`${stack.gateway.httpUrl}${predictPath}`),
-          body,
-          timeoutMs: TIMEOUT_MS,
-        });
-        // Warm both paths (JIT, sockets) before anything is measured.
-        await runClosedLoop({ concurrency, durationMs: 1000, send: () => edgeTarget.send() });
-        await runClosedLoop({ concurrency, durationMs: 1000, send: () => gatewayTarget.send() });
-        const single = await runClosedLoop({ concurrency: 1, durationMs, send: () => edgeTarget.send() });
-        const edgePeak = await runClosedLoop({ concurrency, durationMs, send: () => edgeTarget.send() });
-        const rssKiB = edge.child.pid === undefined ? undefined : processRssKiB(edge.child.pid);
-        const gatewayPeak = await runClosedLoop({ concurrency, durationMs, send: () => gatewayTarget.send() });
-        edgeTarget.close();
-        gatewayTarget.close();
-        for (const [name, r] of [
-          ['edge single', single],
-          ['edge peak', edgePeak],
-          ['gateway peak', gatewayPeak],
-        ] as const)
-          if (r.errors > 0) throw new Error(`${name}: ${r.errors} errors, e.g. ${r.errorSamples[0]?.message}`);
-        results.push({
-          coldStartMs,
-          coldStartCpuMs,
-          rssMiB: rssKiB === undefined ? undefined : rssKiB / 1024,
-          p50Ms: single.latency.p50,
-          edgePeak: edgePeak.throughput,
-          gatewayPeak: gatewayPeak.throughput,
-        });
-      } finally {
-        await edge.stop();
-      }
+      // Warm the path (JIT, sockets) before anything is measured.
+      await runClosedLoop({ concurrency, durationMs: 1000, send: () => gatewayTarget.send() });
+      const gatewayPeak = await runClosedLoop({ concurrency, durationMs, send: () => gatewayTarget.send() });
+      gatewayTarget.close();
+      if (gatewayPeak.errors > 0)
+        throw new Error(`gateway peak: ${gatewayPeak.errors} errors, e.g. ${gatewayPeak.errorSamples[0]?.message}`);
+      results.push({ edge, sea, gatewayPeak: gatewayPeak.throughput });
     }
-    const figures = [
+    const agentFigures = (label: string, of: (r: Round) => AgentRound | undefined) => [
       figureOf(
-        'cold start to first prediction',
+        `${label}cold start to first prediction`,
         'ms',
-        results.map((r) => r.coldStartMs),
+        results.map((r) => of(r)?.coldStartMs),
       ),
       figureOf(
-        'agent CPU time to first prediction',
+        `${label}agent CPU time to first prediction`,
         'ms',
-        results.map((r) => r.coldStartCpuMs),
+        results.map((r) => of(r)?.coldStartCpuMs),
       ),
       figureOf(
-        'resident memory (demo models)',
+        `${label}resident memory (demo models)`,
         'MiB',
-        results.map((r) => r.rssMiB),
+        results.map((r) => of(r)?.rssMiB),
       ),
       figureOf(
-        'single-record predict p50',
+        `${label}single-record predict p50`,
         'ms',
-        results.map((r) => r.p50Ms),
+        results.map((r) => of(r)?.p50Ms),
       ),
       figureOf(
-        'edge peak predict',
+        `${label}edge peak predict`,
         'req/s',
-        results.map((r) => r.edgePeak),
+        results.map((r) => of(r)?.peak),
       ),
+    ];
+    const median = (figure: Figure) => figure.spread?.median ?? NaN;
+    const edgeFigures = agentFigures('', (r) => r.edge);
+    const [coldStart, , rss, p50] = edgeFigures;
+    const overGateway = figureOf(
+      'edge peak / gateway peak',
+      'x',
+      perRoundRatios(
+        results.map((r) => r.edge.peak),
+        results.map((r) => r.gatewayPeak),
+      ),
+    );
+    const figures = [
+      ...edgeFigures,
       figureOf(
         'gateway full path peak predict',
         'req/s',
         results.map((r) => r.gatewayPeak),
       ),
-      figureOf(
-        'edge peak / gateway peak',
-        'x',
-        perRoundRatios(
-          results.map((r) => r.edgePeak),
-          results.map((r) => r.gatewayPeak),
-        ),
-      ),
+      overGateway,
     ];
-    const median = (i: number) => figures[i].spread?.median ?? NaN;
-    const checks = [
-      ['cold start', median(0) <= TARGETS.coldStartMs, `<= ${TARGETS.coldStartMs} ms`],
-      ['resident memory', median(2) <= TARGETS.rssMiB, `<= ${TARGETS.rssMiB} MiB`],
-      ['predict p50', median(3) <= TARGETS.p50Ms, `<= ${TARGETS.p50Ms} ms`],
-      ['peak over gateway', median(6) >= TARGETS.overGateway, `>= ${TARGETS.overGateway} x`],
-    ] as const;
+    const checks: (readonly [string, boolean, string])[] = [
+      ['cold start', median(coldStart) <= TARGETS.coldStartMs, `<= ${TARGETS.coldStartMs} ms`],
+      ['resident memory', median(rss) <= TARGETS.rssMiB, `<= ${TARGETS.rssMiB} MiB`],
+      ['predict p50', median(p50) <= TARGETS.p50Ms, `<= ${TARGETS.p50Ms} ms`],
+      ['peak over gateway', median(overGateway) >= TARGETS.overGateway, `>= ${TARGETS.overGateway} x`],
+    ];
+    if (values.sea) {
+      const seaFigures = agentFigures('single executable: ', (r) => r.sea);
+      const [seaColdStart, , seaRss, seaP50] = seaFigures;
+      figures.push(
+        ...seaFigures,
+        figureOf(
+          'single executable / node: cold start',
+          'x',
+          perRoundRatios(
+            results.map((r) => r.sea?.coldStartMs),
+            results.map((r) => r.edge.coldStartMs),
+          ),
+        ),
+      );
+      checks.push(
+        ['single executable: cold start', median(seaColdStart) <= TARGETS.coldStartMs, `<= ${TARGETS.coldStartMs} ms`],
+        ['single executable: resident memory', median(seaRss) <= TARGETS.rssMiB, `<= ${TARGETS.rssMiB} MiB`],
+        ['single executable: predict p50', median(seaP50) <= TARGETS.p50Ms, `<= ${TARGETS.p50Ms} ms`],
+      );
+    }
     if (values.json) console.log(JSON.stringify({ machine: thisMachine(), rounds: results, figures }, null, 2));
     else {
       const machine = thisMachine();
@@ -167,6 +184,43 @@ async function main(): Promise<number> {
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An agent spawned on the bundle: its cold start, then (warmed) single-record latency, peak and memory after it. */
+async function measureAgent({ name, command, args, bundle, concurrency, durationMs }: AgentRun): Promise<AgentRound> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}${PREDICT_PATH}`;
+  const started = performance.now();
+  const agent = spawnManaged(name, command, args, {
+    env: { ...process.env, AVIARY_EDGE_BUNDLE: bundle, AVIARY_HTTP_PORT: String(port), AVIARY_HOST: '127.0.0.1' },
+    cwd: workspaceRoot(),
+  });
+  try {
+    const coldStartMs = await firstPrediction(url, BODY, started);
+    const pid = agent.child.pid;
+    const coldStartCpuMs = pid === undefined ? undefined : processCpuMs(pid);
+    const target = jsonPost({ url: loopbackUrl(url), body: BODY, timeoutMs: TIMEOUT_MS });
+    // Warm the path (JIT, sockets) before anything is measured.
+    await runClosedLoop({ concurrency, durationMs: 1000, send: () => target.send() });
+    const single = await runClosedLoop({ concurrency: 1, durationMs, send: () => target.send() });
+    const peak = await runClosedLoop({ concurrency, durationMs, send: () => target.send() });
+    const rssKiB = pid === undefined ? undefined : processRssKiB(pid);
+    target.close();
+    for (const [load, r] of [
+      ['single', single],
+      ['peak', peak],
+    ] as const)
+      if (r.errors > 0) throw new Error(`${name} ${load}: ${r.errors} errors, e.g. ${r.errorSamples[0]?.message}`);
+    return {
+      coldStartMs,
+      coldStartCpuMs,
+      rssMiB: rssKiB === undefined ? undefined : rssKiB / 1024,
+      p50Ms: single.latency.p50,
+      peak: peak.throughput,
+    };
+  } finally {
+    await agent.stop();
   }
 }
 
