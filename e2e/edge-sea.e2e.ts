@@ -6,6 +6,7 @@ import {
   freePort,
   ManagedProcess,
   NatsServer,
+  runCli,
   spawnManaged,
   startNatsServer,
   waitFor,
@@ -46,14 +47,7 @@ describe('edge agent as a single executable', () => {
   const executable = join(out, 'aviary-edge');
   const bundle = join(dir, 'bundle');
   let nats: NatsServer;
-  const cli = (args: string[]) => {
-    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
-      env: { ...process.env, NATS_URL: nats.url },
-      encoding: 'utf8',
-      cwd: root,
-    });
-    return { code: result.status, output: result.stdout + result.stderr };
-  };
+  const cli = (args: string[]) => runCli(args, { NATS_URL: nats.url });
 
   beforeAll(async () => {
     nats = await startNatsServer({ storeDir: join(dir, 'js') });

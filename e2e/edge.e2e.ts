@@ -9,6 +9,7 @@ import {
   freePort,
   ManagedProcess,
   NatsServer,
+  runCli,
   spawnManaged,
   Stack,
   startNatsServer,
@@ -18,7 +19,6 @@ import {
   writeFaultyFlightDelay,
 } from '@aviary/testing';
 import { NatsConnection, StoredMsg } from 'nats';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,14 +187,7 @@ describe('edge agent on a site’s buckets, with health-gated updates', () => {
   let edge: { url: string; process: ManagedProcess } | undefined;
   const reported: { kind: string; model: string; version: string; from?: string; reason: string }[] = [];
 
-  const cli = (args: string[]) => {
-    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
-      env: { ...process.env, NATS_URL: nats.url },
-      encoding: 'utf8',
-      cwd: root,
-    });
-    return { code: result.status, output: result.stdout + result.stderr };
-  };
+  const cli = (args: string[]) => runCli(args, { NATS_URL: nats.url });
   /** v2's graph and spec as a new version, failing at run time on flights past the distance column's `above`. */
   const pushFaulty = (version: string, above: number) => {
     const onnx = join(dir, `v${version}.onnx`);

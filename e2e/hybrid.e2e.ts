@@ -14,9 +14,9 @@ import {
   streams,
 } from '@aviary/contracts';
 import {
-  appEntry,
   freePort,
   NatsServer,
+  runCli,
   Stack,
   startNatsServer,
   startStack,
@@ -57,14 +57,7 @@ describe('hybrid hub and leaf site', () => {
   let hubPort: number;
   let leafHttp: number;
 
-  const cli = (natsUrl: string, args: string[]) => {
-    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
-      env: { ...process.env, NATS_URL: natsUrl },
-      encoding: 'utf8',
-      cwd: root,
-    });
-    return { code: result.status, output: `${result.stdout}${result.stderr}` };
-  };
+  const cli = (natsUrl: string, args: string[]) => runCli(args, { NATS_URL: natsUrl });
   const startHub = async () => {
     hub = await startNatsServer({
       configFile: hubConfig,
@@ -298,10 +291,10 @@ describe('hybrid hub and leaf site', () => {
   it('lists the sites and tails their records with the CLI, at the hub', async () => {
     const sites = cli(hubUrl(), ['telemetry', 'sites']);
     expect(sites).toMatchObject({ code: 0 });
-    expect(sites.output).toMatch(new RegExp(`^${SITE}\\s+\\d+\\s+\\d+\\s+\\d+\\s+0\\s+\\d{4}-`, 'm'));
+    expect(sites.stdout).toMatch(new RegExp(`^${SITE}\\s+\\d+\\s+\\d+\\s+\\d+\\s+0\\s+\\d{4}-`, 'm'));
     const tail = cli(hubUrl(), ['telemetry', 'tail', '--site', SITE, '--kind', 'predictions', '-n', '5']);
     expect(tail).toMatchObject({ code: 0 });
-    const records = tail.output
+    const records = tail.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));

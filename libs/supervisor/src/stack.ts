@@ -48,6 +48,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The CLI (its built entry) run to its end, with `env` (e.g. NATS_URL) over this process's environment. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    cwd: workspaceRoot(),
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 export interface Stack {
   natsUrl: string;
   nats?: NatsServer;
@@ -69,14 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, NATS_URL: natsUrl, AVIARY_HOST: '127.0.0.1', ...options.env };
   const processes: ServiceProcess[] = [];
 
-  const cli = (args: string[]): CliResult => {
-    const result = spawnSync(process.execPath, [appEntry('cli'), ...args], {
-      env: baseEnv,
-      encoding: 'utf8',
-      cwd: root,
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
+  const cli = (args: string[]) => runCli(args, baseEnv);
 
   const startService = async (service: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> => {
     const httpPort = service === 'gateway' && options.httpPort !== undefined ? options.httpPort : await freePort();
