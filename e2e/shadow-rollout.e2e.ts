@@ -106,7 +106,7 @@ describe('shadow rollouts', () => {
     await apply(shadowRollout('result >= 0.5', `${hookBase}/document`));
     const measured: number[] = [];
     // Bounded by time, not rounds: how many rounds fit before the first reading depends on the machine's speed.
-    for (const deadline = Date.now() + 25_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 25_000; Date.now() < deadline;) {
       const responses = await predictAll();
       const { status } = await rollout();
       for (const m of status.analysis?.metrics?.[0]?.measurements ?? []) measured.push(m.value);
@@ -149,7 +149,7 @@ describe('shadow rollouts', () => {
     const without = await predictAll();
 
     await apply(shadowRollout('result > 1', `${hookBase}/document`));
-    for (const deadline = Date.now() + 25_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 25_000; Date.now() < deadline;) {
       expect(await predictAll()).toEqual(without);
       if ((await rollout()).status.phase !== 'Progressing') break;
     }

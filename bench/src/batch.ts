@@ -1,14 +1,15 @@
 // `node dist/bench/src/batch.js`: scores flights-3m (3,000,000 rows, Parquet) as a batch job with 1 and 2
-// batch-worker replicas on a real nats-server, and in the same run the one-process baseline (same code, no NATS).
+// batch-worker replicas on a real nats-server, and in the same run the one-process baseline (same code, no NATS),
+// alone and two copies at once (what two processes get from this machine's two cores).
 // Prints rows/s and peak RSS per worker, median and range over the rounds, and checks the issue's targets.
 // Usage: node dist/bench/src/batch.js [--rounds N] [--workers 1,2] [--file PATH] [--cpu-prof DIR] [--json]
 import { BatchStore, submitJob } from '@aviary/batch';
 import { connectNats } from '@aviary/messaging';
 import { ModelRegistry } from '@aviary/model-registry';
 import { startStack, waitFor, workspaceRoot } from '@aviary/testing';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { peakRssKiB } from './batch-usage';
 import { cpuProfileEnv } from './cpu-profile-preload';
 import { spread, Spread } from './rounds';
@@ -61,14 +62,21 @@ async function runJob(file: string, workers: number, cpuProfDir?: string): Promi
   }
 }
 
-function runBaseline(file: string): Run {
+/** The one-process baseline, `copies` of it at once (rows/s per copy): with two, what this machine allows each of two. */
+async function runBaseline(file: string, copies: number): Promise<Run> {
   const modelDir = join(workspaceRoot(), 'models', MODEL, VERSION);
-  const child = spawnSync(process.execPath, [join(__dirname, 'batch-baseline.js'), file, modelDir], {
-    encoding: 'utf8',
-  });
-  if (child.status !== 0) throw new Error(`the baseline failed: ${child.stderr}`);
-  const result = JSON.parse(child.stdout) as { rows: number; seconds: number; peakRssKiB: number };
-  return { rowsPerSecond: result.rows / result.seconds, workerRssMiB: [result.peakRssKiB / 1024] };
+  const script = join(__dirname, 'batch-baseline.js');
+  const results = await Promise.all(
+    Array.from({ length: copies }, async () => {
+      const { stdout } = await promisify(execFile)(process.execPath, [script, file, modelDir], { encoding: 'utf8' });
+      return JSON.parse(stdout) as { rows: number; seconds: number; peakRssKiB: number };
+    }),
+  );
+  const rates = results.map((r) => r.rows / r.seconds);
+  return {
+    rowsPerSecond: rates.reduce((a, b) => a + b, 0) / copies,
+    workerRssMiB: results.map((r) => r.peakRssKiB / 1024),
+  };
 }
 
 const fmt = (s: Spread | undefined, digits = 0) =>
@@ -92,7 +100,8 @@ async function main(): Promise<void> {
   const add = (name: string, run: Run) => results.set(name, [...(results.get(name) ?? []), run]);
   for (let r = 0; r < rounds; r++) {
     // Back to back within a round, so a busy machine weighs on every configuration alike.
-    add('baseline (1 process, no NATS)', runBaseline(values.file));
+    add('baseline (1 process, no NATS)', await runBaseline(values.file, 1));
+    if (counts.includes(2)) add('baseline, 2 processes at once', await runBaseline(values.file, 2));
     for (const workers of counts)
       add(`${workers} worker${workers > 1 ? 's' : ''}`, await runJob(values.file, workers, values['cpu-prof']));
     console.error(`round ${r + 1}/${rounds} done`);
@@ -121,6 +130,13 @@ async function main(): Promise<void> {
     );
     console.log(
       `  each worker >= 70 % of the baseline: ${(share * 100).toFixed(0)} % ${share >= TARGETS.workerShareOfBaseline ? 'met' : 'MISSED'}`,
+    );
+    // Two processes on two cores do not each run at one's speed (shared caches, memory bandwidth, the host): this
+    // is how much of a second process this machine allows, with no NATS at all.
+    const pair = summary.find((s) => s.name === 'baseline, 2 processes at once')?.rowsPerSecond?.median ?? 0;
+    console.log(
+      `  (this machine's ceiling: 2 baselines at once run at ${((pair / baseline) * 100).toFixed(0)} % each; ` +
+        `each worker is at ${((rate / 2 / pair) * 100).toFixed(0)} % of that)`,
     );
     console.log(
       `  worker RSS <= ${TARGETS.workerPeakRssMiB} MiB: ${rss.toFixed(0)} ${rss <= TARGETS.workerPeakRssMiB ? 'met' : 'MISSED'}`,
