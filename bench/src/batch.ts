@@ -16,6 +16,8 @@ import { spread, Spread } from './rounds';
 
 const MODEL = 'flight-delay';
 const VERSION = '2';
+const execFileAsync = promisify(execFile);
+const PAIR = 'baseline, 2 processes at once';
 const TARGETS = { twoWorkerRowsPerSecond: 200_000, workerShareOfBaseline: 0.7, workerPeakRssMiB: 400 };
 
 interface Run {
@@ -68,7 +70,7 @@ async function runBaseline(file: string, copies: number): Promise<Run> {
   const script = join(__dirname, 'batch-baseline.js');
   const results = await Promise.all(
     Array.from({ length: copies }, async () => {
-      const { stdout } = await promisify(execFile)(process.execPath, [script, file, modelDir], { encoding: 'utf8' });
+      const { stdout } = await execFileAsync(process.execPath, [script, file, modelDir], { encoding: 'utf8' });
       return JSON.parse(stdout) as { rows: number; seconds: number; peakRssKiB: number };
     }),
   );
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     // Back to back within a round, so a busy machine weighs on every configuration alike.
     add('baseline (1 process, no NATS)', await runBaseline(values.file, 1));
-    if (counts.includes(2)) add('baseline, 2 processes at once', await runBaseline(values.file, 2));
+    if (counts.includes(2)) add(PAIR, await runBaseline(values.file, 2));
     for (const workers of counts)
       add(`${workers} worker${workers > 1 ? 's' : ''}`, await runJob(values.file, workers, values['cpu-prof']));
     console.error(`round ${r + 1}/${rounds} done`);
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
     );
     // Two processes on two cores do not each run at one's speed (shared caches, memory bandwidth, the host): this
     // is how much of a second process this machine allows, with no NATS at all.
-    const pair = summary.find((s) => s.name === 'baseline, 2 processes at once')?.rowsPerSecond?.median ?? 0;
+    const pair = summary.find((s) => s.name === PAIR)?.rowsPerSecond?.median ?? 0;
     console.log(
       `  (this machine's ceiling: 2 baselines at once run at ${((pair / baseline) * 100).toFixed(0)} % each; ` +
         `each worker is at ${((rate / 2 / pair) * 100).toFixed(0)} % of that)`,
