@@ -1,5 +1,6 @@
 // Connecting to NATS and opening the JetStream buckets Aviary keeps its state in (created when missing).
 import { connect, JetStreamClient, KV, KvOptions, NatsConnection, ObjectStore } from 'nats';
+import { useNativeObjectStoreHash } from './object-store-hash';
 
 /**
  * NATS_URL as the nats client takes it: comma-separated servers, credentials from the URL's user info
@@ -53,5 +54,6 @@ export async function openKv(js: JetStreamClient, bucket: string, options: Parti
 }
 
 export async function openObjectStore(js: JetStreamClient, bucket: string): Promise<ObjectStore> {
+  useNativeObjectStoreHash();
   return js.views.os(bucket);
 }
