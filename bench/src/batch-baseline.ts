@@ -3,7 +3,7 @@
 // Usage: node dist/bench/src/batch-baseline.js FILE MODEL_DIR
 import { loadVersionForBatch, formatOf, outputWriter, planInput, readChunk, scoreChunk } from '@aviary/batch';
 import { once } from 'node:events';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peakRssKiB } from './batch-usage';
@@ -20,7 +20,8 @@ async function main(file: string, modelDir: string): Promise<void> {
   const inputs = version.spec.inputs;
   const source = { path: file, format, columns: plan.columns, needed: inputs.map((i) => i.name), inputs };
   const writer = outputWriter('jsonl', [], version.spec.prediction);
-  const out = createWriteStream(join(tmpdir(), `aviary-batch-baseline-${process.pid}.jsonl`));
+  const outPath = join(tmpdir(), `aviary-batch-baseline-${process.pid}.jsonl`);
+  const out = createWriteStream(outPath);
   let rows = 0;
   for (const chunk of plan.chunks) {
     const result = await scoreChunk(readChunk(source, chunk), version.scorer, writer, async (piece) => {
@@ -30,6 +31,7 @@ async function main(file: string, modelDir: string): Promise<void> {
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
   const seconds = (performance.now() - started) / 1000;
+  rmSync(outPath);
   await version.release();
   console.log(JSON.stringify({ rows, seconds, peakRssKiB: peakRssKiB(process.pid) }));
 }

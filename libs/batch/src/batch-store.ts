@@ -20,7 +20,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { constants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import {
   AckPolicy,
   Consumer,
@@ -39,9 +39,9 @@ const NANOS_PER_MS = 1_000_000;
 
 export const chunkKey = (job: string, index: number) => `${job}.chunk.${index}`;
 export const objectNames = {
-  /** gzip (compressedWriter): the object store's put hashes every byte in JavaScript (SHA-256), so fewer bytes is faster. */
-  chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out.gz`,
-  chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err.gz`,
+  /** Brotli (compressedWriter). */
+  chunkOutput: (job: string, index: number) => `jobs/${job}/chunks/${index}.out.br`,
+  chunkErrors: (job: string, index: number) => `jobs/${job}/chunks/${index}.err.br`,
   upload: (job: string, file: string) => `inputs/${job}/${file}`,
 };
 
@@ -205,32 +205,33 @@ export class BatchStore {
   }
 
   /**
-   * A gzipped object written piece by piece while the pieces are still being made, so compressing (off the event
-   * loop), sending and nats-server storing overlap the work that makes them. Level 1: a chunk's JSON Lines shrink
-   * about fivefold for a fraction of the time hashing and sending the difference would take. Nothing is stored
-   * under the name until `end` resolves; after `abort` the partial upload is purged (by the object store's put).
+   * A compressed object written piece by piece while the pieces are still being made, so compressing (off the event
+   * loop), sending and nats-server storing overlap the work that makes them. Brotli quality 1: a chunk's JSON Lines
+   * shrink sixfold in 90 ms per 42 MB, where gzip level 1 takes 170 ms for fivefold and storing them plain costs
+   * nats-server more than either (measured on flights-3m output). Nothing is stored under the name until `end`
+   * resolves; after `abort` the partial upload is purged (by the object store's put).
    */
   compressedWriter(name: string): CompressedWriter {
-    const gzip = createGzip({ level: 1 });
-    const stored = this.objects.put({ name }, Readable.toWeb(gzip) as unknown as ReadableStream<Uint8Array>);
+    const compress = createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1 } });
+    const stored = this.objects.put({ name }, Readable.toWeb(compress) as unknown as ReadableStream<Uint8Array>);
     // A failed put stops reading: fail the writes waiting for room instead of leaving them waiting forever.
-    stored.catch((e: Error) => gzip.destroy(e));
+    stored.catch((e: Error) => compress.destroy(e));
     return {
       write: async (piece) => {
-        if (!gzip.write(piece)) await once(gzip, 'drain');
+        if (!compress.write(piece)) await once(compress, 'drain');
       },
       end: async () => {
-        gzip.end();
+        compress.end();
         await stored;
       },
       abort: async (reason) => {
-        gzip.destroy(reason);
+        compress.destroy(reason);
         await stored.catch(() => undefined);
       },
     };
   }
 
-  /** Stores the pieces gzipped as one object (compressedWriter, all at once). */
+  /** Stores the pieces compressed as one object (compressedWriter, all at once). */
   async putCompressed(name: string, pieces: readonly Uint8Array[]): Promise<void> {
     const writer = this.compressedWriter(name);
     for (const piece of pieces) await writer.write(piece);
@@ -244,9 +245,9 @@ export class BatchStore {
       const found = await this.objects.get(part);
       if (!found) throw notFound(`batch object ${part} is missing`);
       const source = Readable.fromWeb(found.data as never);
-      const gunzip = createGunzip();
-      source.once('error', (e) => gunzip.destroy(e));
-      for await (const piece of source.pipe(gunzip) as AsyncIterable<Uint8Array>) yield piece;
+      const decompress = createBrotliDecompress();
+      source.once('error', (e) => decompress.destroy(e));
+      for await (const piece of source.pipe(decompress) as AsyncIterable<Uint8Array>) yield piece;
       const error = await found.error;
       if (error) throw error;
     }
