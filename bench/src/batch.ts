@@ -24,6 +24,8 @@ interface Run {
   rowsPerSecond: number;
   /** Peak RSS of each worker, MiB. */
   workerRssMiB: number[];
+  /** The job's chunks (not for the baseline). */
+  chunks?: number;
 }
 
 async function runJob(file: string, workers: number, cpuProfDir?: string): Promise<Run> {
@@ -55,7 +57,7 @@ async function runJob(file: string, workers: number, cpuProfDir?: string): Promi
       if (finished.state !== 'completed') throw new Error(`job ${job.id} ${finished.state}: ${finished.reason}`);
       const seconds = (Date.parse(finished.finishedAt as string) - Date.parse(job.submittedAt)) / 1000;
       const workerRssMiB = stack.processes.map((p) => (peakRssKiB(p.child.pid as number) ?? 0) / 1024);
-      return { rowsPerSecond: job.totalRows / seconds, workerRssMiB };
+      return { rowsPerSecond: job.totalRows / seconds, workerRssMiB, chunks: job.chunks };
     } finally {
       await nc.drain();
     }
@@ -121,7 +123,9 @@ async function main(): Promise<void> {
       `  ${s.name.padEnd(30)} ${fmt(s.rowsPerSecond).padEnd(28)} rows/s   peak RSS per process ${fmt(s.peakRssMiB)} MiB`,
     );
   const baseline = summary[0].rowsPerSecond?.median ?? 0;
+  const one = summary.find((s) => s.name === '1 worker')?.rowsPerSecond?.median;
   const two = summary.find((s) => s.name === '2 workers');
+  const chunks = results.get('2 workers')?.[0].chunks ?? 0;
   if (two?.rowsPerSecond) {
     const rate = two.rowsPerSecond.median;
     const share = rate / 2 / baseline;
@@ -136,10 +140,18 @@ async function main(): Promise<void> {
     // Two processes on two cores do not each run at one's speed (shared caches, memory bandwidth, the host): this
     // is how much of a second process this machine allows, with no NATS at all.
     const pair = summary.find((s) => s.name === PAIR)?.rowsPerSecond?.median ?? 0;
+    // A chunk is one worker's: with chunks not a multiple of the workers, the busiest does ceil(chunks / 2) of them.
+    const balance = chunks / 2 / Math.ceil(chunks / 2);
     console.log(
       `  (this machine's ceiling: 2 baselines at once run at ${((pair / baseline) * 100).toFixed(0)} % each; ` +
-        `each worker is at ${((rate / 2 / pair) * 100).toFixed(0)} % of that)`,
+        `${chunks} chunks over 2 workers leave ${(balance * 100).toFixed(0)} % of that to each, ` +
+        `${((pair / baseline) * balance * 100).toFixed(0)} % of the baseline; ` +
+        `each worker is at ${((rate / 2 / pair / balance) * 100).toFixed(0)} % of that)`,
     );
+    if (one)
+      console.log(
+        `  1 worker >= 70 % of the baseline: ${((one / baseline) * 100).toFixed(0)} % ${one / baseline >= TARGETS.workerShareOfBaseline ? 'met' : 'MISSED'}`,
+      );
     console.log(
       `  worker RSS <= ${TARGETS.workerPeakRssMiB} MiB: ${rss.toFixed(0)} ${rss <= TARGETS.workerPeakRssMiB ? 'met' : 'MISSED'}`,
     );
