@@ -1,6 +1,13 @@
 // Predict calls for several versions of one model in one preprocessor message (what the gateway sends when a rollout
-// splits a model's traffic): each version is answered on its own, so one version's failure stays its requests' alone.
-import { PredictRecordsReply, PredictVersionsReply, subjects } from '@aviary/contracts';
+// splits a model's traffic), which the preprocessor sends on to inference as one message too: each version is answered
+// on its own, so one version's failure stays its requests' alone.
+import {
+  decodeVersionParts,
+  encodeVersionParts,
+  PredictRecordsReply,
+  PredictVersionsReply,
+  subjects,
+} from '@aviary/contracts';
 import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';
 import { pushFaultyFlightDelay, startStack, Stack } from '@aviary/testing';
 import { connect, NatsConnection } from 'nats';
@@ -49,8 +56,15 @@ describe('predict across versions in one message', () => {
         { version: '9', request: { records: [FLIGHT] } },
       ],
     };
+    // A plain subscription sees every message the queue group's replicas take.
+    const shared = nc.subscribe(subjects.inferVersions(MODEL));
+    await nc.flush();
     const reply = await rpc.request(subjects.predictVersions(MODEL), encodeJson(body), { timeoutMs: 10_000 });
+    await nc.flush();
+    shared.unsubscribe();
     const { versions } = decodeJson(reply, 'predict reply') as PredictVersionsReply;
+    // Versions 1, 3 and 2 passed their feature specs and reached inference in one message; 9 has no manifest.
+    expect(shared.getReceived()).toBe(1);
     expect(versions).toHaveLength(4);
     expect(versions[0]).toEqual(await predictOne('1', [FLIGHT, LONG_FLIGHT]));
     expect(versions[1]).toEqual({
@@ -58,6 +72,22 @@ describe('predict across versions in one message', () => {
     });
     expect(versions[2]).toEqual(await predictOne('2', [FLIGHT]));
     expect(versions[3]).toEqual({ error: { code: 'NOT_FOUND', message: expect.stringContaining('"9"') } });
+  });
+
+  it("answers, on inference's shared subject, a version it does not hold as absent and bad tensors as that part's error", async () => {
+    const garbage = new Uint8Array([1, 2, 3]);
+    const reply = await rpc.request(
+      subjects.inferVersions(MODEL),
+      encodeVersionParts([
+        { version: '1', body: garbage },
+        { version: '9', body: garbage },
+      ]),
+      { timeoutMs: 10_000 },
+    );
+    expect(decodeVersionParts(reply)).toEqual([
+      { version: '1', error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('tensor envelope') } },
+      { version: '9', absent: true },
+    ]);
   });
 
   it('refuses a message without versions with a clear error', async () => {

@@ -1,9 +1,15 @@
-// Holds every registered model version in ONNX Runtime and serves each on its own NATS subject.
+// Holds every registered model version in ONNX Runtime and serves each on its own NATS subject, and each model with a
+// ready version on its infer-versions subject (several versions in one message, as a rollout's arms send them).
 // A version subscribes only after it has loaded and answered a warm-up run, so no request meets a cold model.
 import {
+  AviaryError,
   decodeTensors,
   rejectionReason,
   encodeTensors,
+  decodeVersionParts,
+  encodeVersionParts,
+  toAviaryError,
+  VersionPart,
   ModelManifest,
   queueGroups,
   ReplicaStatus,
@@ -48,6 +54,8 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
   private registry!: ModelRegistry;
   private watcher?: { stop(): void };
   private statusSubscription?: Subscription;
+  /** Each model's infer-versions subscription: from its first ready version here until its last one leaves. */
+  private readonly modelSubscriptions = new Map<string, Subscription>();
   /** Loads run one after another: each is CPU-bound and would only slow the others. */
   private loading: Promise<void> = Promise.resolve();
 
@@ -103,9 +111,10 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
         subjects.infer(manifest.name, manifest.version),
         queueGroups.inference,
         (request) =>
-          request.op === 'ready' ? Promise.resolve(EMPTY_BODY) : this.infer(manifest, session, request.data),
+          request.op === 'ready' ? Promise.resolve(EMPTY_BODY) : this.infer(hosted.status, session, request.data),
       );
       hosted.status = { ...hosted.status, state: 'ready' };
+      await this.serveModel(manifest.name);
       log.info({ model: manifest.name, version: manifest.version }, 'model version ready');
     } catch (e) {
       hosted.status = { ...hosted.status, state: 'failed', reason: (e as Error).message };
@@ -121,14 +130,56 @@ export class ModelHost implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!hosted) return;
     this.versions.delete(key);
     if (hosted.subscription) await this.rpc.unserve(hosted.subscription);
+    const { model } = hosted.status;
+    const modelSubscription = this.modelSubscriptions.get(model);
+    if (modelSubscription && ![...this.versions.values()].some((v) => v.status.model === model)) {
+      this.modelSubscriptions.delete(model);
+      await this.rpc.unserve(modelSubscription);
+    }
     await hosted.session?.release();
     log.info({ version: key }, 'model version unloaded');
   }
 
-  private async infer(manifest: ModelManifest, session: ModelSession, body: Uint8Array): Promise<Uint8Array> {
-    const labels = { model: manifest.name, version: manifest.version };
+  private async serveModel(model: string): Promise<void> {
+    if (this.modelSubscriptions.has(model)) return;
+    this.modelSubscriptions.set(
+      model,
+      await this.rpc.serve(subjects.inferVersions(model), queueGroups.inference, (request, span) =>
+        this.inferVersions(model, request.data, span.spanContext().traceId),
+      ),
+    );
+  }
+
+  /** Each part run by its version's session, at once; a version not ready here is answered absent, not failed. */
+  private async inferVersions(model: string, body: Uint8Array, traceId: string): Promise<Uint8Array> {
+    const parts = decodeVersionParts(body);
+    const answers = await Promise.all(
+      parts.map(async (part): Promise<VersionPart> => {
+        const { version } = part;
+        if (!('body' in part)) return { version, error: { code: 'INVALID_ARGUMENT', message: 'no tensors to run' } };
+        const hosted = this.versions.get(versionKey(model, version));
+        if (!hosted?.session || hosted.status.state !== 'ready') return { version, absent: true };
+        try {
+          return { version, body: await this.infer(hosted.status, hosted.session, part.body) };
+        } catch (failure) {
+          const { code, message } = toAviaryError(failure, { log: 'the inference log', traceId });
+          if (!(failure instanceof AviaryError))
+            log.error({ err: failure, model, version }, 'unexpected inference failure');
+          return { version, error: { code, message } };
+        }
+      }),
+    );
+    return encodeVersionParts(answers);
+  }
+
+  private async infer(
+    { model, version }: { model: string; version: string },
+    session: ModelSession,
+    body: Uint8Array,
+  ): Promise<Uint8Array> {
+    const labels = { model, version };
     const stopTimer = inferenceLatency.startTimer(labels);
-    const fault = this.config.AVIARY_FAULT_INJECTION.get(versionKey(manifest.name, manifest.version));
+    const fault = this.config.AVIARY_FAULT_INJECTION.get(versionKey(model, version));
     try {
       if (fault) await applyFault(fault);
       const { tensors, meta } = decodeTensors<InferMeta | undefined>(body);

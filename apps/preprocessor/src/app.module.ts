@@ -4,6 +4,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
 import { FeatureToggles } from './feature-toggles';
 import { PredictServer } from './predict.server';
+import { VersionInference } from './version-inference';
 import { VersionPipelines } from './version-pipelines';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AppModule {
         { provide: PREPROCESSOR_CONFIG, useValue: config },
         VersionPipelines,
         FeatureToggles,
+        VersionInference,
         PredictServer,
         NatsReadiness,
         { provide: READINESS_CHECK, useExisting: NatsReadiness },

@@ -15,13 +15,13 @@ import {
   subjects,
   toAviaryError,
 } from '@aviary/contracts';
-import { isClassPrediction, RecordPrediction } from '@aviary/features';
+import { isClassPrediction, RecordPrediction, VersionPipeline } from '@aviary/features';
 import { decodeJson, encodeJson, NatsRpc } from '@aviary/messaging';
 import { counter, createLogger, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
-import { PREPROCESSOR_CONFIG, PreprocessorConfig } from './config';
 import { FeatureToggles } from './feature-toggles';
+import { VersionInference, InferCall } from './version-inference';
 import { VersionPipelines } from './version-pipelines';
 
 const log = createLogger('preprocessor');
@@ -54,7 +54,7 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly rpc: NatsRpc,
     private readonly pipelines: VersionPipelines,
     private readonly toggles: FeatureToggles,
-    @Inject(PREPROCESSOR_CONFIG) private readonly config: PreprocessorConfig,
+    private readonly inference: VersionInference,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -88,21 +88,34 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
   /** Every version at once, each answered on its own: one version's failure is its requests' alone. */
   private async predictVersions(model: string, body: Uint8Array, traceId: string): Promise<Uint8Array> {
     const { versions } = parseOrThrow(predictVersionsSchema, decodeJson(body, 'predict request'), 'predict request');
+    const prepared = await Promise.allSettled(versions.map((v) => this.prepare(model, v.version, v.request)));
+    const ready = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+    const replies = new Map(zip(ready, this.inference.inferAll(model, ready)));
     const answers = await Promise.all(
-      versions.map(({ version, request }) =>
-        this.predict(model, version, request).catch((failure: unknown) => {
+      prepared.map(async (p, i) => {
+        try {
+          if (p.status === 'rejected') throw p.reason;
+          return this.answer(p.value, await (replies.get(p.value) as Promise<Uint8Array>));
+        } catch (failure) {
+          const { version } = versions[i];
           if (!(failure instanceof AviaryError))
             log.error({ err: failure, model, version }, 'unexpected predict failure');
           const { code, message } = toAviaryError(failure, { log: 'the preprocessor log', traceId });
           return { error: { code, message } };
-        }),
-      ),
+        }
+      }),
     );
     const reply: PredictVersionsReply = { versions: answers };
     return encodeJson(reply);
   }
 
   private async predict(model: string, version: string, request: PredictRecords): Promise<PredictRecordsReply> {
+    const prepared = await this.prepare(model, version, request);
+    return this.answer(prepared, await this.inference.infer(model, prepared));
+  }
+
+  /** The version's input tensors for the records, encoded for inference. */
+  private async prepare(model: string, version: string, request: PredictRecords): Promise<Prepared> {
     const labels = { model, version };
     const pipeline = await this.pipelines.of(model, version);
     const stopTimer = featureLatency.startTimer(labels);
@@ -124,22 +137,22 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
       stopTimer();
     }
     records.inc(labels, request.records.length);
-    const reply = await this.rpc
-      .request(subjects.infer(model, version), encodeTensors(inputs), {
-        timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
-      })
-      .catch((e: unknown) => {
-        // The records passed the version's own feature spec, so a model that rejects the tensors built from them is
-        // the version's fault (a server error, which rollout analysis counts), not the caller's.
-        if (e instanceof AviaryError && e.code === 'INVALID_ARGUMENT')
-          throw new AviaryError(`${model} version ${version} failed on valid records: ${e.message}`, 'INTERNAL');
-        throw e;
-      });
+    return { model, version, pipeline, inputs: encodeTensors(inputs) };
+  }
+
+  private answer({ model, version, pipeline }: Prepared, reply: Uint8Array): PredictRecordsReply {
     const predictions = pipeline.toPredictions(decodeTensors(reply).tensors);
-    observe(labels, predictions);
+    observe({ model, version }, predictions);
     return { predictions };
   }
 }
+
+interface Prepared extends InferCall {
+  model: string;
+  pipeline: VersionPipeline;
+}
+
+const zip = <A, B>(as: readonly A[], bs: readonly B[]): [A, B][] => as.map((a, i) => [a, bs[i]]);
 
 function observe(labels: { model: string; version: string }, predictions: readonly RecordPrediction[]): void {
   for (const p of predictions) {

@@ -5,6 +5,7 @@ export * from './half';
 export * from './bytes-elements';
 export * from './typed-arrays';
 export * from './tensor-codec';
+export * from './version-parts';
 export * from './oip';
 export * from './oip-binary';
 export * from './oip-grpc-messages';

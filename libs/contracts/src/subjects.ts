@@ -5,6 +5,8 @@ const PREFIX = 'aviary.v1';
 
 export const subjects = {
   infer: (model: string, version: string) => `${PREFIX}.infer.${model}.${version}`,
+  /** Served by inference replicas holding a version of the model: several versions' tensors in one message (version-parts). */
+  inferVersions: (model: string) => `${PREFIX}.infer-versions.${model}`,
   /** Served by the preprocessor: raw records in, predictions out (it calls inference itself). */
   predict: (model: string, version: string) => `${PREFIX}.predict.${model}.${version}`,
   /** Served by the preprocessor: several versions' records of one model in one message (predictVersionsSchema). */
