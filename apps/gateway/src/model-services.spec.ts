@@ -34,24 +34,21 @@ describe('ModelServices predict calls', () => {
   it('falls back to one call per version when no preprocessor serves the shared message, each answer its own', async () => {
     const config = { AVIARY_PREDICT_MAX_BATCH: 64, AVIARY_REQUEST_TIMEOUT_MS: 2000 } as GatewayConfig;
     const services = new ModelServices(gateway, config);
-    // Made in one task, the three calls go out together: as one shared message if anyone served it.
-    const [one, two, three] = await Promise.allSettled([
-      services.predict('m', '1', ['a']),
-      services.predict('m', '2', ['b', 'c']),
-      services.predict('m', '3', ['d']),
+    const answers = await services.predict('m', [
+      { version: '1', request: { records: ['a'] } },
+      { version: '2', request: { records: ['b', 'c'] } },
+      { version: '3', request: { records: ['d'] } },
     ]);
-    expect(one).toEqual({ status: 'fulfilled', value: [{ version: '1', record: 'a' }] });
-    expect(two).toEqual({
-      status: 'fulfilled',
-      value: [
-        { version: '2', record: 'b' },
-        { version: '2', record: 'c' },
-      ],
-    });
-    expect(three).toMatchObject({
-      status: 'rejected',
-      reason: { message: 'version 3 is not ready', code: 'UNAVAILABLE' },
-    });
+    expect(answers).toEqual([
+      { predictions: [{ version: '1', record: 'a' }] },
+      {
+        predictions: [
+          { version: '2', record: 'b' },
+          { version: '2', record: 'c' },
+        ],
+      },
+      { error: expect.objectContaining({ message: 'version 3 is not ready', code: 'UNAVAILABLE' }) },
+    ]);
     expect(asked.sort()).toEqual([subjects.predict('m', '1'), subjects.predict('m', '2'), subjects.predict('m', '3')]);
   });
 });

@@ -1,5 +1,5 @@
 // The gateway's seam to the services behind it: preprocessor and inference replicas, over NATS. Predict calls for
-// several versions of one model made together (a rollout's arms, batched apart) share one preprocessor message.
+// several versions of one model (a rollout's arms) share one preprocessor message.
 import {
   AviaryError,
   decodeTensors,
@@ -12,11 +12,8 @@ import {
   subjects,
   Tensor,
 } from '@aviary/contracts';
-import { MicroBatcher } from '@aviary/inference-engine';
 import { decodeJson, encodeJson, EMPTY_BODY, NatsRpc, NoResponders } from '@aviary/messaging';
-import { runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
-import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 
 /** Probes are short: a replica that is up answers in microseconds. */
@@ -24,81 +21,48 @@ const PROBE_TIMEOUT_MS = 1000;
 /** The NATS server's default max_payload, for when the connection has not said its own. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-interface PredictCall {
-  model: string;
+/** One version's records of a predict message. */
+export interface PredictCall {
   version: string;
   request: PredictRecords;
-  /** The caller's trace context: a lone call runs in it, a shared message's span links it. */
-  context: Context;
 }
 
 /** One call's answer out of a shared message: its version's error stays its own. */
-type Settled = { predictions: unknown[] } | { error: AviaryError };
+export type Settled = { predictions: unknown[] } | { error: AviaryError };
 
 @Injectable()
 export class ModelServices {
-  /** Keyed by model; closes once the caller's task is done, so it gathers what one batcher flush sends, no more. */
-  private readonly predictCalls: MicroBatcher<PredictCall, Settled>;
-
   constructor(
     private readonly rpc: NatsRpc,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {
-    this.predictCalls = new MicroBatcher((calls) => this.sendPredictCalls(calls), {
-      keyOf: (call) => call.model,
-      limits: [{ max: config.AVIARY_PREDICT_MAX_BATCH, weigh: (call) => call.request.records.length }],
-      closeAfter: 'task',
-    });
-  }
+  ) {}
 
-  /** One prediction per record, from the preprocessor (which calls inference itself). */
-  async predict(
-    model: string,
-    version: string,
-    records: unknown[],
-    contexts?: PredictRecords['contexts'],
-  ): Promise<unknown[]> {
-    const request: PredictRecords = contexts ? { records, contexts } : { records };
-    const settled = await this.predictCalls.submit({ model, version, request, context: context.active() });
-    if ('error' in settled) throw settled.error;
-    if (settled.predictions.length !== records.length)
-      throw new AviaryError(
-        `the preprocessor answered ${settled.predictions.length} predictions for ${records.length} records`,
-        'INTERNAL',
-      );
-    return settled.predictions;
-  }
-
-  private async sendPredictCalls(calls: PredictCall[]): Promise<Settled[]> {
-    if (calls.length === 1) return [await this.sendPredictCall(calls[0])];
-    const { model } = calls[0];
-    const body: PredictVersions = { versions: calls.map((c) => ({ version: c.version, request: c.request })) };
-    const reply = await runForRequests(
-      `predict ${model} versions ${calls.map((c) => c.version).join(',')}`,
-      calls.map((c) => c.context),
-      () =>
-        this.rpc.request(subjects.predictVersions(model), encodeJson(body), {
-          timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
-        }),
-    ).catch((e: Error) => {
-      // Preprocessors from before the shared message (a rolling upgrade): one call per version, as they serve.
-      if (e instanceof NoResponders) return undefined;
-      throw e;
-    });
+  /**
+   * Predictions from the preprocessor (which calls inference itself), one answer per call, in order: calls for
+   * several versions share one message. A failure of the message as a whole (a timeout, a lone call's error) throws.
+   */
+  async predict(model: string, calls: readonly PredictCall[]): Promise<Settled[]> {
+    if (calls.length === 1) return [await this.sendPredictCall(model, calls[0])];
+    const body: PredictVersions = { versions: [...calls] };
+    const reply = await this.rpc
+      .request(subjects.predictVersions(model), encodeJson(body), { timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS })
+      .catch((e: Error) => {
+        // Preprocessors from before the shared message (a rolling upgrade): one call per version, as they serve.
+        if (e instanceof NoResponders) return undefined;
+        throw e;
+      });
     if (!reply)
-      return Promise.all(calls.map((c) => this.sendPredictCall(c).catch((error: AviaryError) => ({ error }))));
+      return Promise.all(calls.map((c) => this.sendPredictCall(model, c).catch((error: AviaryError) => ({ error }))));
     const { versions } = parseOrThrow(predictVersionsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
     if (versions.length !== calls.length)
       throw new AviaryError(`the preprocessor answered ${versions.length} versions for ${calls.length}`, 'INTERNAL');
     return versions.map((v) => ('error' in v ? { error: new AviaryError(v.error.message, v.error.code) } : v));
   }
 
-  private async sendPredictCall({ model, version, request, context: caller }: PredictCall): Promise<Settled> {
-    const reply = await context.with(caller, () =>
-      this.rpc.request(subjects.predict(model, version), encodeJson(request), {
-        timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
-      }),
-    );
+  private async sendPredictCall(model: string, { version, request }: PredictCall): Promise<Settled> {
+    const reply = await this.rpc.request(subjects.predict(model, version), encodeJson(request), {
+      timeoutMs: this.config.AVIARY_REQUEST_TIMEOUT_MS,
+    });
     return parseOrThrow(predictRecordsReplySchema, decodeJson(reply, 'predict reply'), 'predict reply');
   }
 

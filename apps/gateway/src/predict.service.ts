@@ -1,14 +1,15 @@
 // The predict use case: raw records -> the preprocessor, which runs the version's feature spec, calls inference and
-// answers one prediction per record. Requests for the same version that arrive together share one call.
-import { ModelManifest, PredictResponse, RequestContext, versionKey } from '@aviary/contracts';
-import { MicroBatcher } from '@aviary/inference-engine';
+// answers one prediction per record. Requests for one model that arrive together share one message: one call per
+// version in it, so a rollout's arms travel together.
+import { AviaryError, ModelManifest, PredictRecords, PredictResponse, RequestContext } from '@aviary/contracts';
+import { mayPassAlone, MicroBatcher } from '@aviary/inference-engine';
 import { Picked, PredictionLog } from '@aviary/site-telemetry';
 import { batchSizeCounter, currentTraceId, runForRequests } from '@aviary/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { Context, context } from '@opentelemetry/api';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ModelRouter } from './model-router';
-import { ModelServices } from './model-services';
+import { ModelServices, Settled } from './model-services';
 import { PREDICTION_LOG } from './prediction-log';
 import { ShadowTraffic } from './shadow-traffic';
 import { observeArm } from './variant-metrics';
@@ -29,8 +30,8 @@ interface PredictItem {
 
 @Injectable()
 export class PredictService {
-  /** One batcher for all versions, keyed by version: a batch holds no state once it has run. */
-  private readonly batcher: MicroBatcher<PredictItem, unknown[]>;
+  /** One batcher for all models, keyed by model: a batch holds no state once it has run. */
+  private readonly batcher: MicroBatcher<PredictItem, Settled>;
 
   constructor(
     private readonly router: ModelRouter,
@@ -40,7 +41,7 @@ export class PredictService {
     @Inject(PREDICTION_LOG) private readonly log: PredictionLog,
   ) {
     this.batcher = new MicroBatcher((items) => this.runBatch(items), {
-      keyOf: (item) => versionKey(item.manifest.name, item.manifest.version),
+      keyOf: (item) => item.manifest.name,
       limits: [{ max: config.AVIARY_PREDICT_MAX_BATCH, weigh: (item) => item.records.length }],
     });
   }
@@ -68,7 +69,7 @@ export class PredictService {
     const { manifest, variant } = this.router.route(model, version, flagContext);
     picked({ model: manifest.name, version: manifest.version, variant });
     const item = { manifest, records: instances, flagContext, context: context.active() };
-    const predictions = variant === undefined ? await this.batcher.submit(item) : await this.armed(item, variant);
+    const predictions = variant === undefined ? await this.submit(item) : await this.armed(item, variant);
     if (version === undefined) this.mirror(item, predictions);
     return {
       model: manifest.name,
@@ -84,9 +85,13 @@ export class PredictService {
     const { name: model, version: stable } = item.manifest;
     const candidate = this.shadow.candidateFor(model, stable, item.flagContext);
     if (candidate === undefined) return;
-    this.shadow.mirror({ model, stable, candidate, predictions }, (manifest) =>
-      this.batcher.submit({ ...item, manifest }),
-    );
+    this.shadow.mirror({ model, stable, candidate, predictions }, (manifest) => this.submit({ ...item, manifest }));
+  }
+
+  private async submit(item: PredictItem): Promise<unknown[]> {
+    const settled = await this.batcher.submit(item);
+    if ('error' in settled) throw settled.error;
+    return settled.predictions;
   }
 
   /** A flag-routed predict, observed for its variant's A/B metrics. */
@@ -94,7 +99,7 @@ export class PredictService {
     const arm = { model: item.manifest.name, variant, version: item.manifest.version };
     const started = performance.now();
     try {
-      const predictions = await this.batcher.submit(item);
+      const predictions = await this.submit(item);
       observeArm(arm, (performance.now() - started) / 1000, undefined, predictions);
       return predictions;
     } catch (failure) {
@@ -103,21 +108,71 @@ export class PredictService {
     }
   }
 
-  private runBatch(items: PredictItem[]): Promise<unknown[][]> {
+  private runBatch(items: PredictItem[]): Promise<Settled[]> {
     batchRequests.observe(items.length);
-    const [{ manifest }] = items;
+    const model = items[0].manifest.name;
     return runForRequests(
-      `predict batch ${manifest.name}.${manifest.version}`,
+      `predict batch ${model}`,
       items.map((i) => i.context),
       async () => {
-        const records = items.flatMap((i) => i.records);
-        const contexts = items.some((i) => Object.keys(i.flagContext).length > 0)
-          ? items.map((i) => ({ context: i.flagContext, records: i.records.length }))
-          : undefined;
-        const predictions = await this.services.predict(manifest.name, manifest.version, records, contexts);
-        let offset = 0;
-        return items.map((i) => predictions.slice(offset, (offset += i.records.length)));
+        const groups = byVersion(items);
+        const first = await this.send(model, groups);
+        const answers = new Map(groups.flat().map((item, i) => [item, first[i]]));
+        // A version's call refused for one request's records: each of its requests again alone, so only that one fails.
+        const again = groups.filter((g) => g.length > 1 && retriesAlone(answers.get(g[0]) as Settled)).flat();
+        const alone =
+          again.length > 0
+            ? await this.send(
+                model,
+                again.map((i) => [i]),
+              )
+            : [];
+        again.forEach((item, i) => answers.set(item, alone[i]));
+        return items.map((i) => answers.get(i) as Settled);
       },
     );
   }
+
+  /** One call per group (one version's requests) in one message: an answer per request, in the groups' order. */
+  private async send(model: string, groups: PredictItem[][]): Promise<Settled[]> {
+    const calls = groups.map((group) => ({ version: group[0].manifest.version, request: requestOf(group) }));
+    const settled = await this.services.predict(model, calls);
+    return groups.flatMap((group, g) => splitOver(group, settled[g]));
+  }
+}
+
+function byVersion(items: readonly PredictItem[]): PredictItem[][] {
+  const groups = new Map<string, PredictItem[]>();
+  for (const item of items) {
+    const group = groups.get(item.manifest.version);
+    if (group) group.push(item);
+    else groups.set(item.manifest.version, [item]);
+  }
+  return [...groups.values()];
+}
+
+const retriesAlone = (answer: Settled) => 'error' in answer && mayPassAlone(answer.error);
+
+/** One call for a version's requests: their records in order, and their evaluation contexts when any has one. */
+function requestOf(group: readonly PredictItem[]): PredictRecords {
+  const records = group.flatMap((i) => i.records);
+  return group.some((i) => Object.keys(i.flagContext).length > 0)
+    ? { records, contexts: group.map((i) => ({ context: i.flagContext, records: i.records.length })) }
+    : { records };
+}
+
+/** A call's answer, one slice of its predictions per request (the call's error for each, when it failed). */
+function splitOver(group: readonly PredictItem[], answer: Settled): Settled[] {
+  if ('error' in answer) return group.map(() => answer);
+  const { predictions } = answer;
+  const records = group.reduce((n, i) => n + i.records.length, 0);
+  if (predictions.length !== records) {
+    const error = new AviaryError(
+      `the preprocessor answered ${predictions.length} predictions for ${records} records`,
+      'INTERNAL',
+    );
+    return group.map(() => ({ error }));
+  }
+  let offset = 0;
+  return group.map((i) => ({ predictions: predictions.slice(offset, (offset += i.records.length)) }));
 }

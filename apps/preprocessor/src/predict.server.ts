@@ -90,7 +90,8 @@ export class PredictServer implements OnApplicationBootstrap, OnApplicationShutd
     const { versions } = parseOrThrow(predictVersionsSchema, decodeJson(body, 'predict request'), 'predict request');
     const prepared = await Promise.allSettled(versions.map((v) => this.prepare(model, v.version, v.request)));
     const ready = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
-    const replies = new Map(zip(ready, this.inference.inferAll(model, ready)));
+    const inferred = this.inference.inferAll(model, ready);
+    const replies = new Map(ready.map((p, i) => [p, inferred[i]]));
     const answers = await Promise.all(
       prepared.map(async (p, i) => {
         try {
@@ -151,8 +152,6 @@ interface Prepared extends InferCall {
   model: string;
   pipeline: VersionPipeline;
 }
-
-const zip = <A, B>(as: readonly A[], bs: readonly B[]): [A, B][] => as.map((a, i) => [a, bs[i]]);
 
 function observe(labels: { model: string; version: string }, predictions: readonly RecordPrediction[]): void {
   for (const p of predictions) {

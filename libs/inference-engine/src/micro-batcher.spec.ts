@@ -28,16 +28,7 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
-  it('closes after the current task when asked, so items submitted together share a batch and later ones do not', async () => {
-    const { batcher, batches } = echoing<number>({ limits: [count], closeAfter: 'task' });
-    const together = [1, 2].map((i) => batcher.submit(i));
-    // Submitted from a microtask after the submitting one: a batch open for the whole turn would still take it in.
-    const later = Promise.resolve().then(() => batcher.submit(3));
-    expect(await Promise.all([...together, later])).toEqual([1, 2, 3]);
-    expect(batches).toEqual([[1, 2], [3]]);
-  });
-
-  it('by default keeps a batch open for the whole event-loop turn', async () => {
+  it('keeps a batch open for the whole event-loop turn', async () => {
     const { batcher, batches } = echoing<number>({ limits: [count] });
     const first = batcher.submit(1);
     await Promise.resolve();

@@ -14,12 +14,6 @@ export interface MicroBatcherOptions<I> {
   limits: readonly BatchLimit<I>[];
   /** Items with different keys never share a batch (e.g. tensors that cannot be concatenated); one key by default. */
   keyOf?(item: I): string;
-  /**
-   * When open batches close: at the end of this event-loop turn (the default), gathering the requests that arrive in
-   * it; or once the current task's synchronous work is done (a microtask), for items that are submitted together,
-   * e.g. the batches another batcher has just closed, which should not wait a turn more.
-   */
-  closeAfter?: 'turn' | 'task';
 }
 
 /** Thrown by a batch's run when its items cannot be served together after all: the batcher then runs each alone. */
@@ -64,8 +58,7 @@ export class MicroBatcher<I, O> {
       if (batch.weights.some((w, i) => w >= limits[i].max)) this.close(key, batch);
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        if (this.options.closeAfter === 'task') queueMicrotask(() => this.flush());
-        else setImmediate(() => this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
@@ -105,6 +98,6 @@ export class MicroBatcher<I, O> {
 }
 
 /** Errors one item can cause (a bad input, a batch too big for one message) or that say the items do not go together. */
-const mayPassAlone = (error: unknown) =>
+export const mayPassAlone = (error: unknown) =>
   error instanceof IncompatibleBatchError ||
   (error instanceof AviaryError && (error.code === 'INVALID_ARGUMENT' || error.code === 'PAYLOAD_TOO_LARGE'));
