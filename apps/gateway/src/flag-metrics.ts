@@ -1,7 +1,7 @@
 // Flag evaluation counts per flag set, flag and variant: how an experiment's arms or a rollout's weights actually
 // split traffic, whichever door (OFREP, a model's flags) evaluated them.
 import { OfrepEvaluation } from '@aviary/flags-engine';
-import { counter } from '@aviary/telemetry';
+import { counter, counterSeries } from '@aviary/telemetry';
 
 const flagEvaluations = counter(
   'aviary_flag_evaluations_total',
@@ -9,13 +9,13 @@ const flagEvaluations = counter(
   ['flag_set', 'flag', 'variant', 'reason'],
 );
 
-/** prom-client's children, by label values: inc on a child skips hashing a labels object on every evaluation. */
+/** Each series by its label values, found once (a flag evaluation per request must not hash a labels object). */
 const children = new Map<string, { inc(): void }>();
 
 export function countFlagEvaluation(flagSet: string, flag: string, variant = '', reason: string): void {
   const key = `${flagSet}\u0000${flag}\u0000${variant}\u0000${reason}`;
   let child = children.get(key);
-  if (!child) children.set(key, (child = flagEvaluations.labels({ flag_set: flagSet, flag, variant, reason })));
+  if (!child) children.set(key, (child = counterSeries(flagEvaluations, { flag_set: flagSet, flag, variant, reason })));
   child.inc();
 }
 

@@ -3,7 +3,7 @@
 // replica over NATS (subjects.variantMetrics), so no Prometheus is needed to read an experiment.
 import { AviaryError, subjects } from '@aviary/contracts';
 import { encodeJson, NatsRpc } from '@aviary/messaging';
-import { counter, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
+import { counter, counterSeries, histogramSeries, latencyHistogram, scoreHistogram } from '@aviary/telemetry';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { Histogram, Counter, MetricObjectWithValues, MetricValue } from 'prom-client';
@@ -40,7 +40,7 @@ export interface Arm {
   version: string;
 }
 
-/** An arm's prom-client children: label values hashed once per arm, not on every request and record. */
+/** An arm's series, found once per arm, not on every request and record. */
 interface ArmSeries {
   outcomes: Record<Outcome, { inc(): void }>;
   latency: { observe(seconds: number): void };
@@ -54,11 +54,11 @@ function seriesOf({ model, variant, version }: Arm): ArmSeries {
   const key = `${model}\u0000${variant}\u0000${version}`;
   let series = arms.get(key);
   if (!series) {
-    const outcome = (o: Outcome) => requests.labels({ model, variant, version, outcome: o });
+    const outcome = (o: Outcome) => counterSeries(requests, { model, variant, version, outcome: o });
     series = {
       outcomes: { ok: outcome('ok'), client_error: outcome('client_error'), server_error: outcome('server_error') },
-      latency: latency.labels({ model, variant, version }),
-      scores: scores.labels({ model, variant, version }),
+      latency: histogramSeries(latency, { model, variant, version }),
+      scores: histogramSeries(scores, { model, variant, version }),
       labels: new Map(),
     };
     arms.set(key, series);
@@ -75,7 +75,7 @@ export function observeArm(arm: Arm, seconds: number, failure?: unknown, records
     const { label, probability } = (p ?? {}) as { label?: unknown; probability?: unknown };
     if (typeof label !== 'string') continue;
     let labelCount = series.labels.get(label);
-    if (!labelCount) series.labels.set(label, (labelCount = predictions.labels({ ...arm, label })));
+    if (!labelCount) series.labels.set(label, (labelCount = counterSeries(predictions, { ...arm, label })));
     labelCount.inc();
     if (typeof probability === 'number') series.scores.observe(probability);
   }

@@ -1,4 +1,13 @@
-import { batchSizeCounter, counter, initMetrics, LATENCY_BUCKETS, latencyHistogram, metricsRegistry } from './metrics';
+import {
+  batchSizeCounter,
+  counter,
+  counterSeries,
+  histogramSeries,
+  initMetrics,
+  LATENCY_BUCKETS,
+  latencyHistogram,
+  metricsRegistry,
+} from './metrics';
 
 /** The value of one sample in the registry, found by metric name and labels (label order does not matter). */
 async function sample(name: string, labels: Record<string, string | number>): Promise<number | undefined> {
@@ -72,5 +81,46 @@ describe('metrics', () => {
   it('refuses a second metric with the same name', () => {
     counter('spec_unique_total', 'once', []);
     expect(() => counter('spec_unique_total', 'twice', [])).toThrow(/already been registered/);
+  });
+
+  describe('bound series', () => {
+    /** The exposition of one metric without its name, so two metrics fed alike compare equal. */
+    const exposition = async (name: string) =>
+      (await metricsRegistry.getSingleMetricAsString(name)).replaceAll(name, 'm');
+
+    it("count exactly what prom-client's own inc counts, each series on its own, and again after a reset", async () => {
+      const plain = counter('spec_plain_total', 'Plain', ['arm', 'outcome']);
+      const bound = counter('spec_bound_total', 'Plain', ['arm', 'outcome']);
+      const ok = counterSeries(bound, { arm: 'a', outcome: 'ok' });
+      const failed = counterSeries(bound, { arm: 'a', outcome: 'error' });
+      const feed = () => {
+        [1, 1, 3].forEach((by) => (plain.inc({ arm: 'a', outcome: 'ok' }, by), ok.inc(by)));
+        plain.inc({ arm: 'a', outcome: 'error' });
+        failed.inc();
+      };
+      feed();
+      expect(await exposition('spec_bound_total')).toBe(await exposition('spec_plain_total'));
+      expect(await sample('spec_bound_total', { service: 'metrics-spec', arm: 'a', outcome: 'ok' })).toBe(5);
+      plain.reset();
+      bound.reset();
+      feed();
+      expect(await exposition('spec_bound_total')).toBe(await exposition('spec_plain_total'));
+    });
+
+    it("observe exactly what prom-client's own observe does, bucket by bucket, and again after a reset", async () => {
+      const plain = latencyHistogram('spec_plain_seconds', 'Plain', ['arm']);
+      const bound = latencyHistogram('spec_bound_seconds', 'Plain', ['arm']);
+      const arm = histogramSeries(bound, { arm: 'a' });
+      const values = [0, 0.0005, 0.0042, 0.01, 0.3, 7, 99];
+      const feed = () => values.forEach((v) => (plain.observe({ arm: 'a' }, v), arm.observe(v)));
+      feed();
+      expect(await exposition('spec_bound_seconds')).toBe(await exposition('spec_plain_seconds'));
+      plain.reset();
+      bound.reset();
+      feed();
+      feed();
+      expect(await exposition('spec_bound_seconds')).toBe(await exposition('spec_plain_seconds'));
+      expect(() => arm.observe(Number.NaN)).toThrow(TypeError);
+    });
   });
 });
