@@ -53,6 +53,19 @@ const psi = new Gauge({
 });
 const latency = latencyHistogram('aviary_shadow_duration_seconds', 'Candidate latency of mirrored requests', PAIR);
 
+/** A variant's value parsed once: flagd-core answers the flag's own value object on every evaluation. */
+const parsed = new WeakMap<object, ShadowSettings | null>();
+
+/** The settings a shadow flag's value holds, or null when it holds none. */
+function parsedSettings(value: unknown): ShadowSettings | null {
+  const known = typeof value === 'object' && value !== null ? parsed.get(value) : undefined;
+  if (known !== undefined) return known;
+  const result = shadowSettingsSchema.safeParse(value);
+  const settings = result.success ? result.data : null;
+  if (typeof value === 'object' && value !== null) parsed.set(value, settings);
+  return settings;
+}
+
 interface Mirrored {
   model: string;
   stable: string;
@@ -111,11 +124,10 @@ export class ShadowTraffic implements OnApplicationBootstrap, OnApplicationShutd
     if (!set?.has(flag)) return undefined;
     const result = set.resolve(flag, context as EvaluationContext, 'object');
     // No variant (a disabled flag, targeting that picked none) means no shadow, as the caller's default would.
-    const settings =
-      result.errorCode || result.variant === undefined ? undefined : shadowSettingsSchema.safeParse(result.value);
-    const malformed = result.errorCode !== undefined || settings?.success === false;
+    const settings = result.errorCode || result.variant === undefined ? undefined : parsedSettings(result.value);
+    const malformed = result.errorCode !== undefined || settings === null;
     countFlagEvaluation(setName, flag, result.variant, malformed ? 'ERROR' : (result.reason ?? 'UNKNOWN'));
-    return settings?.success ? settings.data : undefined;
+    return settings ?? undefined;
   }
 
   /**
