@@ -110,4 +110,34 @@ describe('predict across versions in one message', () => {
       else expect(answer.body).toMatchObject({ version: '1', predictions: lone.body.predictions });
     });
   });
+
+  it('fails only the request with a bad record when requests for two versions share a message', async () => {
+    const url = `${stack.gateway.httpUrl}/v1/models/${MODEL}/versions`;
+    const alone = (await postJson(`${url}/2/predict`, { instances: [FLIGHT] })).body.predictions;
+    const shared = nc.subscribe(subjects.predictVersions(MODEL));
+    await nc.flush();
+    // Whether requests share a message depends on how they arrive, so bursts repeat (bounded) until one does; every
+    // burst must answer each request correctly either way.
+    for (let burst = 0; burst < 5 && shared.getReceived() === 0; burst++) {
+      const answers = await Promise.all([
+        ...Array.from({ length: 16 }, (_, i) =>
+          postJson(`${url}/${i % 2 ? '2' : '1'}/predict`, { instances: [FLIGHT] }),
+        ),
+        postJson(`${url}/2/predict`, { instances: [{ ...FLIGHT, distance: 'far' }] }),
+      ]);
+      answers
+        .slice(0, 16)
+        .forEach((answer, i) => expect(answer).toMatchObject({ status: 200, body: { version: i % 2 ? '2' : '1' } }));
+      expect(answers.filter((_, i) => i % 2 === 1 && i < 16).map((a) => a.body.predictions)).toEqual(
+        new Array(8).fill(alone),
+      );
+      expect(answers[16]).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/"distance".*\(row 0\)/) },
+      });
+      await nc.flush();
+    }
+    shared.unsubscribe();
+    expect(shared.getReceived()).toBeGreaterThan(0);
+  });
 });

@@ -120,14 +120,11 @@ export class PredictService {
         const answers = new Map(groups.flat().map((item, i) => [item, first[i]]));
         // A version's call refused for one request's records: each of its requests again alone, so only that one fails.
         const again = groups.filter((g) => g.length > 1 && retriesAlone(answers.get(g[0]) as Settled)).flat();
-        const alone =
-          again.length > 0
-            ? await this.send(
-                model,
-                again.map((i) => [i]),
-              )
-            : [];
-        again.forEach((item, i) => answers.set(item, alone[i]));
+        if (again.length > 0) {
+          const singles = again.map((item) => [item]);
+          const alone = await this.send(model, singles);
+          again.forEach((item, i) => answers.set(item, alone[i]));
+        }
         return items.map((i) => answers.get(i) as Settled);
       },
     );
