@@ -56,13 +56,14 @@ const latency = latencyHistogram('aviary_shadow_duration_seconds', 'Candidate la
 /** A variant's value parsed once: flagd-core answers the flag's own value object on every evaluation. */
 const parsed = new WeakMap<object, ShadowSettings | null>();
 
-/** The settings a shadow flag's value holds, or null when it holds none. */
+/** The settings a shadow flag's value holds, or null when it holds none (the schema takes only objects). */
 function parsedSettings(value: unknown): ShadowSettings | null {
-  const known = typeof value === 'object' && value !== null ? parsed.get(value) : undefined;
-  if (known !== undefined) return known;
-  const result = shadowSettingsSchema.safeParse(value);
-  const settings = result.success ? result.data : null;
-  if (typeof value === 'object' && value !== null) parsed.set(value, settings);
+  if (typeof value !== 'object' || value === null) return null;
+  let settings = parsed.get(value);
+  if (settings === undefined) {
+    const result = shadowSettingsSchema.safeParse(value);
+    parsed.set(value, (settings = result.success ? result.data : null));
+  }
   return settings;
 }
 
